@@ -1,0 +1,144 @@
+/**
+ * The one contract between the browser and the sandbox server.
+ *
+ * No Node imports here: the browser bundle imports this file too. Every JSON
+ * frame is validated with these schemas on the receiving side; terminal bytes
+ * travel as binary frames: [channel: u8][payload bytes].
+ */
+import { z } from 'zod';
+
+/** URL paths, all under one prefix so the web app and the sandbox share a port. */
+export const SANDBOX_PREFIX = '/sandbox';
+export const paths = {
+  ws: `${SANDBOX_PREFIX}/ws`,
+  session: `${SANDBOX_PREFIX}/session`,
+  files: `${SANDBOX_PREFIX}/files`,
+  reset: `${SANDBOX_PREFIX}/cluster/reset`,
+  health: `${SANDBOX_PREFIX}/health`,
+} as const;
+
+export const SESSION_COOKIE = 'swb_session';
+
+/** Biggest JSON control frame we accept. Terminal input is capped separately. */
+export const MAX_CONTROL_FRAME_BYTES = 64 * 1024;
+/** Biggest single binary input frame (a huge paste is split by the client). */
+export const MAX_INPUT_FRAME_BYTES = 64 * 1024;
+/** The browser acknowledges output in steps of this many bytes (flow control). */
+export const ACK_STEP_BYTES = 64 * 1024;
+
+/** Hostnames inside a cluster: manager, worker-1, worker-2, ... */
+export const nodeName = z.string().regex(/^(manager|worker-[1-9][0-9]?)$/, 'node must be manager or worker-N');
+export type NodeName = z.infer<typeof nodeName>;
+
+const terminalId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'terminalId: 1-40 letters, digits, _ or -');
+const dimension = z.number().int().min(2).max(1000);
+
+// ---------------------------------------------------------------- browser -> server
+export const clientMessage = z.discriminatedUnion('type', [
+  /** Open (or reattach to) a shell. `offset` = output bytes the client already has; omitted = replay all. */
+  z.object({
+    type: z.literal('open'),
+    terminalId,
+    node: nodeName,
+    cols: dimension,
+    rows: dimension,
+    offset: z.number().int().min(0).optional(),
+  }),
+  z.object({ type: z.literal('resize'), terminalId, cols: dimension, rows: dimension }),
+  /** Total output bytes of this terminal the client has processed (flow control). */
+  z.object({ type: z.literal('ack'), terminalId, offset: z.number().int().min(0) }),
+  /** Stop receiving this terminal (the shell keeps running for a later reattach). */
+  z.object({ type: z.literal('detach'), terminalId }),
+  z.object({ type: z.literal('ping'), id: z.number().int().optional() }),
+]);
+export type ClientMessage = z.infer<typeof clientMessage>;
+
+// ---------------------------------------------------------------- server -> browser
+export const clusterStatus = z.enum(['provisioning', 'ready', 'resetting', 'failed', 'expired']);
+export type ClusterStatus = z.infer<typeof clusterStatus>;
+
+export const nodeInfo = z.object({ name: nodeName, role: z.enum(['manager', 'worker']), ip: z.string() });
+export type NodeInfo = z.infer<typeof nodeInfo>;
+
+export const clusterInfo = z.object({
+  status: clusterStatus,
+  /** Human-readable progress while provisioning, e.g. "starting nodes (2/3)". */
+  progress: z.string().optional(),
+  /** 0..1 while provisioning. */
+  fraction: z.number().min(0).max(1).optional(),
+  nodes: z.array(nodeInfo),
+  expiresAt: z.number().optional(),
+  /** What the host cannot do, e.g. no IPVS: ingress publishing and VIPs do not work. */
+  hostLimits: z.array(z.string()).default([]),
+});
+export type ClusterInfo = z.infer<typeof clusterInfo>;
+
+export const errorCode = z.enum([
+  'bad_frame',
+  'frame_too_large',
+  'unknown_node',
+  'unknown_terminal',
+  'not_ready',
+  'exec_failed',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof errorCode>;
+
+export const serverMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('cluster'), cluster: clusterInfo }),
+  /**
+   * A terminal is attached on `channel`. Output replayed after this message
+   * starts at byte `offset` of the terminal's stream (earlier bytes were dropped
+   * from the scrollback if `offset` > what the client asked for).
+   */
+  z.object({ type: z.literal('opened'), terminalId, node: nodeName, channel: z.number().int().min(0).max(255), offset: z.number().int().min(0) }),
+  z.object({ type: z.literal('exited'), terminalId, code: z.number().int().nullable() }),
+  z.object({ type: z.literal('error'), code: errorCode, message: z.string(), terminalId: terminalId.optional() }),
+  z.object({ type: z.literal('pong'), id: z.number().int().optional() }),
+]);
+export type ServerMessage = z.infer<typeof serverMessage>;
+
+/** WebSocket close codes that tell the client not to reconnect blindly. */
+export const closeCodes = {
+  /** No valid session cookie: load the page again to get one. */
+  noSession: 4001,
+  /** The session ran out of time; its cluster is gone. */
+  sessionExpired: 4002,
+  /** Another tab of the same learner took over (kept for future use). */
+  replaced: 4003,
+  /** The server is shutting down: reconnect after a moment. */
+  serverRestart: 4004,
+} as const;
+
+// ---------------------------------------------------------------- HTTP bodies
+export const sessionResponse = z.object({ cluster: clusterInfo });
+export type SessionResponse = z.infer<typeof sessionResponse>;
+
+export const fileList = z.object({ files: z.array(z.object({ path: z.string(), size: z.number() })) });
+export type FileList = z.infer<typeof fileList>;
+
+/** Lesson files live here on every node, so bind mounts work wherever a task lands. */
+export const LAB_DIR = '/lab';
+
+/** Relative path inside LAB_DIR: no absolute paths, no `..`. */
+export const labPath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'path: letters, digits, . _ - and / only')
+  .refine((p) => !p.split('/').includes('..'), 'path must stay inside the lab folder');
+
+export const MAX_FILE_BYTES = 512 * 1024;
+
+// ---------------------------------------------------------------- binary frames
+export function encodeBinary(channel: number, payload: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(payload.length + 1);
+  frame[0] = channel;
+  frame.set(payload, 1);
+  return frame;
+}
+
+export function decodeBinary(frame: Uint8Array): { channel: number; payload: Uint8Array } | null {
+  if (frame.length < 1) return null;
+  return { channel: frame[0]!, payload: frame.subarray(1) };
+}
