@@ -1,0 +1,67 @@
+/**
+ * A warm pool of ready clusters, refilled in the background one at a time
+ * (two cores: parallel cold starts only slow each other and the learners).
+ */
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import type { LiveCluster } from './live.js';
+
+export class ClusterPool {
+  private readonly ready: LiveCluster[] = [];
+  private filling = false;
+  private closed = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly provision: () => Promise<LiveCluster>,
+    private readonly destroy: (c: LiveCluster) => Promise<void>,
+    private readonly log: Logger,
+  ) {}
+
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /** Put an already-running cluster (found at start-up) into the pool. */
+  adopt(cluster: LiveCluster): void {
+    this.ready.push(cluster);
+  }
+
+  /** A ready cluster, or undefined when the pool is empty; starts a refill either way. */
+  take(): LiveCluster | undefined {
+    const cluster = this.ready.shift();
+    this.refill();
+    return cluster;
+  }
+
+  refill(): void {
+    if (this.filling || this.closed || this.ready.length >= this.size) return;
+    this.filling = true;
+    void (async () => {
+      try {
+        while (!this.closed && this.ready.length < this.size) {
+          const started = Date.now();
+          const cluster = await this.provision();
+          if (this.closed) {
+            await this.destroy(cluster);
+            return;
+          }
+          cluster.prewarmShells();
+          this.ready.push(cluster);
+          this.log.info('warm cluster ready', { cluster: cluster.id, ms: Date.now() - started, pool: this.ready.length });
+        }
+      } catch (err) {
+        this.log.error('warm pool refill failed; retrying on the next claim', { error: errorMessage(err) });
+      } finally {
+        this.filling = false;
+      }
+    })();
+  }
+
+  /** Stop refilling and tear down every ready cluster. */
+  async drain(): Promise<void> {
+    this.closed = true;
+    const all = this.ready.splice(0);
+    await Promise.all(all.map((c) => this.destroy(c)));
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Provision and destroy a learner cluster: one private bridge network and one
+ * manager + N worker Docker-in-Docker nodes, each with its own labelled volume
+ * for /var/lib/docker. No swarm yet: the learner runs `docker swarm init`.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type Docker from 'dockerode';
+import { isNotFound } from '../engine/docker.js';
+import { nodeHostConfig, type NodeSecurity } from '../engine/host.js';
+import { putLabFiles } from '../files/labfiles.js';
+import type { NodeInfo } from '../protocol/index.js';
+import { LABEL, clusterLabels, labelFilter } from './labels.js';
+
+export interface ClusterNode extends NodeInfo {
+  containerId: string;
+}
+
+export interface Cluster {
+  id: string;
+  networkId: string;
+  nodes: ClusterNode[];
+  createdAt: number;
+}
+
+export interface ProvisionSpec {
+  docker: Docker;
+  instance: string;
+  nodeImage: string;
+  workers: number;
+  security: NodeSecurity;
+  limits: { memoryMb: number; cpus: number; pids: number };
+  /** Port of the registry mirror on the host, reached through the network gateway; null = Docker Hub. */
+  mirrorPort: number | null;
+  labArchive: Buffer;
+  onProgress?: (step: string, fraction: number) => void;
+}
+
+/** Inner dockerd API port: the server reads cluster state from it (never from scripts on the node). */
+export const INNER_DOCKER_PORT = 2375;
+
+export function nodeNames(workers: number): string[] {
+  return ['manager', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];
+}
+
+export async function provisionCluster(spec: ProvisionSpec): Promise<Cluster> {
+  const { docker, instance } = spec;
+  const id = crypto.randomBytes(5).toString('hex');
+  const labels = clusterLabels(instance, id);
+  const progress = spec.onProgress ?? (() => undefined);
+  const names = nodeNames(spec.workers);
+  try {
+    progress('creating network', 0.05);
+    const network = await docker.createNetwork({
+      Name: `swb-${instance}-${id}`,
+      Driver: 'bridge',
+      Labels: labels,
+      // A known bridge name lets the firewall match every learner network with `-i swb+`.
+      Options: { 'com.docker.network.bridge.name': `swb${id}` },
+    });
+    const gateway = (await network.inspect()).IPAM?.Config?.[0]?.Gateway as string | undefined;
+    const mirror = spec.mirrorPort && gateway ? `${gateway}:${spec.mirrorPort}` : null;
+
+    progress('creating nodes', 0.2);
+    const containers = await Promise.all(
+      names.map((name) => createNode(spec, { id, name, labels, networkName: `swb-${instance}-${id}`, mirror })),
+    );
+    progress('copying lesson files', 0.4);
+    await Promise.all(containers.map((c) => putLabFiles(c, spec.labArchive)));
+    progress('starting nodes', 0.5);
+    await Promise.all(containers.map((c) => c.start()));
+    const nodes = await Promise.all(
+      containers.map(async (c, i): Promise<ClusterNode> => {
+        const info = await c.inspect();
+        const ip = Object.values(info.NetworkSettings.Networks)[0]?.IPAddress ?? '';
+        return { name: names[i]!, role: i === 0 ? 'manager' : 'worker', ip, containerId: c.id };
+      }),
+    );
+    progress('waiting for Docker inside the nodes', 0.7);
+    await Promise.all(nodes.map((n) => waitForInnerDocker(n.ip, 60_000)));
+    progress('ready', 1);
+    return { id, networkId: network.id, nodes, createdAt: Date.now() };
+  } catch (err) {
+    await destroyCluster(docker, instance, id).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function createNode(
+  spec: ProvisionSpec,
+  n: { id: string; name: string; labels: Record<string, string>; networkName: string; mirror: string | null },
+): Promise<Docker.Container> {
+  const labels = { ...n.labels, [LABEL.node]: n.name, [LABEL.role]: n.name === 'manager' ? 'manager' : 'worker' };
+  const volume = await spec.docker.createVolume({ Name: `swb-${spec.instance}-${n.id}-${n.name}`, Labels: labels });
+  const dockerd = [
+    'dockerd',
+    '--host=unix:///var/run/docker.sock',
+    `--host=tcp://0.0.0.0:${INNER_DOCKER_PORT}`,
+    '--tls=false',
+    ...(n.mirror ? [`--registry-mirror=http://${n.mirror}`, `--insecure-registry=${n.mirror}`] : []),
+  ];
+  return spec.docker.createContainer({
+    name: `swb-${spec.instance}-${n.id}-${n.name}`,
+    Image: spec.nodeImage,
+    Hostname: n.name,
+    Cmd: dockerd,
+    Labels: labels,
+    Env: ['container=docker'],
+    HostConfig: {
+      ...nodeHostConfig(spec.security),
+      NetworkMode: n.networkName,
+      Mounts: [{ Type: 'volume', Source: volume.name, Target: '/var/lib/docker' }],
+      Memory: spec.limits.memoryMb * 1024 * 1024,
+      MemorySwap: spec.limits.memoryMb * 1024 * 1024,
+      NanoCpus: Math.round(spec.limits.cpus * 1e9),
+      PidsLimit: spec.limits.pids,
+      Init: false,
+    },
+    NetworkingConfig: { EndpointsConfig: { [n.networkName]: { Aliases: [n.name] } } },
+  });
+}
+
+/** Poll the inner engine's /_ping until it answers OK. */
+export async function waitForInnerDocker(ip: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await pingInner(ip)) return;
+    if (Date.now() > deadline) throw new Error(`Docker inside node ${ip} did not start within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+function pingInner(ip: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: ip, port: INNER_DOCKER_PORT, path: '/_ping', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+/** Remove a cluster's containers, volumes and network. Safe to call twice. */
+export async function destroyCluster(docker: Docker, instance: string, clusterId: string): Promise<void> {
+  const filters = labelFilter(instance, clusterId);
+  const containers = await docker.listContainers({ all: true, filters });
+  await Promise.all(
+    containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreNotFound)),
+  );
+  const { Volumes } = await docker.listVolumes({ filters });
+  await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(ignoreNotFound)));
+  const networks = await docker.listNetworks({ filters });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(ignoreNotFound)));
+}
+
+function ignoreNotFound(err: unknown): void {
+  if (!isNotFound(err) && !String(err).includes('removal of container') && !String(err).includes('is already in progress')) throw err;
+}

@@ -1,0 +1,48 @@
+/**
+ * Configuration, parsed once from the environment at start-up and passed in.
+ * Every variable has a default that works out of the box on one machine.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['1', '0', 'true', 'false', 'on', 'off']).transform((v) => ['1', 'true', 'on'].includes(v));
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+export const configSchema = z.object({
+  PORT: int(3000, 0, 65535).describe('Port of the one learner-facing URL (web app + sandbox).'),
+  HOST: z.string().default('0.0.0.0').describe('Address to listen on. Learner nodes are firewalled off this host either way.'),
+  SWB_INSTANCE: z
+    .string()
+    .regex(/^[a-z0-9-]{1,20}$/)
+    .default('main')
+    .describe('Name of this server instance; everything it creates is labelled with it, so two instances never touch each other\'s clusters.'),
+  SWB_DATA_DIR: z.string().default('.data').describe('Where the session database and logs live.'),
+  SWB_WORKERS: int(2, 0, 9).describe('Worker nodes per learner cluster (plus one manager).'),
+  SWB_POOL_SIZE: int(1, 0, 50).describe('Ready clusters kept warm so a learner never waits for a cold start.'),
+  SWB_NODE_MEMORY_MB: int(1024, 128, 65536).describe('Memory limit per node (MiB).'),
+  SWB_NODE_CPUS: z.coerce.number().min(0.1).max(64).default(1).describe('CPU limit per node.'),
+  SWB_NODE_PIDS: int(2048, 64, 1_000_000).describe('Process limit per node.'),
+  SWB_IDLE_TTL_MIN: int(45, 1, 24 * 60).describe('Minutes without a connected browser before a session and its cluster are reaped.'),
+  SWB_MAX_TTL_MIN: int(240, 1, 7 * 24 * 60).describe('Absolute lifetime of a session (minutes).'),
+  SWB_SCROLLBACK_KB: int(256, 16, 16384).describe('Terminal output kept per shell for replay after a reload (KiB).'),
+  SWB_MIRROR: bool.default(true).describe('Serve lab images from the local read-only registry mirror. Off: nodes pull from Docker Hub.'),
+  SWB_MIRROR_PORT: int(5000, 1, 65535).describe('Port of the local registry mirror.'),
+  SWB_MIRROR_DIR: z.string().default('/var/lib/swb/registry').describe('Storage of the local registry mirror.'),
+  SWB_FIREWALL: bool.default(true).describe('Install iptables rules that keep learner nodes off this host (except the mirror).'),
+  SWB_WEB: bool.default(true).describe('Serve the web app from the same process and port (off: sandbox only).'),
+  SWB_LOG_FORMAT: z.enum(['pretty', 'json']).default(process.stdout.isTTY ? 'pretty' : 'json'),
+  SWB_LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),
+  DOCKER_HOST: z.string().optional().describe('Docker Engine to use (default: the local socket).'),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string };
+
+/** Parse the environment, or throw one readable message naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.SWB_DATA_DIR) };
+}

@@ -1,0 +1,172 @@
+/**
+ * One browser WebSocket: validates every frame, multiplexes the learner's
+ * shells over one-byte channels, and never lets a bad frame hurt anyone else.
+ */
+import type { RawData, WebSocket } from 'ws';
+import {
+  MAX_CONTROL_FRAME_BYTES,
+  MAX_INPUT_FRAME_BYTES,
+  clientMessage,
+  closeCodes,
+  decodeBinary,
+  encodeBinary,
+  type ClientMessage,
+  type ErrorCode,
+  type ServerMessage,
+} from '../protocol/index.js';
+import type { LearnerSession, SessionManager } from '../sessions/manager.js';
+import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+
+interface Attached {
+  terminalId: string;
+  channel: number;
+  term: TerminalSession;
+  viewer: TerminalViewer;
+}
+
+export class BrowserConnection {
+  private readonly byId = new Map<string, Attached>();
+  private readonly byChannel = new Map<number, Attached>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly session: LearnerSession,
+    private readonly sessions: SessionManager,
+    private readonly log: Logger,
+  ) {
+    session.connections++;
+    this.send({ type: 'cluster', cluster: session.info });
+    this.unsubscribe = session.onChange((cluster) => {
+      this.send({ type: 'cluster', cluster });
+      if (cluster.status === 'expired') ws.close(closeCodes.sessionExpired, 'session expired');
+    });
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', () => this.onClose());
+    ws.on('error', () => undefined);
+    void sessions.ensureCluster(session).catch(() => undefined); // failure is reported through session.info
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary) return this.onInput(bytes);
+    if (bytes.length > MAX_CONTROL_FRAME_BYTES) return this.fail('frame_too_large', `control frames are limited to ${MAX_CONTROL_FRAME_BYTES} bytes`);
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      return this.fail('bad_frame', 'control frame is not valid JSON');
+    }
+    const parsed = clientMessage.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return this.fail('bad_frame', `invalid message: ${issue ? `${issue.path.join('.') || 'type'}: ${issue.message}` : 'unknown'}`);
+    }
+    void this.onMessage(parsed.data).catch((err) => this.fail('internal', errorMessage(err)));
+  }
+
+  private onInput(bytes: Buffer): void {
+    const frame = decodeBinary(bytes);
+    if (!frame) return this.fail('bad_frame', 'empty binary frame');
+    const attached = this.byChannel.get(frame.channel);
+    if (!attached) return this.fail('unknown_terminal', `no terminal is open on channel ${frame.channel}`);
+    if (frame.payload.length > MAX_INPUT_FRAME_BYTES) {
+      return this.fail('frame_too_large', `input frames are limited to ${MAX_INPUT_FRAME_BYTES} bytes: split large pastes`, attached.terminalId);
+    }
+    attached.term.write(Buffer.from(frame.payload));
+  }
+
+  private async onMessage(msg: ClientMessage): Promise<void> {
+    switch (msg.type) {
+      case 'open':
+        return this.open(msg);
+      case 'resize':
+        return this.withTerminal(msg.terminalId, (a) => a.term.resize(msg.cols, msg.rows));
+      case 'ack':
+        return this.withTerminal(msg.terminalId, (a) => a.term.ack(a.viewer, msg.offset));
+      case 'detach':
+        return this.withTerminal(msg.terminalId, (a) => this.release(a));
+      case 'ping':
+        return this.send({ type: 'pong', id: msg.id });
+    }
+  }
+
+  private async open(msg: Extract<ClientMessage, { type: 'open' }>): Promise<void> {
+    const cluster = await this.sessions.ensureCluster(this.session).catch(() => undefined);
+    if (!cluster) return this.fail('not_ready', this.session.info.progress ?? 'your cluster is not ready', msg.terminalId);
+    if (!cluster.node(msg.node)) {
+      const names = cluster.cluster.nodes.map((n) => n.name).join(', ');
+      return this.fail('unknown_node', `there is no node "${msg.node}" in your cluster (nodes: ${names})`, msg.terminalId);
+    }
+    const previous = this.byId.get(msg.terminalId);
+    if (previous) this.release(previous);
+    const channel = this.freeChannel();
+    if (channel === undefined) return this.fail('internal', 'too many terminals open on this connection', msg.terminalId);
+
+    let term: TerminalSession;
+    try {
+      term = await cluster.terminal(msg.terminalId, msg.node, msg.cols, msg.rows);
+    } catch (err) {
+      return this.fail('exec_failed', `could not start a shell on ${msg.node}: ${errorMessage(err)}`, msg.terminalId);
+    }
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const viewer: TerminalViewer = {
+      output: (data) => this.sendBinary(channel, data),
+      exited: (code) => {
+        this.send({ type: 'exited', terminalId: msg.terminalId, code });
+        this.forget(attached);
+      },
+    };
+    const attached: Attached = { terminalId: msg.terminalId, channel, term, viewer };
+    this.byId.set(msg.terminalId, attached);
+    this.byChannel.set(channel, attached);
+    // Attach and replay in one synchronous step, so no output slips in between.
+    const replay = term.attach(viewer, msg.offset);
+    this.send({ type: 'opened', terminalId: msg.terminalId, node: msg.node, channel, offset: replay.from });
+    if (replay.data.length) this.sendBinary(channel, replay.data);
+    term.resize(msg.cols, msg.rows);
+  }
+
+  private withTerminal(terminalId: string, fn: (a: Attached) => void): void {
+    const attached = this.byId.get(terminalId);
+    if (!attached) return this.fail('unknown_terminal', `terminal "${terminalId}" is not open`, terminalId);
+    fn(attached);
+  }
+
+  private freeChannel(): number | undefined {
+    for (let c = 0; c < 256; c++) if (!this.byChannel.has(c)) return c;
+    return undefined;
+  }
+
+  private release(a: Attached): void {
+    a.term.detach(a.viewer);
+    this.forget(a);
+  }
+
+  private forget(a: Attached): void {
+    if (this.byId.get(a.terminalId) === a) this.byId.delete(a.terminalId);
+    if (this.byChannel.get(a.channel) === a) this.byChannel.delete(a.channel);
+  }
+
+  private onClose(): void {
+    for (const a of [...this.byId.values()]) this.release(a);
+    this.unsubscribe();
+    this.session.connections--;
+    this.session.lastSeen = Date.now();
+  }
+
+  private fail(code: ErrorCode, message: string, terminalId?: string): void {
+    this.log.warn('client error', { code, message });
+    this.send({ type: 'error', code, message, ...(terminalId ? { terminalId } : {}) });
+  }
+
+  private send(msg: ServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private sendBinary(channel: number, data: Buffer): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeBinary(channel, data), { binary: true });
+  }
+}

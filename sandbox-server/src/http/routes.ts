@@ -1,0 +1,185 @@
+/**
+ * The sandbox's HTTP surface (all under /sandbox, so it can share a port with
+ * the web app) and the WebSocket upgrade. Every route answers JSON errors that
+ * say what went wrong and what to do.
+ */
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { LAB_DIR, MAX_FILE_BYTES, SANDBOX_PREFIX, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '../protocol/index.js';
+import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../files/labfiles.js';
+import type { LearnerSession, SessionManager } from '../sessions/manager.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import { BrowserConnection } from './connection.js';
+
+/** Above what any protocol frame needs; bigger frames close the socket with 1009. */
+const WS_MAX_PAYLOAD = 1024 * 1024;
+
+export interface SandboxHttp {
+  /** Handles the request if it is a sandbox route; returns false otherwise. */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close(): void;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function createSandboxHttp(deps: { sessions: SessionManager; maxAgeSeconds: number; health: () => object; log: Logger }): SandboxHttp {
+  const { sessions, log } = deps;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+
+  const sessionOf = (req: http.IncomingMessage) => sessions.resolve(readCookie(req, SESSION_COOKIE));
+  const requireSession = (req: http.IncomingMessage): LearnerSession => {
+    const session = sessionOf(req);
+    if (!session) throw new HttpError(401, 'No sandbox session: reload the page to start one.');
+    return session;
+  };
+  const requireCluster = async (req: http.IncomingMessage) => {
+    const session = requireSession(req);
+    const cluster = await sessions.ensureCluster(session).catch(() => undefined);
+    if (!cluster) throw new HttpError(503, session.info.progress ?? 'Your cluster is not running: press Reset cluster.');
+    return cluster;
+  };
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (url.pathname === paths.health && method === 'GET') return json(res, 200, { ok: true, ...deps.health() });
+
+    if (url.pathname === paths.session && method === 'POST') {
+      let session = sessionOf(req);
+      if (!session) {
+        const created = sessions.create();
+        session = created.session;
+        res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${created.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${deps.maxAgeSeconds}`);
+      }
+      void sessions.ensureCluster(session).catch(() => undefined);
+      const body: SessionResponse = { cluster: session.info };
+      return json(res, 200, body);
+    }
+
+    if (url.pathname === paths.reset && method === 'POST') {
+      const session = requireSession(req);
+      void sessions.reset(session).catch((err) => log.error('reset failed', { error: errorMessage(err) }));
+      return json(res, 202, { ok: true });
+    }
+
+    if (url.pathname === paths.files && method === 'GET') {
+      const cluster = await requireCluster(req);
+      return json(res, 200, { files: await listNodeFiles(cluster.container('manager')!) });
+    }
+
+    if (url.pathname.startsWith(`${paths.files}/`)) {
+      const rel = labPath.safeParse(decodeURIComponent(url.pathname.slice(paths.files.length + 1)));
+      if (!rel.success) throw new HttpError(400, rel.error.issues[0]?.message ?? 'bad path');
+      const cluster = await requireCluster(req);
+      if (method === 'GET') {
+        const content = await readNodeFile(cluster.container('manager')!, rel.data);
+        if (!content) throw new HttpError(404, `${LAB_DIR}/${rel.data} does not exist on the manager (was it deleted? save it again from the editor)`);
+        res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+        return void res.end(content);
+      }
+      if (method === 'PUT') {
+        const body = await readBody(req, MAX_FILE_BYTES);
+        const archive = await labArchive([{ path: rel.data, content: body }]);
+        // Every node gets the file, so a bind mount works wherever a task lands.
+        await Promise.all(cluster.cluster.nodes.map((n) => putLabFiles(cluster.container(n.name)!, archive)));
+        return json(res, 200, { ok: true, path: rel.data, bytes: body.length, nodes: cluster.cluster.nodes.length });
+      }
+    }
+    throw new HttpError(404, `no sandbox route ${method} ${url.pathname}`);
+  }
+
+  return {
+    handleRequest(req, res) {
+      const url = new URL(req.url ?? '/', 'http://local');
+      if (!url.pathname.startsWith(`${SANDBOX_PREFIX}/`)) return false;
+      if (!sameOrigin(req)) {
+        json(res, 403, { error: 'cross-origin requests to the sandbox are refused' });
+        return true;
+      }
+      route(req, res, url).catch((err) => {
+        const status = err instanceof HttpError ? err.status : 500;
+        if (status === 500) log.error('sandbox request failed', { path: url.pathname, error: errorMessage(err) });
+        if (!res.headersSent) json(res, status, { error: describeError(err) });
+        else res.end();
+      });
+      return true;
+    },
+
+    handleUpgrade(req, socket, head) {
+      const url = new URL(req.url ?? '/', 'http://local');
+      if (url.pathname !== paths.ws) return false;
+      if (!sameOrigin(req)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+        return true;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const session = sessionOf(req);
+        if (!session) return ws.close(closeCodes.noSession, 'no session: reload the page');
+        if (session.info.status === 'expired') return ws.close(closeCodes.sessionExpired, 'session expired');
+        new BrowserConnection(ws, session, sessions, log.child({ session: session.id.slice(0, 8) }));
+      });
+      return true;
+    },
+
+    close() {
+      for (const client of wss.clients) client.close(closeCodes.serverRestart, 'server restarting');
+      wss.close();
+    },
+  };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+export function readCookie(req: http.IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+/** Browsers send cookies on cross-site WebSocket upgrades too: refuse other origins. */
+function sameOrigin(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true; // not a browser, or a same-origin GET
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new HttpError(413, `files are limited to ${limit} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Engine errors in words an operator or learner can act on. */
+export function describeError(err: unknown): string {
+  const msg = errorMessage(err);
+  if (/ECONNREFUSED|ENOENT.*docker\.sock|socket hang up/.test(msg)) {
+    return 'The Docker Engine behind the sandbox is not answering. Ask the operator to check it (npm run doctor); your work will be there when it is back if the node survived.';
+  }
+  if (/no such container|404/i.test(msg)) return 'Your cluster is gone (a node was removed). Press Reset cluster for a fresh one.';
+  return msg;
+}

@@ -1,0 +1,35 @@
+/** A small structured logger: fields, not string soup; JSON in production, readable in a terminal. */
+export type Fields = Record<string, unknown>;
+export interface Logger {
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+  child(fields: Fields): Logger;
+}
+
+export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
+const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+
+export function createLogger(format: 'pretty' | 'json', base: Fields = {}, minLevel: LogLevel = 'info'): Logger {
+  const write = (level: Exclude<LogLevel, 'silent'>, msg: string, fields: Fields = {}) => {
+    if (RANK[level] < RANK[minLevel]) return;
+    const all = { ...base, ...fields };
+    if (format === 'json') {
+      process.stdout.write(JSON.stringify({ t: new Date().toISOString(), level, msg, ...all }) + '\n');
+    } else {
+      const extra = Object.entries(all).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      const line = `${new Date().toISOString().slice(11, 23)} ${level.padEnd(5)} ${msg} ${extra.join(' ')}`.trimEnd();
+      (level === 'error' ? process.stderr : process.stdout).write(line + '\n');
+    }
+  };
+  return {
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warn', m, f),
+    error: (m, f) => write('error', m, f),
+    child: (f) => createLogger(format, { ...base, ...f }, minLevel),
+  };
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,103 @@
+/**
+ * Composition root: config -> engine -> images + mirror -> sandbox -> one HTTP
+ * server. Run alone (`npm run sandbox`) it serves only /sandbox; scripts/start.ts
+ * passes the web app's handler so learners get one URL.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from './config.js';
+import { connectDocker, pingEngine } from './engine/docker.js';
+import { ensureImages } from './images/index.js';
+import { ensureMirror } from './images/mirror.js';
+import { createLogger, errorMessage, type Logger } from './log.js';
+import { startSandbox, type Sandbox } from './sandbox.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  sandbox: Sandbox;
+  close(): Promise<void>;
+}
+
+export async function runServer(config: Config, log: Logger, web?: RequestHandler): Promise<RunningServer> {
+  const docker = connectDocker(config.DOCKER_HOST);
+  const engineVersion = await pingEngine(docker);
+  log.info('docker engine', { version: engineVersion });
+  const images = await ensureImages(docker, (line) => log.info(line, { part: 'images' }));
+  const mirror = config.SWB_MIRROR
+    ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }) })
+    : null;
+  const sandbox = await startSandbox({
+    config,
+    docker,
+    nodeImage: images.node,
+    mirrorPort: mirror?.port ?? null,
+    labFilesDir: path.join(repoRoot, 'content/files'),
+    log,
+  });
+
+  const server = http.createServer((req, res) => {
+    if (sandbox.http.handleRequest(req, res)) return;
+    if (web) return web(req, res);
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('This is the sandbox server; the web app runs elsewhere.\n');
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!sandbox.http.handleUpgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, resolve);
+  });
+  const port = (server.address() as { port: number }).port;
+  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`;
+  return {
+    url,
+    port,
+    sandbox,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await sandbox.close();
+    },
+  };
+}
+
+/** Stop on SIGINT/SIGTERM: clusters of learners stay for the next start to adopt. */
+export function closeOnSignals(server: RunningServer, log: Logger): void {
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info('shutting down', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error('shutdown failed', { error: errorMessage(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const config = loadConfig({ SWB_WEB: 'false', ...process.env });
+  const log = createLogger(config.SWB_LOG_FORMAT, {}, config.SWB_LOG_LEVEL);
+  process.on('uncaughtException', (err) => log.error('uncaught exception (server keeps running)', { error: errorMessage(err) }));
+  runServer(config, log).then(
+    (server) => {
+      closeOnSignals(server, log);
+      log.info(`sandbox server listening on ${server.url}`);
+    },
+    (err) => {
+      log.error(errorMessage(err));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * The sandbox engine, wired: host facts -> firewall -> reconcile leftovers ->
+ * warm pool -> sessions -> HTTP/WebSocket handlers. Images and the mirror are
+ * prepared by the caller and passed in.
+ */
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { Config } from './config.js';
+import { detectHostFacts, type HostFacts } from './engine/host.js';
+import { labArchive, readLabFiles } from './files/labfiles.js';
+import { LiveCluster } from './clusters/live.js';
+import { ClusterPool } from './clusters/pool.js';
+import { destroyCluster, provisionCluster, type Cluster } from './clusters/provision.js';
+import { reconcileClusters } from './clusters/reconcile.js';
+import { createSandboxHttp, type SandboxHttp } from './http/routes.js';
+import { installFirewall } from './isolation/firewall.js';
+import type { Logger } from './log.js';
+import { errorMessage } from './log.js';
+import { SessionManager } from './sessions/manager.js';
+import { SessionStore } from './sessions/store.js';
+
+export interface SandboxDeps {
+  config: Config;
+  docker: Docker;
+  nodeImage: string;
+  /** Port of the running registry mirror, or null to let nodes pull from Docker Hub. */
+  mirrorPort: number | null;
+  labFilesDir: string;
+  log: Logger;
+}
+
+export interface Sandbox {
+  http: SandboxHttp;
+  facts: HostFacts;
+  sessions: SessionManager;
+  pool: ClusterPool;
+  /** Stop serving; learners' clusters stay up for the next start to adopt, warm ones are removed. */
+  close(): Promise<void>;
+}
+
+export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
+  const { config, docker, log } = deps;
+  const facts = await detectHostFacts(docker, deps.nodeImage);
+  log.info('host facts', { security: facts.security, ipvs: facts.ipvs, cgroup: facts.cgroup });
+  if (facts.securityNote) log.warn(facts.securityNote);
+  if (!facts.ipvs) log.warn('no IPVS on this host: swarm VIPs and the ingress routing mesh will not work; use dnsrr and host-mode publishing');
+
+  if (config.SWB_FIREWALL) {
+    await installFirewall(deps.mirrorPort).catch((err) =>
+      log.error('could not install the firewall rules that keep learner nodes off this host', { error: errorMessage(err) }),
+    );
+  }
+
+  const archive = await labArchive(readLabFiles(deps.labFilesDir));
+  const scrollbackBytes = config.SWB_SCROLLBACK_KB * 1024;
+  const live = (c: Cluster) => new LiveCluster(c, docker, scrollbackBytes);
+  const provision = async (onProgress?: (step: string, fraction: number) => void) =>
+    live(
+      await provisionCluster({
+        docker,
+        instance: config.SWB_INSTANCE,
+        nodeImage: deps.nodeImage,
+        workers: config.SWB_WORKERS,
+        security: facts.security,
+        limits: { memoryMb: config.SWB_NODE_MEMORY_MB, cpus: config.SWB_NODE_CPUS, pids: config.SWB_NODE_PIDS },
+        mirrorPort: deps.mirrorPort,
+        labArchive: archive,
+        onProgress,
+      }),
+    );
+  const destroy = async (c: LiveCluster) => {
+    c.closeTerminals();
+    await destroyCluster(docker, config.SWB_INSTANCE, c.id);
+  };
+
+  const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }));
+  const store = new SessionStore(path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`));
+  const sessions = new SessionManager({
+    store,
+    pool,
+    provision,
+    destroy,
+    idleTtlMs: config.SWB_IDLE_TTL_MIN * 60_000,
+    maxTtlMs: config.SWB_MAX_TTL_MIN * 60_000,
+    hostLimits: facts.limits,
+    log: log.child({ part: 'sessions' }),
+  });
+
+  // Adopt what an earlier run left: owned clusters go back to their learners, the rest to the pool.
+  const found = new Map((await reconcileClusters(docker, config.SWB_INSTANCE, log)).map((c) => [c.id, c]));
+  for (const row of store.all()) {
+    const cluster = row.clusterId ? found.get(row.clusterId) : undefined;
+    if (row.clusterId) found.delete(row.clusterId);
+    sessions.restore(row, cluster && live(cluster));
+  }
+  for (const cluster of found.values()) {
+    const adopted = live(cluster);
+    adopted.prewarmShells();
+    pool.adopt(adopted);
+  }
+  if (sessions.count || pool.readyCount) log.info('adopted clusters from an earlier run', { sessions: sessions.count, pool: pool.readyCount });
+  await sessions.reap();
+  pool.refill();
+  sessions.startReaper();
+
+  const http = createSandboxHttp({
+    sessions,
+    maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
+    health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
+    log,
+  });
+
+  return {
+    http,
+    facts,
+    sessions,
+    pool,
+    async close() {
+      http.close();
+      sessions.close();
+      await pool.drain();
+      store.close();
+    },
+  };
+}

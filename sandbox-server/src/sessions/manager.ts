@@ -1,0 +1,181 @@
+/**
+ * Learner sessions: an unguessable token (cookie) maps to one session, which
+ * owns at most one cluster. Clusters come from the warm pool, or are started
+ * cold with progress when the pool is empty. Idle and absolute time limits
+ * reap sessions and their clusters.
+ */
+import crypto from 'node:crypto';
+import type { ClusterInfo } from '../protocol/index.js';
+import type { LiveCluster } from '../clusters/live.js';
+import type { ClusterPool } from '../clusters/pool.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import type { SessionStore } from './store.js';
+
+export class LearnerSession {
+  cluster: LiveCluster | undefined;
+  info: ClusterInfo;
+  connections = 0;
+  private readonly listeners = new Set<(info: ClusterInfo) => void>();
+  /** The cluster being claimed or provisioned, shared by concurrent callers. */
+  pending: Promise<LiveCluster> | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly createdAt: number,
+    public lastSeen: number,
+    hostLimits: string[],
+  ) {
+    this.info = { status: 'provisioning', nodes: [], hostLimits };
+  }
+
+  onChange(listener: (info: ClusterInfo) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  update(patch: Partial<ClusterInfo>): void {
+    this.info = { ...this.info, ...patch };
+    for (const l of this.listeners) l(this.info);
+  }
+}
+
+export interface SessionManagerDeps {
+  store: SessionStore;
+  pool: ClusterPool;
+  provision: (onProgress: (step: string, fraction: number) => void) => Promise<LiveCluster>;
+  destroy: (cluster: LiveCluster) => Promise<void>;
+  idleTtlMs: number;
+  maxTtlMs: number;
+  hostLimits: string[];
+  log: Logger;
+}
+
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+export class SessionManager {
+  private readonly sessions = new Map<string, LearnerSession>();
+  private reaper: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  /** A new session and the token to put in its cookie (the token itself is never stored). */
+  create(): { token: string; session: LearnerSession } {
+    const token = crypto.randomBytes(32).toString('base64url');
+    const now = Date.now();
+    const session = new LearnerSession(hashToken(token), now, now, this.deps.hostLimits);
+    this.sessions.set(session.id, session);
+    this.persist(session);
+    return { token, session };
+  }
+
+  /** The live session for a cookie token, or undefined (unknown or expired). */
+  resolve(token: string | undefined): LearnerSession | undefined {
+    if (!token || token.length > 200) return undefined;
+    const session = this.sessions.get(hashToken(token));
+    if (session) session.lastSeen = Date.now();
+    return session;
+  }
+
+  /** Re-create a session found on disk with the cluster adopted from the engine. */
+  restore(row: { id: string; createdAt: number; lastSeen: number }, cluster: LiveCluster | undefined): void {
+    const session = new LearnerSession(row.id, row.createdAt, row.lastSeen, this.deps.hostLimits);
+    if (cluster) this.assign(session, cluster);
+    this.sessions.set(session.id, session);
+  }
+
+  get count(): number {
+    return this.sessions.size;
+  }
+
+  /** The session's cluster: already there, from the pool, or provisioned now with progress. */
+  ensureCluster(session: LearnerSession): Promise<LiveCluster> {
+    if (session.cluster) return Promise.resolve(session.cluster);
+    session.pending ??= this.claim(session).finally(() => (session.pending = undefined));
+    return session.pending;
+  }
+
+  async reset(session: LearnerSession): Promise<LiveCluster> {
+    const old = session.cluster;
+    session.cluster = undefined;
+    session.update({ status: 'resetting', progress: 'removing the old cluster', fraction: 0, nodes: [] });
+    if (old) await this.deps.destroy(old).catch((err) => this.deps.log.error('reset: teardown failed', { error: errorMessage(err) }));
+    return this.ensureCluster(session);
+  }
+
+  /** End a session now: its cluster is torn down and its browser told. */
+  async expire(session: LearnerSession, why: string): Promise<void> {
+    this.sessions.delete(session.id);
+    this.deps.store.delete(session.id);
+    session.update({ status: 'expired', progress: why, nodes: [] });
+    const cluster = session.cluster ?? (await session.pending?.catch(() => undefined));
+    session.cluster = undefined;
+    if (cluster) await this.deps.destroy(cluster);
+    this.deps.log.info('session ended', { session: session.id.slice(0, 8), why });
+  }
+
+  startReaper(intervalMs = 15_000): void {
+    this.reaper = setInterval(() => void this.reap(), intervalMs);
+    this.reaper.unref();
+  }
+
+  async reap(now = Date.now()): Promise<void> {
+    for (const session of [...this.sessions.values()]) {
+      const idle = session.connections === 0 && now - session.lastSeen > this.deps.idleTtlMs;
+      const tooOld = now - session.createdAt > this.deps.maxTtlMs;
+      if (idle || tooOld) {
+        await this.expire(session, tooOld ? 'the session reached its time limit' : 'the session was idle too long').catch((err) =>
+          this.deps.log.error('reaping failed', { error: errorMessage(err) }),
+        );
+      } else {
+        this.persist(session);
+      }
+    }
+  }
+
+  /** Stop timers; clusters stay up so the next start adopts them. */
+  close(): void {
+    clearInterval(this.reaper);
+    for (const s of this.sessions.values()) this.persist(s);
+  }
+
+  private async claim(session: LearnerSession): Promise<LiveCluster> {
+    const warm = this.deps.pool.take();
+    if (warm) {
+      this.assign(session, warm);
+      return warm;
+    }
+    session.update({ status: 'provisioning', progress: 'starting your cluster', fraction: 0, nodes: [] });
+    try {
+      const cluster = await this.deps.provision((step, fraction) => session.update({ status: 'provisioning', progress: step, fraction }));
+      if (!this.sessions.has(session.id)) {
+        await this.deps.destroy(cluster); // expired while it was starting
+        throw new Error('session ended while its cluster was starting');
+      }
+      cluster.prewarmShells();
+      this.assign(session, cluster);
+      return cluster;
+    } catch (err) {
+      session.update({ status: 'failed', progress: `could not start your cluster: ${errorMessage(err)}. Press Reset cluster to try again.` });
+      throw err;
+    }
+  }
+
+  private assign(session: LearnerSession, cluster: LiveCluster): void {
+    session.cluster = cluster;
+    session.update({
+      status: 'ready',
+      progress: undefined,
+      fraction: 1,
+      nodes: cluster.cluster.nodes.map(({ name, role, ip }) => ({ name, role, ip })),
+      expiresAt: session.createdAt + this.deps.maxTtlMs,
+    });
+    this.persist(session);
+  }
+
+  private persist(session: LearnerSession): void {
+    this.deps.store.upsert({ id: session.id, clusterId: session.cluster?.id ?? null, createdAt: session.createdAt, lastSeen: session.lastSeen });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Learner sessions on disk (embedded SQLite), so a server restart adopts each
+ * learner's cluster instead of orphaning it. Only a hash of the token is stored.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface SessionRow {
+  id: string;
+  clusterId: string | null;
+  createdAt: number;
+  lastSeen: number;
+}
+
+const MIGRATIONS = [
+  `CREATE TABLE sessions (
+     id TEXT PRIMARY KEY,
+     cluster_id TEXT,
+     created_at INTEGER NOT NULL,
+     last_seen INTEGER NOT NULL
+   )`,
+];
+
+export class SessionStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.exec(MIGRATIONS[v]!);
+      this.db.pragma(`user_version = ${v + 1}`);
+    }
+  }
+
+  all(): SessionRow[] {
+    return this.db
+      .prepare('SELECT id, cluster_id AS clusterId, created_at AS createdAt, last_seen AS lastSeen FROM sessions')
+      .all() as SessionRow[];
+  }
+
+  upsert(row: SessionRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, cluster_id, created_at, last_seen) VALUES (@id, @clusterId, @createdAt, @lastSeen)
+         ON CONFLICT(id) DO UPDATE SET cluster_id = excluded.cluster_id, last_seen = excluded.last_seen`,
+      )
+      .run(row);
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Scrollback } from './scrollback.js';
+
+test('replays from any kept offset, byte-exact', () => {
+  const sb = new Scrollback(1000);
+  sb.append(Buffer.from('hello '));
+  sb.append(Buffer.from('world'));
+  assert.equal(sb.since(0).data.toString(), 'hello world');
+  assert.equal(sb.since(6).data.toString(), 'world');
+  assert.equal(sb.since(11).data.length, 0);
+  assert.equal(sb.since(99).from, 11);
+});
+
+test('drops the oldest bytes past capacity and says where the replay starts', () => {
+  const sb = new Scrollback(8);
+  sb.append(Buffer.from('abcdef'));
+  sb.append(Buffer.from('ghijkl'));
+  assert.equal(sb.start, 4);
+  assert.equal(sb.end, 12);
+  const { from, data } = sb.since(0);
+  assert.equal(from, 4);
+  assert.equal(data.toString(), 'efghijkl');
+  assert.equal(sb.since(10).data.toString(), 'kl');
+});
+
+test('a chunk larger than the capacity keeps only its tail', () => {
+  const sb = new Scrollback(4);
+  sb.append(Buffer.from('0123456789'));
+  assert.equal(sb.since(0).data.toString(), '6789');
+  assert.equal(sb.start, 6);
+});

@@ -1,0 +1,31 @@
+/**
+ * Everything `npm start` and `npm test` need before serving, installed or
+ * started when missing, with visible progress: system packages, a Docker
+ * Engine, the images (rebuilt only when their inputs change), the mirror.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
+import { ensureImages, type ImageSet } from '../../sandbox-server/src/images/index.js';
+import { ensureMirror } from '../../sandbox-server/src/images/mirror.js';
+import type { Config } from '../../sandbox-server/src/config.js';
+import { ensureAptPackages, ensureEngine } from './engine.js';
+import { info, step } from './progress.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function prepareHost(config: Config, opts: { browser?: boolean } = {}): Promise<ImageSet> {
+  ensureAptPackages(
+    ['debootstrap', 'docker-registry', 'iptables', ...(opts.browser ? ['chromium'] : [])],
+    opts.browser ? 'image builds, the registry mirror and browser tests' : 'image builds and the registry mirror',
+  );
+  await ensureEngine(config.dataDir);
+  const docker = connectDocker(config.DOCKER_HOST);
+  const images = await step('images (built only when their inputs changed)', () => ensureImages(docker, info));
+  if (config.SWB_MIRROR) {
+    await step('registry mirror', () =>
+      ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info }),
+    );
+  }
+  return images;
+}

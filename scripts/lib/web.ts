@@ -1,0 +1,52 @@
+/**
+ * Build the Next.js app when its inputs changed (hash of app/, content/ and
+ * config), and hand back its request handler for the one-port server.
+ */
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { RequestHandler } from '../../sandbox-server/src/main.js';
+import { step } from './progress.js';
+
+type NextServerFactory = (opts: { dev: boolean; dir: string }) => {
+  prepare(): Promise<void>;
+  getRequestHandler(): (req: unknown, res: unknown) => Promise<void>;
+};
+// Next ships CommonJS; require() avoids ESM default-export interop differences between tsc and tsx.
+const createNextServer = createRequire(import.meta.url)('next') as NextServerFactory;
+
+const INPUTS = ['app', 'content', 'sandbox-server/src/protocol', 'next.config.mjs', 'tsconfig.json', 'package-lock.json'];
+
+function hashInputs(root: string): string {
+  const hash = crypto.createHash('sha256');
+  const visit = (p: string) => {
+    const full = path.join(root, p);
+    if (!fs.existsSync(full)) return;
+    if (fs.statSync(full).isDirectory()) {
+      for (const name of fs.readdirSync(full).sort()) visit(path.join(p, name));
+    } else {
+      hash.update(p).update(fs.readFileSync(full));
+    }
+  };
+  INPUTS.forEach(visit);
+  return hash.digest('hex');
+}
+
+export function buildWebIfChanged(root: string): void {
+  const stamp = path.join(root, '.next/swb-input-hash');
+  const hash = hashInputs(root);
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
+  step('building the web app (next build)', () => {
+    execFileSync('npx', ['next', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  });
+  fs.writeFileSync(stamp, hash);
+}
+
+export async function webHandler(root: string, dev: boolean): Promise<RequestHandler> {
+  const app = createNextServer({ dev, dir: root });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  return (req, res) => void handle(req, res);
+}

@@ -1,0 +1,22 @@
+/** `npm start`: prepare what is missing, build the web app, serve everything on one URL. */
+import { loadConfig } from '../sandbox-server/src/config.js';
+import { createLogger, errorMessage } from '../sandbox-server/src/log.js';
+import { closeOnSignals, runServer } from '../sandbox-server/src/main.js';
+import { prepareHost, repoRoot } from './lib/prepare.js';
+import { buildWebIfChanged, webHandler } from './lib/web.js';
+
+const dev = process.argv.includes('--dev');
+try {
+  const config = loadConfig();
+  await prepareHost(config);
+  if (config.SWB_WEB && !dev) buildWebIfChanged(repoRoot);
+  const web = config.SWB_WEB ? await webHandler(repoRoot, dev) : undefined;
+  const log = createLogger(config.SWB_LOG_FORMAT, {}, config.SWB_LOG_LEVEL);
+  process.on('uncaughtException', (err) => log.error('uncaught exception (server keeps running)', { error: errorMessage(err) }));
+  const server = await runServer(config, log, web);
+  closeOnSignals(server, log);
+  console.log(`\n  Swarm Workbench is running: open ${server.url}\n`);
+} catch (err) {
+  console.error(`\n[start] ${errorMessage(err)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,154 @@
+/**
+ * A learner's browser, minus the browser: session cookie, one WebSocket
+ * speaking the real protocol, terminals with byte-exact output bookkeeping.
+ */
+import WebSocket from 'ws';
+import {
+  clientMessage,
+  decodeBinary,
+  encodeBinary,
+  paths,
+  serverMessage,
+  type ClientMessage,
+  type ClusterInfo,
+  type ServerMessage,
+} from '../../sandbox-server/src/protocol/index.js';
+import { waitFor } from './wait.js';
+
+export interface TerminalOutput {
+  channel: number;
+  /** Offset of the first byte in `bytes`. */
+  from: number;
+  bytes: Buffer;
+  exited: boolean;
+}
+
+export class Learner {
+  ws!: WebSocket;
+  cluster: ClusterInfo | undefined;
+  readonly messages: ServerMessage[] = [];
+  readonly terminals = new Map<string, TerminalOutput>();
+  closeCode: number | undefined;
+
+  private constructor(
+    readonly baseUrl: string,
+    readonly cookie: string,
+  ) {}
+
+  /** A new learner: POST /sandbox/session for a cookie, then connect. */
+  static async join(baseUrl: string): Promise<Learner> {
+    const res = await fetch(`${baseUrl}${paths.session}`, { method: 'POST' });
+    if (!res.ok) throw new Error(`session: HTTP ${res.status} ${await res.text()}`);
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const learner = new Learner(baseUrl, cookie);
+    await learner.connect();
+    return learner;
+  }
+
+  /** The same learner in a reloaded page: same cookie, fresh socket, no terminal state. */
+  async reload(): Promise<Learner> {
+    this.ws.close();
+    const again = new Learner(this.baseUrl, this.cookie);
+    await again.connect();
+    return again;
+  }
+
+  async connect(headers: Record<string, string> = {}): Promise<void> {
+    this.ws = new WebSocket(`${this.baseUrl.replace(/^http/, 'ws')}${paths.ws}`, { headers: { Cookie: this.cookie, ...headers } });
+    this.ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    this.ws.on('close', (code) => (this.closeCode = code));
+    await new Promise<void>((resolve, reject) => {
+      this.ws.once('open', resolve);
+      this.ws.once('error', reject);
+      this.ws.once('close', (code) => resolve(void code));
+    });
+  }
+
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${this.baseUrl}${path}`, { ...init, headers: { Cookie: this.cookie, ...(init.headers ?? {}) } });
+  }
+
+  send(msg: ClientMessage): void {
+    this.ws.send(JSON.stringify(clientMessage.parse(msg)));
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
+
+  async waitReady(timeoutMs = 120_000): Promise<ClusterInfo> {
+    await waitFor(() => this.cluster?.status === 'ready' || this.cluster?.status === 'failed', timeoutMs, 'cluster ready');
+    if (this.cluster?.status !== 'ready') throw new Error(`cluster failed: ${this.cluster?.progress}`);
+    return this.cluster;
+  }
+
+  /** Open a shell; resolves once `opened` arrived. */
+  async open(terminalId: string, node: string, opts: { offset?: number; cols?: number; rows?: number } = {}): Promise<TerminalOutput> {
+    this.terminals.delete(terminalId);
+    this.send({ type: 'open', terminalId, node, cols: opts.cols ?? 120, rows: opts.rows ?? 40, offset: opts.offset });
+    await waitFor(() => this.terminals.has(terminalId) || !!this.errorFor(terminalId), 60_000, `terminal ${terminalId} opened`);
+    const err = this.errorFor(terminalId);
+    if (err) throw new Error(`${err.code}: ${err.message}`);
+    return this.terminals.get(terminalId)!;
+  }
+
+  type(terminalId: string, text: string): void {
+    const t = this.terminals.get(terminalId);
+    if (!t) throw new Error(`terminal ${terminalId} not open`);
+    this.ws.send(encodeBinary(t.channel, Buffer.from(text)), { binary: true });
+  }
+
+  text(terminalId: string): string {
+    return this.terminals.get(terminalId)?.bytes.toString('utf8') ?? '';
+  }
+
+  /** Wait until the terminal's output (after `since` chars) matches. */
+  async waitOutput(terminalId: string, pattern: RegExp, timeoutMs = 60_000, since = 0): Promise<RegExpMatchArray> {
+    let match: RegExpMatchArray | null = null;
+    await waitFor(() => (match = this.text(terminalId).slice(since).match(pattern)) !== null, timeoutMs, `${pattern} in ${terminalId}`, () =>
+      this.text(terminalId).slice(-400),
+    );
+    return match!;
+  }
+
+  /** Run a command and return what it printed between two unique markers. */
+  async run(terminalId: string, command: string, timeoutMs = 60_000): Promise<string> {
+    const id = Math.random().toString(36).slice(2, 8);
+    const since = this.text(terminalId).length;
+    // The markers are split in the typed text so the echo of the command line never matches.
+    this.type(terminalId, `echo "<<${id}""-start>>"; ${command}; echo "<<${id}""-end:$?>>"\r`);
+    const m = await this.waitOutput(terminalId, new RegExp(`<<${id}-start>>\\r?\\n([\\s\\S]*?)<<${id}-end:(\\d+)>>`), timeoutMs, since);
+    return m[1]!.replace(/\r/g, '');
+  }
+
+  errorFor(terminalId: string) {
+    return this.messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error' && m.terminalId === terminalId);
+  }
+
+  errors(): Extract<ServerMessage, { type: 'error' }>[] {
+    return this.messages.filter((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error');
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      const frame = decodeBinary(data);
+      if (!frame) return;
+      for (const t of this.terminals.values()) {
+        if (t.channel === frame.channel && !t.exited) t.bytes = Buffer.concat([t.bytes, Buffer.from(frame.payload)]);
+      }
+      return;
+    }
+    const msg = serverMessage.parse(JSON.parse(data.toString('utf8')));
+    this.messages.push(msg);
+    if (msg.type === 'cluster') this.cluster = msg.cluster;
+    if (msg.type === 'opened') this.terminals.set(msg.terminalId, { channel: msg.channel, from: msg.offset, bytes: Buffer.alloc(0), exited: false });
+    if (msg.type === 'exited') {
+      const t = this.terminals.get(msg.terminalId);
+      if (t) t.exited = true;
+    }
+  }
+}

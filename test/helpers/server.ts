@@ -1,0 +1,56 @@
+/**
+ * A real sandbox server for a test file, in this process, on a free port,
+ * with its own instance label so parallel test files never touch each other.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../sandbox-server/src/config.js';
+import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
+import { LABEL } from '../../sandbox-server/src/clusters/labels.js';
+import { destroyCluster } from '../../sandbox-server/src/clusters/provision.js';
+import { createLogger } from '../../sandbox-server/src/log.js';
+import { runServer, type RunningServer } from '../../sandbox-server/src/main.js';
+
+export const docker = connectDocker(process.env.DOCKER_HOST);
+
+export function testConfig(name: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    ...process.env,
+    PORT: '0',
+    SWB_INSTANCE: `t-${name}-${crypto.randomBytes(2).toString('hex')}`.slice(0, 20),
+    SWB_DATA_DIR: path.join(os.tmpdir(), `swb-test-${name}-${process.pid}`),
+    SWB_POOL_SIZE: '0',
+    SWB_WEB: 'false',
+    SWB_LOG_LEVEL: process.env.SWB_TEST_LOG ?? 'error',
+    SWB_LOG_FORMAT: 'pretty',
+    ...env,
+  });
+}
+
+export async function startTestServer(name: string, env: Record<string, string> = {}): Promise<RunningServer & { config: Config }> {
+  const config = testConfig(name, env);
+  const server = await runServer(config, createLogger('pretty', { instance: config.SWB_INSTANCE }, config.SWB_LOG_LEVEL));
+  return { ...server, url: `http://127.0.0.1:${server.port}`, config };
+}
+
+/** Everything labelled with this instance: containers, networks, volumes. */
+export async function leftovers(instance: string): Promise<{ containers: number; networks: number; volumes: number }> {
+  const filters = JSON.stringify({ label: [`${LABEL.instance}=${instance}`] });
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  return { containers: containers.length, networks: networks.length, volumes: volumes.Volumes?.length ?? 0 };
+}
+
+/** Remove every cluster of an instance (test clean-up, also after failures). */
+export async function removeInstance(instance: string): Promise<void> {
+  const filters = JSON.stringify({ label: [`${LABEL.instance}=${instance}`] });
+  const ids = new Set<string>();
+  for (const c of await docker.listContainers({ all: true, filters })) ids.add(c.Labels[LABEL.cluster]!);
+  for (const n of await docker.listNetworks({ filters })) ids.add(n.Labels?.[LABEL.cluster] ?? '');
+  for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) ids.add(v.Labels?.[LABEL.cluster] ?? '');
+  await Promise.all([...ids].filter(Boolean).map((id) => destroyCluster(docker, instance, id)));
+}
