@@ -1,0 +1,35 @@
+// Build every image (and with --mirror, start the registry mirror) by hand:
+//   npx tsx sandbox-server/src/images/cli.ts [--mirror] [--port 5000] [--data-dir /var/lib/swb/registry]
+//   npx tsx sandbox-server/src/images/cli.ts --stop-mirror [--data-dir DIR]
+import Docker from 'dockerode';
+import { ensureImages } from './index.js';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror, stopMirror } from './mirror.js';
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const started = Date.now();
+const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+const dataDir = option('--data-dir') ?? DEFAULT_DATA_DIR;
+const port = Number(option('--port') ?? DEFAULT_PORT);
+
+try {
+  if (process.argv.includes('--stop-mirror')) {
+    await stopMirror(dataDir);
+    log(`mirror in ${dataDir} stopped`);
+  } else {
+    const docker = new Docker();
+    const images = await ensureImages(docker, log);
+    log(`node image: ${images.node}`);
+    log(`lab images: ${images.lab.map((i) => i.name).join(', ')}`);
+    if (process.argv.includes('--mirror')) {
+      const mirror = await ensureMirror({ docker, port, dataDir, images: images.lab, log });
+      log(`mirror: ${mirror.url} (read-only; nodes use http://<their gateway>:${mirror.port})`);
+    }
+  }
+} catch (err) {
+  console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

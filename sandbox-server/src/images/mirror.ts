@@ -1,0 +1,252 @@
+// The local registry mirror the learner nodes pull lab images from. Debian's docker-registry
+// (distribution 2.8) runs as a plain detached process: seeded while bound to loopback and writable,
+// then served read-only on all interfaces so nodes reach it through their network's gateway.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { followProgress } from './build.js';
+import type { LabImage } from './index.js';
+import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.js';
+
+export const DEFAULT_DATA_DIR = '/var/lib/swb/registry';
+export const DEFAULT_PORT = 5000;
+const REGISTRY_BIN = process.env.SWB_REGISTRY_BIN ?? '/usr/bin/docker-registry';
+
+export interface MirrorOptions {
+  docker: Docker;
+  port: number;
+  dataDir: string;
+  images: LabImage[];
+  log: (line: string) => void;
+}
+
+// Files in the data dir.
+const files = (dataDir: string) => ({
+  storage: join(dataDir, 'storage'),
+  pid: join(dataDir, 'registry.pid'),
+  state: join(dataDir, 'registry.json'), // { pid, port } of the read-only server
+  log: join(dataDir, 'registry.log'),
+  serveConfig: join(dataDir, 'serve.yml'),
+  seedConfig: join(dataDir, 'seed.yml'),
+  seeded: join(dataDir, 'seeded.json'),
+  lock: join(dataDir, '.lock'),
+});
+
+export async function ensureMirror(opts: MirrorOptions): Promise<{ port: number; url: string }> {
+  const { docker, port, dataDir, log } = opts;
+  const f = files(dataDir);
+  const url = `http://127.0.0.1:${port}`;
+  if (!existsSync(REGISTRY_BIN)) {
+    throw new Error(`${REGISTRY_BIN} not found: install it with \`apt-get install -y docker-registry\``);
+  }
+  await mkdir(f.storage, { recursive: true });
+
+  const wanted: SeededImage[] = [];
+  for (const image of opts.images) {
+    const info = await docker.getImage(image.name).inspect().catch(() => undefined);
+    if (!info) throw new Error(`mirror: image ${image.name} is not built`);
+    wanted.push({ mirrorRepo: image.mirrorRepo, id: info.Id });
+  }
+
+  return withLock(f.lock, async () => {
+    const seeded = await readJson<SeededImage[]>(f.seeded);
+    const running = await runningServer(dataDir);
+    if (running && running.port === port && sameSeed(seeded, wanted) && (await serves(url, wanted))) {
+      log(`mirror: reusing registry pid ${running.pid} on port ${port}`);
+      return { port, url };
+    }
+    if (running) {
+      log(`mirror: restarting registry pid ${running.pid}`);
+      await stopMirror(dataDir);
+    }
+    if (!sameSeed(seeded, wanted)) {
+      await seed(opts, wanted);
+      await writeFile(f.seeded, JSON.stringify(seedRecord(wanted), null, 2) + '\n');
+    } else {
+      log('mirror: content unchanged, not re-seeding');
+    }
+    await serveReadOnly(dataDir, port, log);
+    if (!(await serves(url, wanted))) {
+      // The record said seeded but the storage disagrees (e.g. it was deleted): seed once more.
+      log('mirror: storage does not match the seed record, re-seeding');
+      await stopMirror(dataDir);
+      await seed(opts, wanted);
+      await writeFile(f.seeded, JSON.stringify(seedRecord(wanted), null, 2) + '\n');
+      await serveReadOnly(dataDir, port, log);
+      if (!(await serves(url, wanted))) throw new Error(`mirror: ${url} does not serve the seeded images; see ${f.log}`);
+    }
+    return { port, url };
+  });
+}
+
+export async function stopMirror(dataDir: string): Promise<void> {
+  const f = files(dataDir);
+  const pid = Number((await readFile(f.pid, 'utf8').catch(() => '')).trim());
+  if (pid && (await isRegistry(pid))) {
+    process.kill(pid, 'SIGTERM');
+    if (!(await waitFor(async () => !(await isRegistry(pid)), 5000))) process.kill(pid, 'SIGKILL');
+  }
+  await rm(f.pid, { force: true });
+  await rm(f.state, { force: true });
+}
+
+/** Push the images to a private, writable registry on a loopback port, then stop it. */
+async function seed(opts: MirrorOptions, wanted: SeededImage[]): Promise<void> {
+  const { docker, dataDir, log } = opts;
+  const f = files(dataDir);
+  const started = Date.now();
+  const seedPort = await freePort('127.0.0.1', 0);
+  await writeFile(f.seedConfig, registryConfig({ addr: `127.0.0.1:${seedPort}`, rootDir: f.storage, readonly: false }));
+  const logFd = openSync(f.log, 'a');
+  const child = spawn(REGISTRY_BIN, ['serve', f.seedConfig], { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  try {
+    await waitHealthy(`http://127.0.0.1:${seedPort}`, child, f.log);
+    for (const image of opts.images) {
+      // The engine treats 127.0.0.0/8 registries as insecure (plain HTTP) by default.
+      const { repo, tag } = splitRepoTag(image.mirrorRepo);
+      const target = `127.0.0.1:${seedPort}/${repo}`;
+      log(`mirror: seeding ${image.mirrorRepo}`);
+      await docker.getImage(image.name).tag({ repo: target, tag });
+      try {
+        const stream = await docker.getImage(`${target}:${tag}`).push({ authconfig: {} } as object);
+        const events = await followProgress(docker, stream, () => {});
+        const failure = events.find((e) => e.error);
+        if (failure) throw new Error(`mirror: push of ${image.name} failed: ${failure.error}`);
+      } finally {
+        await docker.getImage(`${target}:${tag}`).remove({ noprune: true }).catch(() => undefined);
+      }
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await waitFor(async () => child.exitCode !== null || child.signalCode !== null, 5000);
+  }
+  // Layers of images that were replaced are no longer referenced by any tag: reclaim the space.
+  await run(REGISTRY_BIN, ['garbage-collect', '--delete-untagged', f.seedConfig]);
+  log(`mirror: seeded ${wanted.length} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Start the read-only registry as a detached process that outlives this one. */
+async function serveReadOnly(dataDir: string, port: number, log: (line: string) => void): Promise<void> {
+  const f = files(dataDir);
+  if (!(await freePort('0.0.0.0', port).then(() => true, () => false))) {
+    throw new Error(`mirror: port ${port} is in use by another program; choose another port`);
+  }
+  await writeFile(f.serveConfig, registryConfig({ addr: `0.0.0.0:${port}`, rootDir: f.storage, readonly: true }));
+  const logFd = openSync(f.log, 'a');
+  const child = spawn(REGISTRY_BIN, ['serve', f.serveConfig], { detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  child.unref();
+  if (!child.pid) throw new Error('mirror: could not start docker-registry');
+  await writeFile(f.pid, `${child.pid}\n`);
+  await writeFile(f.state, JSON.stringify({ pid: child.pid, port }) + '\n');
+  await waitHealthy(`http://127.0.0.1:${port}`, child, f.log);
+  log(`mirror: serving read-only on 0.0.0.0:${port} (pid ${child.pid}, log ${f.log})`);
+}
+
+async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
+  const state = await readJson<{ pid: number; port: number }>(files(dataDir).state);
+  if (!state || !(await isRegistry(state.pid))) return undefined;
+  return (await answers(`http://127.0.0.1:${state.port}`)) ? state : undefined;
+}
+
+/** True when every image is there under its name with the expected image id (= config digest). */
+async function serves(url: string, wanted: SeededImage[]): Promise<boolean> {
+  for (const { mirrorRepo, id } of wanted) {
+    const { repo, tag } = splitRepoTag(mirrorRepo);
+    const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, {
+      headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    }).catch(() => undefined);
+    if (!res?.ok) return false;
+    const manifest = (await res.json()) as { config?: { digest?: string } };
+    if (manifest.config?.digest !== id) return false;
+  }
+  return true;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+  return res?.status === 200;
+}
+
+async function waitHealthy(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const ok = await waitFor(async () => {
+    if (child.exitCode !== null) return true;
+    return answers(url);
+  }, 10_000);
+  if (!ok || child.exitCode !== null) {
+    const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
+    throw new Error(`mirror: docker-registry did not come up on ${url}:\n${tail}`);
+  }
+}
+
+/** Our registry, not some other process that got the pid after a reboot. */
+async function isRegistry(pid: number): Promise<boolean> {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes('registry') && cmdline.includes('serve');
+}
+
+function freePort(host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : port));
+    });
+  });
+}
+
+/** Serialises concurrent callers (e.g. the sandbox server and the CLI) on one data dir. */
+async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
+      break;
+    } catch {
+      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (!holder || !existsSync(`/proc/${holder}`)) await rm(lock, { force: true });
+      else if (i > 600) throw new Error(`mirror: ${lock} held by pid ${holder} for too long`);
+      else await sleep(100);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(100);
+  }
+  return false;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args[0]} failed: ${err}`))));
+  });
+}
