@@ -1,0 +1,126 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClientMessage } from '../../../sandbox-server/src/protocol/index';
+import { TerminalSession, type TerminalTransport } from './terminal-session';
+import type { TerminalSink } from './types';
+
+function setup() {
+  const sent: (ClientMessage | Uint8Array)[] = [];
+  const view: string[] = [];
+  const pendingRenders: (() => void)[] = [];
+  let ready = true;
+  const transport: TerminalTransport = {
+    sendControl: (m) => (sent.push(m), true),
+    sendBinary: (f) => (sent.push(f), true),
+    canOpen: () => ready,
+    release: () => {},
+  };
+  const sink: TerminalSink = {
+    write: (data, rendered) => {
+      view.push(new TextDecoder().decode(data));
+      pendingRenders.push(rendered);
+    },
+    notice: (t) => view.push(`<${t}>`),
+    clear: () => view.push('<clear>'),
+  };
+  const t = new TerminalSession('t-manager', 'manager', { cols: 80, rows: 24 }, sink, transport);
+  return {
+    t,
+    sent,
+    view,
+    renderAll: () => pendingRenders.splice(0).forEach((r) => r()),
+    setReady: (v: boolean) => (ready = v),
+    controls: () => sent.filter((m): m is ClientMessage => !(m instanceof Uint8Array)),
+    inputs: () => sent.filter((m): m is Uint8Array => m instanceof Uint8Array).map((f) => [f[0], new TextDecoder().decode(f.subarray(1))]),
+  };
+}
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe('TerminalSession', () => {
+  it('opens without offset on a fresh view and queues input until attached', () => {
+    const s = setup();
+    s.t.tryOpen();
+    assert.deepEqual(s.controls(), [{ type: 'open', terminalId: 't-manager', node: 'manager', cols: 80, rows: 24 }]);
+    s.t.input('docker swarm init\r');
+    assert.deepEqual(s.inputs(), [], 'nothing sent before `opened`');
+    s.t.onOpened(4, 0);
+    assert.deepEqual(s.inputs(), [[4, 'docker swarm init\r']]);
+    assert.equal(s.t.getState(), 'open');
+  });
+
+  it('reattaches after a disconnect with the offset it has, so nothing is duplicated', () => {
+    const s = setup();
+    s.t.tryOpen();
+    s.t.onOpened(1, 100);
+    s.t.onOutput(bytes('hello'));
+    s.t.onDisconnected();
+    assert.equal(s.t.getState(), 'waiting');
+    s.t.tryOpen();
+    assert.deepEqual(s.controls().at(-1), { type: 'open', terminalId: 't-manager', node: 'manager', cols: 80, rows: 24, offset: 105 });
+    s.t.onOpened(2, 105);
+    assert.deepEqual(s.view, ['hello'], 'no clear, no notice');
+  });
+
+  it('clears the view when the server starts a new stream', () => {
+    const s = setup();
+    s.t.tryOpen();
+    s.t.onOpened(1, 0);
+    s.t.onOutput(bytes('old'));
+    s.t.onDisconnected();
+    s.t.tryOpen();
+    s.t.onOpened(1, 0);
+    assert.deepEqual(s.view, ['old', '<clear>']);
+  });
+
+  it('acks only after output was rendered', () => {
+    const s = setup();
+    s.t.tryOpen();
+    s.t.onOpened(1, 0);
+    s.t.onOutput(new Uint8Array(70 * 1024));
+    assert.equal(s.controls().filter((m) => m.type === 'ack').length, 0);
+    s.renderAll();
+    assert.deepEqual(s.controls().filter((m) => m.type === 'ack'), [{ type: 'ack', terminalId: 't-manager', offset: 70 * 1024 }]);
+  });
+
+  it('starts a clean shell after a cluster reset', () => {
+    const s = setup();
+    s.t.tryOpen();
+    s.t.onOpened(1, 0);
+    s.t.onOutput(bytes('before reset'));
+    s.setReady(false);
+    s.t.onClusterGone('resetting');
+    assert.equal(s.t.getState(), 'waiting');
+    s.t.tryOpen();
+    assert.equal(s.controls().filter((m) => m.type === 'open').length, 1, 'no open while the cluster is not ready');
+    s.setReady(true);
+    s.t.tryOpen();
+    const open = s.controls().at(-1);
+    assert.equal(open?.type, 'open');
+    assert.equal(open?.type === 'open' && open.offset, undefined, 'fresh open replays the new shell from the start');
+    assert.equal(s.view.at(-1), '<clear>');
+  });
+
+  it('offers a new shell on Enter after the shell exited', () => {
+    const s = setup();
+    s.t.tryOpen();
+    s.t.onOpened(1, 0);
+    s.t.onExited(0);
+    assert.equal(s.t.getState(), 'exited');
+    s.t.input('x');
+    assert.equal(s.t.getState(), 'exited', 'other keys do nothing');
+    s.t.input('\r');
+    assert.equal(s.t.getState(), 'opening');
+  });
+
+  it('resizes the server side once attached, and detaches on close', () => {
+    const s = setup();
+    s.t.tryOpen();
+    s.t.resize(100, 30);
+    s.t.onOpened(1, 0);
+    assert.deepEqual(s.controls().at(-1), { type: 'resize', terminalId: 't-manager', cols: 100, rows: 30 });
+    s.t.close();
+    assert.deepEqual(s.controls().at(-1), { type: 'detach', terminalId: 't-manager' });
+    assert.equal(s.t.getState(), 'closed');
+  });
+});

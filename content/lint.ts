@@ -1,0 +1,178 @@
+/**
+ * A remark plugin that checks the JSX a lesson uses against the component
+ * contract in ./schema.ts, and rewrites <Command> so its exact text reaches the
+ * page. It records problems instead of throwing, so one build reports all of
+ * them, each with file:line.
+ */
+import type { NodeName } from '../sandbox-server/src/protocol/index';
+import { blockComponents, componentNames, componentProps, type ComponentName } from './schema';
+
+export interface LintContext {
+  file: string;
+  /** Lines of frontmatter before the MDX body (positions are body-relative). */
+  lineOffset: number;
+  /** The MDX body, to slice a command's raw text from. */
+  source: string;
+  nodes: ReadonlySet<NodeName>;
+  exerciseIds: ReadonlySet<string>;
+  labFiles: ReadonlySet<string>;
+  problems: string[];
+  /** Exercise id -> line where it is placed. */
+  placedExercises: Map<string, number>;
+  /** Lab files opened by <FileRef>. */
+  fileRefs: Set<string>;
+}
+
+// The few mdast/MDX node shapes we look at (kept local: no dependency on
+// transitive type packages).
+interface Point { line: number; column: number; offset?: number }
+interface MdNode {
+  type: string;
+  name?: string | null;
+  value?: unknown;
+  attributes?: MdAttribute[];
+  children?: MdNode[];
+  position?: { start: Point; end: Point };
+}
+interface MdAttribute { type: string; name?: string; value?: unknown }
+
+const known = new Set<string>(componentNames);
+
+export function lintLessonTree(ctx: LintContext) {
+  return (tree: MdNode) => {
+    walk(tree, ctx);
+  };
+}
+
+function where(ctx: LintContext, node: MdNode): string {
+  const p = node.position?.start;
+  return p ? `${ctx.file}:${p.line + ctx.lineOffset}:${p.column}` : ctx.file;
+}
+
+function walk(node: MdNode, ctx: LintContext): void {
+  // Generated nodes (remark-mdx-frontmatter's export) have no position.
+  if (node.type === 'mdxjsEsm' && node.position) {
+    ctx.problems.push(`${where(ctx, node)}: import/export is not allowed in lessons; components come from the registry`);
+    return;
+  }
+  if ((node.type === 'mdxJsxFlowElement' || node.type === 'mdxJsxTextElement') && typeof node.name === 'string') {
+    checkElement(node, ctx);
+  }
+  for (const child of node.children ?? []) walk(child, ctx);
+}
+
+function checkElement(node: MdNode, ctx: LintContext): void {
+  const name = node.name!;
+  if (/^[a-z]/.test(name) && !name.includes('.')) return; // plain HTML such as <kbd>
+  if (!known.has(name)) {
+    ctx.problems.push(`${where(ctx, node)}: unknown component <${name}>; lessons may use ${componentNames.map((n) => `<${n}>`).join(', ')}`);
+    return;
+  }
+  const component = name as ComponentName;
+  if (node.type === 'mdxJsxTextElement' && blockComponents.has(component)) {
+    ctx.problems.push(`${where(ctx, node)}: <${name}> is a block; put it on its own line(s), not inside a sentence`);
+  }
+
+  const props: Record<string, unknown> = {};
+  for (const attr of node.attributes ?? []) {
+    if (attr.type !== 'mdxJsxAttribute' || !attr.name) {
+      ctx.problems.push(`${where(ctx, node)}: <${name}>: spread attributes are not allowed`);
+      continue;
+    }
+    if (attr.value !== null && attr.value !== undefined && typeof attr.value !== 'string') {
+      ctx.problems.push(`${where(ctx, node)}: <${name} ${attr.name}>: use a plain quoted string, not an expression`);
+      continue;
+    }
+    props[attr.name] = attr.value ?? true;
+  }
+  const parsed = componentProps[component].safeParse(props);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const attr = issue.path.length ? ` ${issue.path.join('.')}` : '';
+      ctx.problems.push(`${where(ctx, node)}: <${name}${attr}>: ${issue.message}`);
+    }
+    return;
+  }
+
+  switch (component) {
+    case 'Exercise': {
+      const id = props.id as string;
+      const line = (node.position?.start.line ?? 0) + ctx.lineOffset;
+      if (!ctx.exerciseIds.has(id)) {
+        const ids = [...ctx.exerciseIds];
+        ctx.problems.push(`${where(ctx, node)}: <Exercise id="${id}">: no exercise with that id in the frontmatter (${ids.length ? `ids: ${ids.join(', ')}` : 'it declares none'})`);
+      } else if (ctx.placedExercises.has(id)) {
+        ctx.problems.push(`${where(ctx, node)}: <Exercise id="${id}"> is placed twice (also on line ${ctx.placedExercises.get(id)})`);
+      } else {
+        ctx.placedExercises.set(id, line);
+      }
+      if (node.children?.length) ctx.problems.push(`${where(ctx, node)}: <Exercise> takes no content; its text comes from the frontmatter`);
+      break;
+    }
+    case 'Command': {
+      const target = (props.node as NodeName | undefined) ?? 'manager';
+      if (!ctx.nodes.has(target)) {
+        ctx.problems.push(`${where(ctx, node)}: <Command node="${target}">: this lesson's cluster has only ${[...ctx.nodes].join(', ')} (frontmatter cluster.workers)`);
+      }
+      const code = commandText(node, ctx);
+      if (code !== null) {
+        // Hand the exact command to the component as a prop; the children
+        // would have been rendered as Markdown.
+        node.attributes = [
+          { type: 'mdxJsxAttribute', name: 'node', value: target },
+          { type: 'mdxJsxAttribute', name: 'code', value: code },
+        ];
+        node.children = [];
+      }
+      break;
+    }
+    case 'FileRef': {
+      const p = props.path as string;
+      if (!ctx.labFiles.has(p)) ctx.problems.push(`${where(ctx, node)}: <FileRef path="${p}">: no such file in content/files`);
+      else ctx.fileRefs.add(p);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+/**
+ * The command inside <Command>...</Command>: a fenced block or inline code is
+ * taken verbatim; plain text is sliced from the source so Markdown does not
+ * eat backslashes, underscores or line breaks.
+ */
+function commandText(node: MdNode, ctx: LintContext): string | null {
+  const children = node.children ?? [];
+  const only = children.length === 1 ? children[0]! : undefined;
+  const inner = only?.type === 'paragraph' && only.children?.length === 1 ? only.children[0]! : only;
+  let text: string | null = null;
+  if (inner && (inner.type === 'code' || inner.type === 'inlineCode') && typeof inner.value === 'string') {
+    text = inner.value;
+  } else if (children.length) {
+    if (containsExpression(node)) {
+      ctx.problems.push(`${where(ctx, node)}: <Command> contains { }: wrap the command in a fenced code block (\`\`\`) inside <Command> so braces stay literal`);
+      return null;
+    }
+    const start = children[0]!.position?.start.offset;
+    const end = children[children.length - 1]!.position?.end.offset;
+    if (start !== undefined && end !== undefined) text = dedent(ctx.source.slice(start, end));
+  }
+  text = text?.trim() ?? '';
+  if (!text) {
+    ctx.problems.push(`${where(ctx, node)}: <Command> is empty; write the command between <Command> and </Command>`);
+    return null;
+  }
+  return text;
+}
+
+function containsExpression(node: MdNode): boolean {
+  return (node.children ?? []).some((c) => c.type === 'mdxTextExpression' || c.type === 'mdxFlowExpression' || containsExpression(c));
+}
+
+function dedent(text: string): string {
+  const lines = text.split('\n');
+  const indents = lines.slice(1).filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length);
+  const cut = indents.length ? Math.min(...indents) : 0;
+  return [lines[0]!, ...lines.slice(1).map((l) => l.slice(Math.min(cut, /^ */.exec(l)![0].length)))].join('\n');
+}

@@ -1,0 +1,156 @@
+/**
+ * The lesson loader rejects what a lesson writer can get wrong, naming the
+ * file and the reason; and the real lessons in content/lessons pass.
+ * Run: node --import tsx --test content/load.test.ts
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { listLessonFiles, validateAllLessons } from './load';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const temps: string[] = [];
+after(() => temps.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const goodFrontmatter = `---
+title: Initialise the swarm
+order: 2
+summary: Turn the manager into a swarm manager.
+minutes: 10
+cluster: { workers: 2 }
+files: [init.sql]
+exercises:
+  - id: swarm-active
+    title: Turn the manager into a swarm manager
+    hints: ["Look at docker swarm --help"]
+    solution:
+      - { node: manager, run: docker swarm init }
+---
+`;
+
+/** A content folder with the given lessons and one lab file. */
+function fixture(lessons: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'swb-lessons-'));
+  temps.push(dir);
+  mkdirSync(path.join(dir, 'lessons'));
+  mkdirSync(path.join(dir, 'files'));
+  writeFileSync(path.join(dir, 'files', 'init.sql'), 'SELECT 1;\n');
+  for (const [name, text] of Object.entries(lessons)) writeFileSync(path.join(dir, 'lessons', name), text);
+  return dir;
+}
+
+async function errorsOf(lessons: Record<string, string>): Promise<string[]> {
+  return (await validateAllLessons({ contentDir: fixture(lessons) })).errors;
+}
+
+function assertOneError(errors: string[], file: string, ...fragments: (string | RegExp)[]): void {
+  assert.equal(errors.length, 1, `expected exactly one error, got:\n${errors.join('\n')}`);
+  const [msg] = errors as [string];
+  assert.ok(msg.includes(file), `error should name ${file}: ${msg}`);
+  for (const f of fragments) {
+    assert.ok(typeof f === 'string' ? msg.includes(f) : f.test(msg), `error should mention ${String(f)}: ${msg}`);
+  }
+}
+
+describe('validateAllLessons', () => {
+  it('accepts a good lesson and compiles it', async () => {
+    const body = `
+Text with a <FileRef path="init.sql" /> link.
+
+<Command node="worker-2">docker node ls</Command>
+
+<Command>
+\`\`\`
+docker service ls --format '{{.Name}}'
+\`\`\`
+</Command>
+
+<Note kind="host">No IPVS here.</Note>
+
+<Exercise id="swarm-active" />
+`;
+    const { lessons, errors } = await validateAllLessons({ contentDir: fixture({ '02-swarm-init.mdx': goodFrontmatter + body }) });
+    assert.deepEqual(errors, []);
+    assert.equal(lessons.length, 1);
+    const [lesson] = lessons as [(typeof lessons)[number]];
+    assert.equal(lesson.slug, 'swarm-init');
+    assert.deepEqual(lesson.nodes, ['manager', 'worker-1', 'worker-2']);
+    assert.deepEqual(lesson.files, ['init.sql']);
+    assert.match(lesson.code, /docker service ls --format '\{\{\.Name\}\}'/);
+    assert.equal('check' in (lesson.exercises[0] ?? {}), false, 'checks stay on the server');
+  });
+
+  it('rejects bad frontmatter with the file, the field and the reason', async () => {
+    const bad = goodFrontmatter.replace('minutes: 10', 'minutes: ten').replace('id: swarm-active', 'id: Swarm Active');
+    const errors = await errorsOf({ '02-swarm-init.mdx': bad + '\n<Exercise id="swarm-active" />\n' });
+    assert.ok(errors.length >= 2, errors.join('\n'));
+    assert.ok(errors.some((e) => e.includes('02-swarm-init.mdx:5: frontmatter minutes:')), errors.join('\n'));
+    assert.ok(errors.some((e) => /02-swarm-init\.mdx:9: frontmatter exercises\[0\]\.id: .*lowercase/.test(e)), errors.join('\n'));
+  });
+
+  it('rejects a misspelt frontmatter key and invalid YAML', async () => {
+    const misspelt = await errorsOf({ '01-a.mdx': goodFrontmatter.replace('summary:', 'sumary:') + '<Exercise id="swarm-active" />\n' });
+    assert.ok(misspelt.some((e) => e.includes('01-a.mdx') && e.includes('Unrecognized key: "sumary"')), misspelt.join('\n'));
+    assert.ok(misspelt.some((e) => e.includes('frontmatter summary: is required')), misspelt.join('\n'));
+    assertOneError(await errorsOf({ '01-a.mdx': '---\ntitle: [unclosed\n---\nText\n' }), '01-a.mdx', 'not valid YAML');
+    assertOneError(await errorsOf({ '01-a.mdx': 'No frontmatter here.\n' }), '01-a.mdx', 'frontmatter');
+  });
+
+  it('rejects an unknown exercise id, naming file, line and id', async () => {
+    const errors = await errorsOf({ '02-swarm-init.mdx': goodFrontmatter + '\nIntro.\n\n<Exercise id="swarm-active" />\n\n<Exercise id="no-such-thing" />\n' });
+    assertOneError(errors, '02-swarm-init.mdx:20', 'no-such-thing', 'swarm-active');
+  });
+
+  it('rejects an exercise that is declared but never placed', async () => {
+    assertOneError(await errorsOf({ '02-swarm-init.mdx': goodFrontmatter + '\nNo exercise here.\n' }), '02-swarm-init.mdx', 'never placed', 'swarm-active');
+  });
+
+  it('rejects a <Command> on a node outside the lesson cluster', async () => {
+    const errors = await errorsOf({ '02-swarm-init.mdx': goodFrontmatter + '\n<Exercise id="swarm-active" />\n\n<Command node="worker-3">docker ps</Command>\n' });
+    assertOneError(errors, '02-swarm-init.mdx:18', 'worker-3', 'manager, worker-1, worker-2');
+  });
+
+  it('rejects a solution step on a node outside the lesson cluster', async () => {
+    const bad = goodFrontmatter.replace('cluster: { workers: 2 }', 'cluster: { workers: 0 }').replace('node: manager', 'node: worker-1');
+    assertOneError(await errorsOf({ '02-a.mdx': bad + '<Exercise id="swarm-active" />\n' }), '02-a.mdx', 'exercises[0].solution[0].node', 'worker-1');
+  });
+
+  it('rejects unknown components, bad attributes and missing files', async () => {
+    const withBody = (body: string) => ({ '02-a.mdx': `${goodFrontmatter}<Exercise id="swarm-active" />\n\n${body}\n` });
+    assertOneError(await errorsOf(withBody('<Excercise id="x" />')), '02-a.mdx', 'unknown component <Excercise>');
+    assertOneError(await errorsOf(withBody('<Note kind="danger">x</Note>')), '02-a.mdx', '<Note kind>');
+    assertOneError(await errorsOf(withBody('<FileRef path="nope.yml" />')), '02-a.mdx', 'nope.yml');
+    assertOneError(await errorsOf(withBody('<Command node="manager"></Command>')), '02-a.mdx', 'empty');
+    assertOneError(await errorsOf(withBody('Run <Command>docker ps</Command> now.')), '02-a.mdx', 'own line');
+    assertOneError(await errorsOf(withBody("import x from './x'")), '02-a.mdx', 'import/export');
+    const missingFile = goodFrontmatter.replace('files: [init.sql]', 'files: [init.sql, docker-stack.yml]');
+    assertOneError(await errorsOf({ '02-a.mdx': missingFile + '<Exercise id="swarm-active" />\n' }), '02-a.mdx', 'docker-stack.yml');
+  });
+
+  it('reports MDX syntax errors with a line number', async () => {
+    const errors = await errorsOf({ '02-a.mdx': `${goodFrontmatter}<Exercise id="swarm-active" />\n\n<Note>\nunclosed\n` });
+    assert.equal(errors.length, 1, errors.join('\n'));
+    assert.match(errors[0]!, /02-a\.mdx:\d+/);
+  });
+
+  it('rejects badly named files and duplicate order', async () => {
+    const lesson = goodFrontmatter + '<Exercise id="swarm-active" />\n';
+    assertOneError(await errorsOf({ 'swarm-init.mdx': lesson }), 'swarm-init.mdx', 'NN-slug.mdx');
+    const errors = await errorsOf({ '02-a.mdx': lesson, '03-b.mdx': lesson });
+    assertOneError(errors, '03-b.mdx', 'order', '02-a.mdx');
+  });
+
+  it('accepts the real lessons in content/lessons', async (t) => {
+    const contentDir = here;
+    if ((await listLessonFiles(path.join(contentDir, 'lessons'))).length === 0) {
+      t.skip('content/lessons has no .mdx lessons yet: nothing to validate');
+      return;
+    }
+    const { lessons, errors } = await validateAllLessons({ contentDir });
+    assert.deepEqual(errors, [], `content/lessons has problems:\n${errors.join('\n')}`);
+    assert.ok(lessons.length > 0);
+  });
+});

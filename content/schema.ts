@@ -1,0 +1,121 @@
+/**
+ * The lesson contract: frontmatter of `content/lessons/NN-slug.mdx` and the
+ * props of the components lesson text may use.
+ *
+ * One schema, three users: the loader (build + `validateAllLessons()` in
+ * tests), the lesson page (inferred types), and later the check engine. The
+ * `.describe()` texts are the documentation for lesson writers.
+ *
+ * No Node imports: the browser bundle may import the types and the component
+ * list from here.
+ */
+import { z } from 'zod';
+import { labPath, nodeName, type NodeName } from '../sandbox-server/src/protocol/index';
+
+export const MAX_WORKERS = 9;
+
+export const exerciseId = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'exercise id: lowercase letters, digits and single dashes (e.g. swarm-active)')
+  .describe('Unique within the lesson; referenced from the text as <Exercise id="..." />.');
+
+export const solutionStep = z
+  .strictObject({
+    node: nodeName.describe('Node whose terminal runs the command: manager or worker-N (must exist in this lesson\'s cluster).'),
+    run: z.string().trim().min(1, 'run: the command must not be empty').describe('The shell command, exactly as the learner would type it.'),
+  })
+  .describe('One solution command and the node it runs on.');
+export type SolutionStep = z.infer<typeof solutionStep>;
+
+export const exercise = z
+  .strictObject({
+    id: exerciseId,
+    title: z.string().trim().min(1).describe('What the learner has to achieve, as an imperative sentence.'),
+    hints: z.array(z.string().trim().min(1)).default([]).describe('Hints, revealed one at a time, vaguest first.'),
+    solution: z.array(solutionStep).default([]).describe('Commands that solve the exercise, shown after the hints, each with a Run button.'),
+    check: z
+      .unknown()
+      .optional()
+      .describe('How the server verifies the exercise against the cluster. The vocabulary is defined by a later issue; unchecked for now.'),
+  })
+  .describe('An exercise: placed in the text with <Exercise id="..." />.');
+export type Exercise = z.infer<typeof exercise>;
+
+export const clusterSpec = z
+  .strictObject({
+    workers: z.number().int().min(0).max(MAX_WORKERS).describe(`Worker nodes this lesson needs (0..${MAX_WORKERS}); the manager always exists.`),
+  })
+  .describe('The cluster the lesson runs against.');
+
+export const lessonFrontmatter = z
+  .strictObject({
+    title: z.string().trim().min(1).describe('Lesson title, shown in the list and as the page heading.'),
+    order: z.number().int().min(0).describe('Position in the lesson path; unique across lessons.'),
+    summary: z.string().trim().min(1).describe('One sentence for the lesson list.'),
+    minutes: z.number().int().min(1).max(240).describe('Estimated minutes to complete.'),
+    cluster: clusterSpec,
+    files: z
+      .array(labPath)
+      .default([])
+      .describe('Lab files (paths under content/files, placed in /lab on every node) opened in the editor; may be empty.'),
+    exercises: z.array(exercise).default([]).describe('Exercises of this lesson, in any order; may be empty.'),
+  })
+  .superRefine((fm, ctx) => {
+    const nodes = new Set(clusterNodes(fm.cluster.workers));
+    const seen = new Set<string>();
+    fm.exercises.forEach((ex, i) => {
+      if (seen.has(ex.id)) ctx.addIssue({ code: 'custom', path: ['exercises', i, 'id'], message: `duplicate exercise id "${ex.id}"` });
+      seen.add(ex.id);
+      ex.solution.forEach((step, j) => {
+        if (!nodes.has(step.node)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['exercises', i, 'solution', j, 'node'],
+            message: `node "${step.node}" is not in this lesson's cluster (${[...nodes].join(', ')})`,
+          });
+        }
+      });
+    });
+    const files = new Set<string>();
+    fm.files.forEach((f, i) => {
+      if (files.has(f)) ctx.addIssue({ code: 'custom', path: ['files', i], message: `file "${f}" is listed twice` });
+      files.add(f);
+    });
+  })
+  .describe('Frontmatter of a lesson file (YAML between --- lines).');
+export type LessonFrontmatter = z.infer<typeof lessonFrontmatter>;
+
+/** The node names of a cluster with `workers` workers, manager first. */
+export function clusterNodes(workers: number): NodeName[] {
+  return ['manager', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];
+}
+
+// ---------------------------------------------------------------- components in lesson text
+// Attribute schemas of every component lesson text may use. The loader checks
+// each JSX element against these (unknown component or attribute = error), and
+// the app's registry must provide exactly these names (enforced by its type).
+
+export const noteKind = z.enum(['info', 'warning', 'host']);
+export type NoteKind = z.infer<typeof noteKind>;
+
+export const componentProps = {
+  /** Renders the exercise from frontmatter at this place. */
+  Exercise: z.strictObject({ id: exerciseId }),
+  /** A command with Run and Copy. The command is the element's content (text, inline code or a fenced block). */
+  Command: z.strictObject({ node: nodeName.optional().describe('Terminal to run in; defaults to manager.') }),
+  /** A callout: info (default), warning, or host = something this host cannot do. */
+  Note: z.strictObject({ kind: noteKind.optional(), title: z.string().optional() }),
+  /** Collapsible hint outside exercises. */
+  Hint: z.strictObject({ title: z.string().optional() }),
+  /** Collapsible solution outside exercises. */
+  Solution: z.strictObject({ title: z.string().optional() }),
+  /** The swarm concept diagram (manager, workers, services, tasks). */
+  SwarmDiagram: z.strictObject({}),
+  /** A button that opens a lab file in the editor; content (optional) is the label. */
+  FileRef: z.strictObject({ path: labPath }),
+} as const;
+export type ComponentName = keyof typeof componentProps;
+export const componentNames = Object.keys(componentProps) as ComponentName[];
+
+/** Components that render blocks and so must stand on their own lines in MDX. */
+export const blockComponents: ReadonlySet<ComponentName> = new Set(['Exercise', 'Command', 'Note', 'Hint', 'Solution', 'SwarmDiagram']);
