@@ -30,7 +30,7 @@ export class Learner {
   readonly terminals = new Map<string, TerminalOutput>();
   closeCode: number | undefined;
 
-  private constructor(
+  constructor(
     readonly baseUrl: string,
     readonly cookie: string,
   ) {}
@@ -48,9 +48,14 @@ export class Learner {
   /** The same learner in a reloaded page: same cookie, fresh socket, no terminal state. */
   async reload(): Promise<Learner> {
     this.ws.close();
-    const again = new Learner(this.baseUrl, this.cookie);
-    await again.connect();
-    return again;
+    return this.anotherPage();
+  }
+
+  /** A second page of the same learner, open at the same time. */
+  async anotherPage(): Promise<Learner> {
+    const page = new Learner(this.baseUrl, this.cookie);
+    await page.connect();
+    return page;
   }
 
   async connect(headers: Record<string, string> = {}): Promise<void> {
@@ -85,9 +90,10 @@ export class Learner {
   /** Open a shell; resolves once `opened` arrived. */
   async open(terminalId: string, node: string, opts: { offset?: number; cols?: number; rows?: number } = {}): Promise<TerminalOutput> {
     this.terminals.delete(terminalId);
+    const since = this.messages.length;
     this.send({ type: 'open', terminalId, node, cols: opts.cols ?? 120, rows: opts.rows ?? 40, offset: opts.offset });
-    await waitFor(() => this.terminals.has(terminalId) || !!this.errorFor(terminalId), 60_000, `terminal ${terminalId} opened`);
-    const err = this.errorFor(terminalId);
+    await waitFor(() => this.terminals.has(terminalId) || !!this.errorFor(terminalId, since), 60_000, `terminal ${terminalId} opened`);
+    const err = this.errorFor(terminalId, since);
     if (err) throw new Error(`${err.code}: ${err.message}`);
     return this.terminals.get(terminalId)!;
   }
@@ -113,16 +119,20 @@ export class Learner {
 
   /** Run a command and return what it printed between two unique markers. */
   async run(terminalId: string, command: string, timeoutMs = 60_000): Promise<string> {
+    return (await this.runWithCode(terminalId, command, timeoutMs)).output;
+  }
+
+  async runWithCode(terminalId: string, command: string, timeoutMs = 60_000): Promise<{ output: string; code: number }> {
     const id = Math.random().toString(36).slice(2, 8);
     const since = this.text(terminalId).length;
     // The markers are split in the typed text so the echo of the command line never matches.
     this.type(terminalId, `echo "<<${id}""-start>>"; ${command}; echo "<<${id}""-end:$?>>"\r`);
     const m = await this.waitOutput(terminalId, new RegExp(`<<${id}-start>>\\r?\\n([\\s\\S]*?)<<${id}-end:(\\d+)>>`), timeoutMs, since);
-    return m[1]!.replace(/\r/g, '');
+    return { output: m[1]!.replace(/\r/g, ''), code: Number(m[2]) };
   }
 
-  errorFor(terminalId: string) {
-    return this.messages.find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error' && m.terminalId === terminalId);
+  errorFor(terminalId: string, since = 0) {
+    return this.messages.slice(since).find((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error' && m.terminalId === terminalId);
   }
 
   errors(): Extract<ServerMessage, { type: 'error' }>[] {

@@ -114,7 +114,8 @@ async function createNode(
       MemorySwap: spec.limits.memoryMb * 1024 * 1024,
       NanoCpus: Math.round(spec.limits.cpus * 1e9),
       PidsLimit: spec.limits.pids,
-      Init: false,
+      // A learner who kills dockerd (the node's main process) gets the node back, state intact.
+      RestartPolicy: { Name: 'unless-stopped' },
     },
     NetworkingConfig: { EndpointsConfig: { [n.networkName]: { Aliases: [n.name] } } },
   });

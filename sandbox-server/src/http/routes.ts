@@ -158,18 +158,17 @@ function sameOrigin(req: http.IncomingMessage): boolean {
   }
 }
 
+/** The body up to `limit` bytes; beyond it a 413 (read to the end so the client sees the answer). */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        reject(new HttpError(413, `files are limited to ${limit} bytes`));
-        req.destroy();
-      } else chunks.push(c);
+      if (size <= limit) chunks.push(c);
+      else if (size > 16 * limit) req.destroy(); // not a file save: stop reading
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (size > limit ? reject(new HttpError(413, `files are limited to ${limit} bytes`)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
