@@ -1,0 +1,79 @@
+/**
+ * `npm test`: the same preparation as `npm start`, then every test: types,
+ * unit specs, integration tests against the real engine, browser tests against
+ * the real stack. Ends with one summary line: "N passed, N failed".
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { loadConfig } from '../sandbox-server/src/config.js';
+import { errorMessage } from '../sandbox-server/src/log.js';
+import { prepareHost, repoRoot } from './lib/prepare.js';
+import { step } from './lib/progress.js';
+import { buildWebIfChanged } from './lib/web.js';
+
+interface SuiteResult {
+  name: string;
+  passed: number;
+  failed: number;
+  exitCode: number;
+}
+
+/** Run a command with its output streamed and kept, so counts can be read from it. */
+function run(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const relay = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      stream.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `));
+    };
+    child.stdout.on('data', relay(process.stdout));
+    child.stderr.on('data', relay(process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Counts from node's test runner (tap or spec reporter). */
+function nodeCounts(output: string): { passed: number; failed: number } {
+  const last = (re: RegExp) => Number([...output.matchAll(re)].at(-1)?.[1] ?? 0);
+  return { passed: last(/^(?:# |ℹ )pass (\d+)/gm), failed: last(/^(?:# |ℹ )fail (\d+)/gm) + last(/^(?:# |ℹ )cancelled (\d+)/gm) };
+}
+
+async function nodeSuite(name: string, files: string[], extra: string[] = []): Promise<SuiteResult> {
+  const { code, output } = await run(name, process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', ...extra, ...files]);
+  const counts = nodeCounts(output);
+  return { name, ...counts, failed: counts.failed || (code !== 0 ? 1 : 0), exitCode: code };
+}
+
+function findTests(dir: string, suffix = '.test.ts'): string[] {
+  if (!fs.existsSync(`${repoRoot}/${dir}`)) return [];
+  return (fs.readdirSync(`${repoRoot}/${dir}`, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(suffix) && !f.includes('node_modules'))
+    .map((f) => `${dir}/${f}`);
+}
+
+try {
+  const started = Date.now();
+  const config = loadConfig();
+  await prepareHost(config, { browser: true });
+  buildWebIfChanged(repoRoot);
+
+  const results: SuiteResult[] = [];
+  const typecheck = await step('typecheck', () => run('typecheck', 'npx', ['tsc', '-p', 'sandbox-server/tsconfig.json', '--noEmit']));
+  results.push({ name: 'typecheck', passed: typecheck.code === 0 ? 1 : 0, failed: typecheck.code === 0 ? 0 : 1, exitCode: typecheck.code });
+
+  results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
+  // Integration files run two at a time: each provisions its own clusters on this 2-core machine.
+  results.push(await nodeSuite('integration', findTests('test/integration'), ['--test-concurrency=2']));
+
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  console.log('');
+  for (const r of results) console.log(`  ${r.failed ? 'FAIL' : 'ok  '} ${r.name}: ${r.passed} passed, ${r.failed} failed`);
+  console.log(`  total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0);
+} catch (err) {
+  console.error(`\n[test] ${errorMessage(err)}\n`);
+  process.exit(1);
+}
