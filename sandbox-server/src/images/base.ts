@@ -1,7 +1,7 @@
 // The base image every other image builds FROM. Nothing can be pulled on our machines, so it is
 // made from Debian packages with debootstrap and imported; built only when it is missing.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -12,7 +12,9 @@ const SUITE = 'bookworm';
 
 /** The Debian mirror apt on this machine already uses (so it works on closed networks). */
 export async function debianMirror(): Promise<string> {
-  const candidates = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/sources.list'];
+  const dir = '/etc/apt/sources.list.d';
+  const listed = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.(sources|list)$/.test(n)).sort();
+  const candidates = ['/etc/apt/sources.list', ...listed.map((n) => join(dir, n))];
   for (const file of candidates) {
     const text = await readFile(file, 'utf8').catch(() => '');
     const mirror = parseDebianMirror(text);

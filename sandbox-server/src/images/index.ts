@@ -1,8 +1,11 @@
 // Builds every image Swarm Workbench needs, each only when its inputs changed.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { ensureBaseImage } from './base.js';
 import { ensureBuilt, type ImageSpec } from './build.js';
+import { withLock } from './lock.js';
 
 export interface LabImage {
   name: string; // reference on the host engine, e.g. 'flask_app:3.0'
@@ -32,7 +35,12 @@ const LAB_LANES: Array<Array<ImageSpec & { mirrorRepo: string }>> = [
   [{ tag: 'mysql/mysql-server:5.7', mirrorRepo: 'mysql/mysql-server:5.7', context: `${imagesDir}/mysql` }],
 ];
 
-export async function ensureImages(docker: Docker, log: (line: string) => void): Promise<ImageSet> {
+export function ensureImages(docker: Docker, log: (line: string) => void): Promise<ImageSet> {
+  // Another process (the server, a test run) may be building right now: wait, then find it done.
+  return withLock(join(tmpdir(), 'swb-images.lock'), () => buildAll(docker, log));
+}
+
+async function buildAll(docker: Docker, log: (line: string) => void): Promise<ImageSet> {
   const started = Date.now();
   await ensureBaseImage(docker, log);
   // Independent lanes run in parallel: builds mostly wait on apt downloads and unpacking.

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { followProgress } from './build.js';
+import { sleep, withLock } from './lock.js';
 import type { LabImage } from './index.js';
 import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.js';
 
@@ -87,7 +88,10 @@ export async function stopMirror(dataDir: string): Promise<void> {
   const pid = Number((await readFile(f.pid, 'utf8').catch(() => '')).trim());
   if (pid && (await isRegistry(pid))) {
     process.kill(pid, 'SIGTERM');
-    if (!(await waitFor(async () => !(await isRegistry(pid)), 5000))) process.kill(pid, 'SIGKILL');
+    if (!(await waitFor(() => exited(pid), 5000))) {
+      process.kill(pid, 'SIGKILL');
+      await waitFor(() => exited(pid), 5000);
+    }
   }
   await rm(f.pid, { force: true });
   await rm(f.state, { force: true });
@@ -98,7 +102,10 @@ async function seed(opts: MirrorOptions, wanted: SeededImage[]): Promise<void> {
   const { docker, dataDir, log } = opts;
   const f = files(dataDir);
   const started = Date.now();
-  const seedPort = await freePort('127.0.0.1', 0);
+  // The serving port, but on loopback only: nodes cannot push meanwhile, and because the registry
+  // address stays the same the engine remembers which layers it already pushed there (fast re-seeds).
+  const seedPort = opts.port;
+  await ensurePortFree(seedPort);
   await writeFile(f.seedConfig, registryConfig({ addr: `127.0.0.1:${seedPort}`, rootDir: f.storage, readonly: false }));
   const logFd = openSync(f.log, 'a');
   const child = spawn(REGISTRY_BIN, ['serve', f.seedConfig], { stdio: ['ignore', logFd, logFd] });
@@ -132,9 +139,7 @@ async function seed(opts: MirrorOptions, wanted: SeededImage[]): Promise<void> {
 /** Start the read-only registry as a detached process that outlives this one. */
 async function serveReadOnly(dataDir: string, port: number, log: (line: string) => void): Promise<void> {
   const f = files(dataDir);
-  if (!(await freePort('0.0.0.0', port).then(() => true, () => false))) {
-    throw new Error(`mirror: port ${port} is in use by another program; choose another port`);
-  }
+  await ensurePortFree(port);
   await writeFile(f.serveConfig, registryConfig({ addr: `0.0.0.0:${port}`, rootDir: f.storage, readonly: true }));
   const logFd = openSync(f.log, 'a');
   const child = spawn(REGISTRY_BIN, ['serve', f.serveConfig], { detached: true, stdio: ['ignore', logFd, logFd] });
@@ -189,35 +194,20 @@ async function isRegistry(pid: number): Promise<boolean> {
   return cmdline.includes('registry') && cmdline.includes('serve');
 }
 
-function freePort(host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : port));
-    });
-  });
+/** Exited, not merely exiting: a dying process loses its cmdline before it closes its sockets. */
+async function exited(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return !stat || state === 'Z' || state === 'X';
 }
 
-/** Serialises concurrent callers (e.g. the sandbox server and the CLI) on one data dir. */
-async function withLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      await writeFile(lock, `${process.pid}\n`, { flag: 'wx' });
-      break;
-    } catch {
-      const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (!holder || !existsSync(`/proc/${holder}`)) await rm(lock, { force: true });
-      else if (i > 600) throw new Error(`mirror: ${lock} held by pid ${holder} for too long`);
-      else await sleep(100);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { force: true });
-  }
+async function ensurePortFree(port: number): Promise<void> {
+  const free = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+  });
+  if (!free) throw new Error(`mirror: port ${port} is in use by another program; choose another port`);
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -227,10 +217,6 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
     await sleep(100);
   }
   return false;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
