@@ -156,7 +156,8 @@ function commandText(node: MdNode, ctx: LintContext): string | null {
     }
     const start = children[0]!.position?.start.offset;
     const end = children[children.length - 1]!.position?.end.offset;
-    if (start !== undefined && end !== undefined) text = dedent(ctx.source.slice(start, end));
+    // Lines keep their indentation relative to the <Command> tag (e.g. inside a list item).
+    if (start !== undefined && end !== undefined) text = dedent(ctx.source.slice(start, end), (node.position?.start.column ?? 1) - 1);
   }
   text = text?.trim() ?? '';
   if (!text) {
@@ -170,9 +171,7 @@ function containsExpression(node: MdNode): boolean {
   return (node.children ?? []).some((c) => c.type === 'mdxTextExpression' || c.type === 'mdxFlowExpression' || containsExpression(c));
 }
 
-function dedent(text: string): string {
+function dedent(text: string, cut: number): string {
   const lines = text.split('\n');
-  const indents = lines.slice(1).filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length);
-  const cut = indents.length ? Math.min(...indents) : 0;
   return [lines[0]!, ...lines.slice(1).map((l) => l.slice(Math.min(cut, /^ */.exec(l)![0].length)))].join('\n');
 }

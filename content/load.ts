@@ -272,7 +272,10 @@ function formatBuildError(file: string, lineOffset: number, err: unknown): strin
       const pos = /\((\d+):(\d+)-\d+:\d+\)/.exec(text) ?? /^(\d+):(\d+)(?:-\d+:\d+)?:/.exec(text);
       const where = pos ? `:${Number(pos[1]) + lineOffset}:${pos[2]}` : '';
       const reason = text.replace(/^\d+:\d+(?:-\d+:\d+)?:\s*/, '').replace(/\s*\(\d+:\d+-\d+:\d+\)/, '');
-      return `${file}${where}: ${reason}`;
+      const hint = /parse expression|Unexpected character .* before (name|expression)/i.test(reason)
+        ? ' (in MDX, { starts a JavaScript expression and < a component: put such commands in a fenced ``` block, or escape them as \\{ and \\<)'
+        : '';
+      return `${file}${where}: ${reason}${hint}`;
     });
   }
   return [`${file}: ${err instanceof Error ? err.message : String(err)}`];

@@ -1,0 +1,79 @@
+'use client';
+import { useId } from 'react';
+import type { ExerciseView } from '../../../content/load';
+import { useExerciseState, type ExerciseState } from '../../_lib/bridge';
+import { progress, useLessonProgress } from '../../_lib/progress';
+import { CommandBlock } from './Command';
+import { InlineText } from './InlineText';
+import styles from './lesson.module.css';
+
+const stateText: Record<ExerciseState, string> = {
+  pending: 'To do',
+  passed: 'Done',
+  failed: 'Not yet',
+};
+
+/**
+ * An exercise: title and status, hints revealed one at a time, then the
+ * solution with Run buttons. What was revealed is remembered.
+ */
+export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: string; exercise: ExerciseView; number: number }) {
+  const state = useExerciseState(exercise.id);
+  const lp = useLessonProgress(lessonSlug);
+  const headingId = useId();
+  const hintsShown = Math.min(lp.hints?.[exercise.id] ?? 0, exercise.hints.length);
+  const solutionShown = lp.solutions?.includes(exercise.id) ?? false;
+  const allHintsShown = hintsShown >= exercise.hints.length;
+
+  return (
+    <section className={`${styles.exercise} ${styles[`exercise-${state}`]}`} data-exercise-id={exercise.id} data-state={state} aria-labelledby={headingId}>
+      <header className={styles.exerciseHead}>
+        <span className={styles.exerciseIcon} aria-hidden="true">
+          {state === 'passed' ? '✓' : state === 'failed' ? '✗' : number}
+        </span>
+        <h3 id={headingId} className={styles.exerciseTitle}>
+          <span className="visually-hidden">Exercise {number}: </span>
+          <InlineText text={exercise.title} />
+        </h3>
+        <span className={styles.exerciseState} role="status">
+          <span className="visually-hidden">Status: </span>
+          {stateText[state]}
+        </span>
+      </header>
+
+      {hintsShown > 0 && (
+        <ol className={styles.hints} aria-label="Hints">
+          {exercise.hints.slice(0, hintsShown).map((hint, i) => (
+            <li key={i}>
+              <InlineText text={hint} />
+            </li>
+          ))}
+        </ol>
+      )}
+
+      {(!allHintsShown || (!solutionShown && exercise.solution.length > 0)) && (
+        <div className={styles.exerciseActions}>
+          {!allHintsShown && (
+            <button type="button" className="btn btn-small" onClick={() => progress.setHints(lessonSlug, exercise.id, hintsShown + 1)}>
+              {hintsShown === 0 ? 'Show a hint' : 'Show another hint'} ({hintsShown + 1} of {exercise.hints.length})
+            </button>
+          )}
+          {allHintsShown && !solutionShown && exercise.solution.length > 0 && (
+            <button type="button" className="btn btn-small" onClick={() => progress.revealSolution(lessonSlug, exercise.id)}>
+              Show the solution
+            </button>
+          )}
+        </div>
+      )}
+
+      {solutionShown && (
+        <div className={styles.solution}>
+          <p className={styles.solutionTitle}>Solution</p>
+          {exercise.solution.map((step, i) => (
+            <CommandBlock key={i} node={step.node} code={step.run} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

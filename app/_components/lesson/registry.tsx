@@ -1,0 +1,80 @@
+/**
+ * THE registry of components lesson text may use (no imports in MDX). Names
+ * and attributes are validated against content/schema.ts at build time; the
+ * `satisfies` below keeps this list and the schema in step.
+ *
+ * Server module: it binds lesson data (exercises) to the client components.
+ */
+import { isValidElement, type ComponentProps, type ComponentType, type ReactNode } from 'react';
+import type { CompiledLesson } from '../../../content/load';
+import type { ComponentName, NoteKind } from '../../../content/schema';
+import type { NodeName } from '../../../sandbox-server/src/protocol/index';
+import type { MdxComponents } from '../../_lib/content/mdx';
+import { CodeBlock } from './CodeBlock';
+import { CommandBlock } from './Command';
+import { ExerciseBlock } from './Exercise';
+import { FileRef } from './FileRef';
+import { Note } from './Note';
+import { Reveal } from './Reveal';
+import { SwarmDiagram } from './SwarmDiagram';
+
+type Children = { children?: ReactNode };
+
+export function lessonComponents(lesson: CompiledLesson): MdxComponents {
+  const exercises = new Map(lesson.exercises.map((e, i) => [e.id, { exercise: e, number: i + 1 }]));
+
+  const components = {
+    Exercise: ({ id }: { id: string }) => {
+      const found = exercises.get(id);
+      // The loader guarantees the id exists; this only guards against a stale build.
+      if (!found) return null;
+      return <ExerciseBlock lessonSlug={lesson.slug} exercise={found.exercise} number={found.number} />;
+    },
+    // `code` is set by content/lint.ts from the element's content.
+    Command: ({ node, code }: { node?: NodeName; code: string }) => <CommandBlock node={node} code={code} />,
+    Note: ({ kind, title, children }: { kind?: NoteKind; title?: string } & Children) => (
+      <Note kind={kind} title={title}>
+        {children}
+      </Note>
+    ),
+    Hint: ({ title, children }: { title?: string } & Children) => (
+      <Reveal kind="hint" title={title}>
+        {children}
+      </Reveal>
+    ),
+    Solution: ({ title, children }: { title?: string } & Children) => (
+      <Reveal kind="solution" title={title}>
+        {children}
+      </Reveal>
+    ),
+    SwarmDiagram: () => <SwarmDiagram />,
+    FileRef: ({ path, children }: { path: string } & Children) => <FileRef path={path}>{children}</FileRef>,
+  } satisfies Record<ComponentName, ComponentType<never>>;
+
+  return {
+    ...components,
+    pre: ({ children }: ComponentProps<"pre">) => (
+      <CodeBlock text={textOf(children).replace(/\n$/, "")}>
+        {children}
+      </CodeBlock>
+    ),
+    a: ({ href = '', children, ...rest }: ComponentProps<'a'>) =>
+      /^https?:\/\//.test(href) ? (
+        <a href={href} target="_blank" rel="noreferrer" {...rest}>
+          {children}
+          <span className="visually-hidden"> (opens in a new tab)</span>
+        </a>
+      ) : (
+        <a href={href} {...rest}>
+          {children}
+        </a>
+      ),
+  };
+}
+
+function textOf(node: ReactNode): string {
+  if (typeof node === 'string' || typeof node === 'number') return String(node);
+  if (Array.isArray(node)) return node.map(textOf).join('');
+  if (isValidElement<{ children?: ReactNode }>(node)) return textOf(node.props.children);
+  return '';
+}

@@ -1,0 +1,108 @@
+'use client';
+/**
+ * One line that always says where the sandbox stands: connecting, cluster
+ * starting (with the server's real progress), ready, or what went wrong and
+ * what to do about it.
+ */
+import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox';
+import { useNow } from './useSandbox';
+import styles from './workbench.module.css';
+
+type Tone = 'busy' | 'ok' | 'warn' | 'error';
+
+interface Props {
+  snapshot: SandboxSnapshot;
+  client: SandboxClient;
+  onReset: () => void;
+}
+
+export function StatusLine({ snapshot, client, onReset }: Props) {
+  const { connection, cluster } = snapshot;
+  const now = useNow(connection.kind === 'retrying' || cluster?.status === 'ready', 1000);
+
+  let tone: Tone = 'busy';
+  let text: string;
+  let action: { label: string; run: () => void } | null = null;
+  let fraction: number | undefined;
+
+  if (connection.kind === 'stopped') {
+    tone = 'error';
+    if (connection.reason === 'expired') {
+      text = 'Your sandbox expired and its cluster was removed.';
+      action = { label: 'Start a new sandbox', run: () => client.restartSession() };
+    } else if (connection.reason === 'no-session') {
+      text = 'Your sandbox session was not found (cookies cleared or blocked?).';
+      action = { label: 'Start a new session', run: () => client.restartSession() };
+    } else {
+      text = 'Your sandbox is now open in another tab.';
+      action = { label: 'Use it here', run: () => client.restartSession() };
+    }
+  } else if (connection.kind === 'retrying') {
+    tone = connection.everConnected ? 'warn' : 'error';
+    const secs = Math.max(0, Math.ceil((connection.retryAt - now) / 1000));
+    text = `${connection.everConnected ? 'Connection lost.' : 'The sandbox server is unreachable.'} ${secs > 0 ? `Retrying in ${secs} s…` : 'Retrying…'}`;
+    action = { label: 'Retry now', run: () => client.retryNow() };
+  } else if (connection.kind === 'idle' || (connection.kind === 'connecting' && !cluster)) {
+    text = 'Connecting to your sandbox…';
+  } else if (!cluster) {
+    text = 'Connecting to your sandbox…';
+  } else {
+    switch (cluster.status) {
+      case 'provisioning':
+        text = `Starting your cluster${cluster.progress ? `: ${cluster.progress}` : '…'}`;
+        fraction = cluster.fraction;
+        break;
+      case 'resetting':
+        text = `Resetting your cluster${cluster.progress ? `: ${cluster.progress}` : '…'}`;
+        fraction = cluster.fraction;
+        break;
+      case 'failed':
+        tone = 'error';
+        text = `Your cluster could not start${cluster.progress ? `: ${cluster.progress}` : '.'}`;
+        action = { label: 'Reset cluster', run: onReset };
+        break;
+      case 'expired':
+        tone = 'error';
+        text = 'Your sandbox expired and its cluster was removed.';
+        action = { label: 'Start a new sandbox', run: () => client.restartSession() };
+        break;
+      case 'ready': {
+        tone = connection.kind === 'connected' ? 'ok' : 'busy';
+        const names = cluster.nodes.map((n) => n.name).join(', ');
+        const left = cluster.expiresAt ? Math.round((cluster.expiresAt - now) / 60_000) : null;
+        text = connection.kind === 'connected' ? `Cluster ready: ${names}` : 'Reconnecting…';
+        if (left !== null && left >= 0 && connection.kind === 'connected') text += ` · ${left < 1 ? 'expires in under a minute' : `expires in ${left} min`}`;
+        break;
+      }
+    }
+  }
+
+  return (
+    <div className={`${styles.status} ${styles[`tone-${tone}`]}`} data-sandbox-status={connection.kind === 'connected' ? (cluster?.status ?? 'connecting') : connection.kind}>
+      <span className={styles.statusDot} aria-hidden="true" />
+      <span className={styles.statusText} role="status" aria-live="polite">
+        {text}
+      </span>
+      {fraction !== undefined && (
+        <progress className={styles.progress} max={1} value={fraction} aria-label="Cluster start progress">
+          {Math.round(fraction * 100)}%
+        </progress>
+      )}
+      {action && (
+        <button type="button" className="btn btn-small" onClick={action.run}>
+          {action.label}
+        </button>
+      )}
+      {cluster && cluster.hostLimits.length > 0 && (
+        <details className={styles.limits}>
+          <summary>Host limits</summary>
+          <ul>
+            {cluster.hostLimits.map((l) => (
+              <li key={l}>{l}</li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+'use client';
+/**
+ * The link between lesson text and workbench on one page. Text components
+ * (Run buttons, file links, exercise blocks) talk to this; the workbench
+ * registers itself when it has loaded. Actions before that are queued, so a
+ * Run clicked while the workbench is still loading is not lost.
+ */
+import { createContext, useContext, useState, useSyncExternalStore, type ReactNode } from 'react';
+import type { NodeName } from '../../sandbox-server/src/protocol/index';
+
+export type ExerciseState = 'pending' | 'passed' | 'failed';
+
+export interface WorkbenchTarget {
+  runCommand(node: NodeName, command: string): void;
+  openFile(path: string): void;
+}
+
+type Action = { kind: 'run'; node: NodeName; command: string } | { kind: 'open'; path: string };
+
+export class WorkbenchBridge {
+  private target: WorkbenchTarget | null = null;
+  private queue: Action[] = [];
+  private states = new Map<string, ExerciseState>();
+  private readonly listeners = new Set<() => void>();
+
+  /** The workbench calls this once mounted; returns the disconnect function. */
+  connect(target: WorkbenchTarget): () => void {
+    this.target = target;
+    const queued = this.queue;
+    this.queue = [];
+    for (const a of queued) this.dispatch(a);
+    return () => {
+      if (this.target === target) this.target = null;
+    };
+  }
+
+  runCommand(node: NodeName, command: string): void {
+    this.dispatch({ kind: 'run', node, command });
+  }
+
+  openFile(path: string): void {
+    this.dispatch({ kind: 'open', path });
+  }
+
+  private dispatch(a: Action): void {
+    if (!this.target) {
+      this.queue.push(a);
+      return;
+    }
+    if (a.kind === 'run') this.target.runCommand(a.node, a.command);
+    else this.target.openFile(a.path);
+  }
+
+  // Exercise verdicts. Issue 4 (server-side checks) feeds these; until then
+  // every exercise stays `pending`.
+  setExerciseState(id: string, state: ExerciseState): void {
+    if (this.states.get(id) === state) return;
+    this.states = new Map(this.states).set(id, state);
+    for (const l of this.listeners) l();
+  }
+
+  getExerciseStates = (): ReadonlyMap<string, ExerciseState> => this.states;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+}
+
+const BridgeContext = createContext<WorkbenchBridge | null>(null);
+
+export function BridgeProvider({ children }: { children: ReactNode }) {
+  const [bridge] = useState(() => new WorkbenchBridge());
+  return <BridgeContext.Provider value={bridge}>{children}</BridgeContext.Provider>;
+}
+
+export function useBridge(): WorkbenchBridge {
+  const bridge = useContext(BridgeContext);
+  if (!bridge) throw new Error('useBridge() outside <BridgeProvider>');
+  return bridge;
+}
+
+const noStates: ReadonlyMap<string, ExerciseState> = new Map();
+
+/** State of one exercise (`pending` until the server says otherwise). */
+export function useExerciseState(id: string): ExerciseState {
+  const bridge = useBridge();
+  const states = useSyncExternalStore(bridge.subscribe, bridge.getExerciseStates, () => noStates);
+  return states.get(id) ?? 'pending';
+}
