@@ -69,6 +69,10 @@ export async function ensureBuilt(docker: Docker, spec: ImageSpec, log: (line: s
   const failure = events.find((e) => e.error);
   if (failure) throw new Error(`${tag}: build failed: ${failure.error}\n${tail.join('\n')}`);
   const image = await docker.getImage(tag).inspect();
+  if (current && current.Id !== image.Id) {
+    // The replaced image is now untagged; drop it unless a container (or a child image) still uses it.
+    await docker.getImage(current.Id).remove().catch(() => undefined);
+  }
   log(`${name}: built in ${((Date.now() - started) / 1000).toFixed(1)} s (${(image.Size / 1e6).toFixed(0)} MB)`);
   return { tag, id: image.Id, built: true };
 }
