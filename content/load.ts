@@ -315,8 +315,9 @@ export async function loadAllLessons(dirs: ContentDirs): Promise<CompiledLesson[
 /** The original text of a lab file (what the server places in /lab), or null. */
 export async function readLabFile(dirs: ContentDirs, relPath: string): Promise<string | null> {
   const { filesDir } = dirsOf(dirs);
-  const abs = path.resolve(filesDir, relPath);
-  if (!abs.startsWith(path.resolve(filesDir) + path.sep)) return null;
+  // turbopackIgnore: the lessons are read at build time; nothing here needs file tracing.
+  const abs = path.resolve(/*turbopackIgnore: true*/ filesDir, relPath);
+  if (!abs.startsWith(path.resolve(/*turbopackIgnore: true*/ filesDir) + path.sep)) return null;
   try {
     return await fs.readFile(abs, 'utf8');
   } catch {

@@ -37,6 +37,15 @@ export const exercise = z
       .unknown()
       .optional()
       .describe('How the server verifies the exercise against the cluster. The vocabulary is defined by a later issue; unchecked for now.'),
+    wrongAnswers: z
+      .array(
+        z.strictObject({
+          why: z.string().trim().min(1).describe('What is wrong about this attempt, in a few words.'),
+          steps: z.array(solutionStep).min(1).describe('The commands of the wrong attempt.'),
+        }),
+      )
+      .default([])
+      .describe('Plausible wrong attempts the check must NOT accept (exercised by the check tests; never shown to learners).'),
   })
   .describe('An exercise: placed in the text with <Exercise id="..." />.');
 export type Exercise = z.infer<typeof exercise>;
@@ -66,15 +75,15 @@ export const lessonFrontmatter = z
     fm.exercises.forEach((ex, i) => {
       if (seen.has(ex.id)) ctx.addIssue({ code: 'custom', path: ['exercises', i, 'id'], message: `duplicate exercise id "${ex.id}"` });
       seen.add(ex.id);
-      ex.solution.forEach((step, j) => {
-        if (!nodes.has(step.node)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['exercises', i, 'solution', j, 'node'],
-            message: `node "${step.node}" is not in this lesson's cluster (${[...nodes].join(', ')})`,
-          });
+      const checkNode = (node: NodeName, path: (string | number)[]) => {
+        if (!nodes.has(node)) {
+          ctx.addIssue({ code: 'custom', path, message: `node "${node}" is not in this lesson's cluster (${[...nodes].join(', ')})` });
         }
-      });
+      };
+      ex.solution.forEach((step, j) => checkNode(step.node, ['exercises', i, 'solution', j, 'node']));
+      ex.wrongAnswers.forEach((w, k) =>
+        w.steps.forEach((step, j) => checkNode(step.node, ['exercises', i, 'wrongAnswers', k, 'steps', j, 'node'])),
+      );
     });
     const files = new Set<string>();
     fm.files.forEach((f, i) => {

@@ -95,6 +95,7 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
 
   const { connection, cluster } = snapshot;
   const live = connection.kind === 'connected' && cluster?.status === 'ready';
+  const clusterEpoch = useClusterEpoch(cluster?.status);
   const clusterNodes = new Set(cluster?.nodes.map((n) => n.name));
 
   return (
@@ -105,7 +106,15 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
             const isNode = tab !== EDITOR;
             const state = isNode ? termStates[tab] : undefined;
             const missing = isNode && live && !clusterNodes.has(tab);
-            const dot = missing ? 'missing' : state === 'open' ? 'open' : state === 'exited' || state === 'failed' ? 'error' : 'waiting';
+            const dot = missing
+              ? 'missing'
+              : state === undefined
+                ? 'idle'
+                : state === 'open'
+                  ? 'open'
+                  : state === 'exited' || state === 'failed'
+                    ? 'error'
+                    : 'waiting';
             return (
               <button
                 key={tab}
@@ -158,7 +167,7 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
         ))}
         {files.length > 0 && (
           <div role="tabpanel" id="wb-panel-editor" aria-labelledby="wb-tab-editor" hidden={active !== EDITOR} className={styles.panel}>
-            {mounted.has(EDITOR) && <EditorPanel client={client} files={files} live={live} openPath={openPath} onOpenPath={setOpenPath} onDirtyChange={setDirty} />}
+            {mounted.has(EDITOR) && <EditorPanel client={client} files={files} live={live} clusterEpoch={clusterEpoch} openPath={openPath} onOpenPath={setOpenPath} onDirtyChange={setDirty} />}
           </div>
         )}
       </div>
@@ -166,4 +175,15 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
       <ResetDialog open={resetOpen} onClose={() => setResetOpen(false)} onConfirm={() => client.resetCluster()} />
     </section>
   );
+}
+
+/** Counts how often the cluster became ready: a new epoch means fresh nodes (and files). */
+function useClusterEpoch(status: string | undefined): number {
+  const [epoch, setEpoch] = useState(0);
+  const last = useRef(status);
+  useEffect(() => {
+    if (status === 'ready' && last.current !== undefined && last.current !== 'ready') setEpoch((e) => e + 1);
+    last.current = status;
+  }, [status]);
+  return epoch;
 }

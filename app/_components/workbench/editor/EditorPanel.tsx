@@ -22,6 +22,8 @@ interface FileState {
   saved: string;
   source: 'original' | 'node';
   busy: 'loading' | 'saving' | null;
+  /** Bumped when `text` is replaced from outside the editor (loaded from the node). */
+  version: number;
   message: { tone: 'ok' | 'error'; text: string } | null;
 }
 
@@ -30,16 +32,18 @@ interface Props {
   files: LabFileView[];
   /** Connected and the cluster is ready: files can be read and written. */
   live: boolean;
+  /** Bumped each time the cluster becomes ready (first start, after a reset), not on reconnects. */
+  clusterEpoch: number;
   openPath: string;
   onOpenPath: (path: string) => void;
   onDirtyChange: (dirty: number) => void;
 }
 
-export function EditorPanel({ client, files, live, openPath, onOpenPath, onDirtyChange }: Props) {
+export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpenPath, onDirtyChange }: Props) {
   const dark = usePrefersDark();
   const baseId = useId();
   const [state, setState] = useState<Record<string, FileState>>(() =>
-    Object.fromEntries(files.map((f) => [f.path, { text: f.original ?? '', saved: f.original ?? '', source: 'original', busy: null, message: null }])),
+    Object.fromEntries(files.map((f) => [f.path, { text: f.original ?? '', saved: f.original ?? '', source: 'original', busy: null, version: 0, message: null }])),
   );
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -49,21 +53,28 @@ export function EditorPanel({ client, files, live, openPath, onOpenPath, onDirty
     setState((s) => ({ ...s, [path]: { ...s[path]!, ...p } }));
   }, []);
 
-  // Each time the cluster becomes usable (first load, after a reset), read the files from the node.
+  // Read the files from the node once per cluster (first start, after a reset), not on
+  // every reconnect. Unsaved edits survive: they stay dirty against the node's text.
+  const loadedEpoch = useRef(-1);
   useEffect(() => {
-    if (!live) return;
-    let cancelled = false;
+    if (!live || loadedEpoch.current === clusterEpoch) return;
+    loadedEpoch.current = clusterEpoch;
     for (const f of files) {
       patch(f.path, { busy: 'loading', message: null });
       client.http.readFile(f.path).then(
-        (text) => !cancelled && patch(f.path, { text, saved: text, source: 'node', busy: null }),
-        (err: Error) => !cancelled && patch(f.path, { busy: null, message: { tone: 'error', text: `Could not read the file from the manager: ${err.message}` } }),
+        (text) =>
+          setState((s) => {
+            const cur = s[f.path]!;
+            const dirty = cur.source === 'node' && cur.text !== cur.saved;
+            return { ...s, [f.path]: { ...cur, text: dirty ? cur.text : text, saved: text, source: 'node', busy: null, version: cur.version + 1 } };
+          }),
+        (err: Error) => {
+          loadedEpoch.current = -1; // try again on the next chance
+          patch(f.path, { busy: null, message: { tone: 'error', text: `Could not read the file from the manager: ${err.message}` } });
+        },
       );
     }
-    return () => {
-      cancelled = true;
-    };
-  }, [live, files, client, patch]);
+  }, [live, clusterEpoch, files, client, patch]);
 
   const dirtyCount = useMemo(() => Object.values(state).filter((f) => f.source === 'node' && f.text !== f.saved).length, [state]);
   useEffect(() => onDirtyChange(dirtyCount), [dirtyCount, onDirtyChange]);
@@ -75,11 +86,11 @@ export function EditorPanel({ client, files, live, openPath, onOpenPath, onDirty
   }, [dirtyCount]);
 
   const save = useCallback(
-    async (path: string) => {
+    async (path: string, fromEditor?: string) => {
       const f = stateRef.current[path];
       if (!f || f.source !== 'node' || f.busy) return;
-      const text = f.text;
-      patch(path, { busy: 'saving', message: null });
+      const text = fromEditor ?? f.text;
+      patch(path, { text, busy: 'saving', message: null });
       try {
         await client.http.writeFile(path, text);
         patch(path, { busy: null, saved: text, message: { tone: 'ok', text: `Saved ${path} to every node.` } });
@@ -174,10 +185,11 @@ export function EditorPanel({ client, files, live, openPath, onOpenPath, onDirty
         <MonacoEditor
           path={currentPath}
           value={current.text}
+          version={current.version}
           readOnly={current.source !== 'node' || current.busy === 'saving'}
           dark={dark}
           onChange={(text) => patch(currentPath, { text, message: null })}
-          onSave={() => void save(currentPath)}
+          onSave={(text) => void save(currentPath, text)}
         />
       </div>
     </div>
