@@ -29,6 +29,8 @@ export class Learner {
   readonly messages: ServerMessage[] = [];
   readonly terminals = new Map<string, TerminalOutput>();
   closeCode: number | undefined;
+  /** Called on every output frame (for latency measurements that must not poll). */
+  onOutput: ((terminalId: string) => void) | undefined;
 
   constructor(
     readonly baseUrl: string,
@@ -147,8 +149,10 @@ export class Learner {
     if (isBinary) {
       const frame = decodeBinary(data);
       if (!frame) return;
-      for (const t of this.terminals.values()) {
-        if (t.channel === frame.channel && !t.exited) t.bytes = Buffer.concat([t.bytes, Buffer.from(frame.payload)]);
+      for (const [id, t] of this.terminals) {
+        if (t.channel !== frame.channel || t.exited) continue;
+        t.bytes = Buffer.concat([t.bytes, Buffer.from(frame.payload)]);
+        this.onOutput?.(id);
       }
       return;
     }

@@ -37,7 +37,8 @@ export function nodeHostConfig(security: NodeSecurity): Docker.HostConfig {
     // Character devices only: inner containers need /dev/null, ttys, etc.; no
     // block devices, so a learner cannot mknod the host's disk.
     DeviceCgroupRules: ['c *:* rwm'],
-    Binds: ['/sys/fs/cgroup:/sys/fs/cgroup:rw'],
+    // No bind of the host's /sys/fs/cgroup: the node image remounts its own cgroups
+    // writable, so inner containers stay under the node's memory/CPU/pids limits.
   };
 }
 
