@@ -15,12 +15,31 @@ import {
 } from '../../sandbox-server/src/protocol/index.js';
 import { waitFor } from './wait.js';
 
-export interface TerminalOutput {
-  channel: number;
-  /** Offset of the first byte in `bytes`. */
-  from: number;
-  bytes: Buffer;
-  exited: boolean;
+/** Output of one terminal as received; chunks are joined lazily (a flood stays linear). */
+export class TerminalOutput {
+  private chunks: Buffer[] = [];
+  private joined = Buffer.alloc(0);
+  length = 0;
+  exited = false;
+
+  constructor(
+    readonly channel: number,
+    /** Offset of the first byte in `bytes`. */
+    readonly from: number,
+  ) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  get bytes(): Buffer {
+    if (this.chunks.length) {
+      this.joined = Buffer.concat([this.joined, ...this.chunks]);
+      this.chunks = [];
+    }
+    return this.joined;
+  }
 }
 
 export class Learner {
@@ -151,7 +170,7 @@ export class Learner {
       if (!frame) return;
       for (const [id, t] of this.terminals) {
         if (t.channel !== frame.channel || t.exited) continue;
-        t.bytes = Buffer.concat([t.bytes, Buffer.from(frame.payload)]);
+        t.push(Buffer.from(frame.payload));
         this.onOutput?.(id);
       }
       return;
@@ -159,7 +178,7 @@ export class Learner {
     const msg = serverMessage.parse(JSON.parse(data.toString('utf8')));
     this.messages.push(msg);
     if (msg.type === 'cluster') this.cluster = msg.cluster;
-    if (msg.type === 'opened') this.terminals.set(msg.terminalId, { channel: msg.channel, from: msg.offset, bytes: Buffer.alloc(0), exited: false });
+    if (msg.type === 'opened') this.terminals.set(msg.terminalId, new TerminalOutput(msg.channel, msg.offset));
     if (msg.type === 'exited') {
       const t = this.terminals.get(msg.terminalId);
       if (t) t.exited = true;
