@@ -40,7 +40,7 @@ try {
     const t0 = process.hrtime.bigint();
     const cluster = await provisionCluster({
       docker, instance, nodeImage: images.node, workers: 2, security,
-      limits: { memoryMb: 1024, cpus: 1, pids: 2048 }, mirrorPort: server.config.SWB_MIRROR_PORT, labArchive: archive,
+      limits: { memoryMb: 1024, cpus: 1, pids: 2048 }, subnetRange: server.config.SWB_SUBNET_POOL, mirrorPort: server.config.SWB_MIRROR_PORT, labArchive: archive,
     });
     ours.push(ms(t0));
     await destroyCluster(docker, instance, cluster.id);

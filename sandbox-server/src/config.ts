@@ -19,6 +19,10 @@ export const configSchema = z.object({
   SWB_DATA_DIR: z.string().default('.data').describe('Where the session database and logs live.'),
   SWB_WORKERS: int(2, 0, 9).describe('Worker nodes per learner cluster (plus one manager).'),
   SWB_POOL_SIZE: int(1, 0, 50).describe('Ready clusters kept warm so a learner never waits for a cold start.'),
+  SWB_SUBNET_POOL: z
+    .string()
+    .default('10.89.0.0/16')
+    .describe('Address range for learner networks; each cluster takes one /24 (a /16 holds 256 clusters).'),
   SWB_NODE_MEMORY_MB: int(1024, 128, 65536).describe('Memory limit per node (MiB).'),
   SWB_NODE_CPUS: z.coerce.number().min(0.1).max(64).default(1).describe('CPU limit per node.'),
   SWB_NODE_PIDS: int(2048, 64, 1_000_000).describe('Process limit per node.'),

@@ -63,6 +63,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
         workers: config.SWB_WORKERS,
         security: facts.security,
         limits: { memoryMb: config.SWB_NODE_MEMORY_MB, cpus: config.SWB_NODE_CPUS, pids: config.SWB_NODE_PIDS },
+        subnetRange: config.SWB_SUBNET_POOL,
         mirrorPort: deps.mirrorPort,
         labArchive: archive,
         onProgress,
@@ -95,6 +96,10 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   }
   for (const cluster of found.values()) {
     const adopted = live(cluster);
+    if (pool.readyCount >= config.SWB_POOL_SIZE) {
+      await destroy(adopted); // more warm clusters than the pool wants now
+      continue;
+    }
     adopted.prewarmShells();
     pool.adopt(adopted);
   }

@@ -51,7 +51,8 @@ export class ClusterPool {
           this.log.info('warm cluster ready', { cluster: cluster.id, ms: Date.now() - started, pool: this.ready.length });
         }
       } catch (err) {
-        this.log.error('warm pool refill failed; retrying on the next claim', { error: errorMessage(err) });
+        this.log.error('warm pool refill failed; retrying in 15 s', { error: errorMessage(err) });
+        setTimeout(() => this.refill(), 15_000).unref();
       } finally {
         this.filling = false;
       }

@@ -11,6 +11,7 @@ import { nodeHostConfig, type NodeSecurity } from '../engine/host.js';
 import { putLabFiles } from '../files/labfiles.js';
 import type { NodeInfo } from '../protocol/index.js';
 import { LABEL, clusterLabels, labelFilter } from './labels.js';
+import { freeSubnets, gatewayOf } from './subnets.js';
 
 export interface ClusterNode extends NodeInfo {
   containerId: string;
@@ -30,6 +31,8 @@ export interface ProvisionSpec {
   workers: number;
   security: NodeSecurity;
   limits: { memoryMb: number; cpus: number; pids: number };
+  /** Range the cluster networks' /24 subnets are taken from. */
+  subnetRange: string;
   /** Port of the registry mirror on the host, reached through the network gateway; null = Docker Hub. */
   mirrorPort: number | null;
   labArchive: Buffer;
@@ -51,15 +54,8 @@ export async function provisionCluster(spec: ProvisionSpec): Promise<Cluster> {
   const names = nodeNames(spec.workers);
   try {
     progress('creating network', 0.05);
-    const network = await docker.createNetwork({
-      Name: `swb-${instance}-${id}`,
-      Driver: 'bridge',
-      Labels: labels,
-      // A known bridge name lets the firewall match every learner network with `-i swb+`.
-      Options: { 'com.docker.network.bridge.name': `swb${id}` },
-    });
-    const gateway = (await network.inspect()).IPAM?.Config?.[0]?.Gateway as string | undefined;
-    const mirror = spec.mirrorPort && gateway ? `${gateway}:${spec.mirrorPort}` : null;
+    const { network, gateway } = await createNetwork(spec, id, labels);
+    const mirror = spec.mirrorPort ? `${gateway}:${spec.mirrorPort}` : null;
 
     progress('creating nodes', 0.2);
     const containers = await Promise.all(
@@ -83,6 +79,28 @@ export async function provisionCluster(spec: ProvisionSpec): Promise<Cluster> {
   } catch (err) {
     await destroyCluster(docker, instance, id).catch(() => undefined);
     throw err;
+  }
+}
+
+/** A bridge on a free /24 of our range; concurrent provisions may race for one, so retry. */
+async function createNetwork(spec: ProvisionSpec, id: string, labels: Record<string, string>) {
+  for (let attempt = 0; ; attempt++) {
+    const free = await freeSubnets(spec.docker, spec.subnetRange);
+    if (free.length === 0) throw new Error(`no free subnet left in ${spec.subnetRange}: too many clusters on this host (raise SWB_SUBNET_POOL)`);
+    const subnet = free[Math.floor(Math.random() * Math.min(free.length, 8))]!;
+    try {
+      const network = await spec.docker.createNetwork({
+        Name: `swb-${spec.instance}-${id}`,
+        Driver: 'bridge',
+        Labels: labels,
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gatewayOf(subnet) }] },
+        // A known bridge name lets the firewall match every learner network with `-i swb+`.
+        Options: { 'com.docker.network.bridge.name': `swb${id}` },
+      });
+      return { network, gateway: gatewayOf(subnet) };
+    } catch (err) {
+      if (attempt >= 5 || !/overlap/i.test(String(err))) throw err;
+    }
   }
 }
 
