@@ -53,7 +53,8 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
 
   const archive = await labArchive(readLabFiles(deps.labFilesDir));
   const scrollbackBytes = config.SWB_SCROLLBACK_KB * 1024;
-  const live = (c: Cluster) => new LiveCluster(c, docker, scrollbackBytes);
+  const watch = { ipvs: facts.ipvs, log: log.child({ part: 'cluster-state' }) };
+  const live = (c: Cluster) => new LiveCluster(c, docker, scrollbackBytes, watch);
   const provision = async (onProgress?: (step: string, fraction: number) => void) =>
     live(
       await provisionCluster({
@@ -71,6 +72,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     );
   const destroy = async (c: LiveCluster) => {
     c.closeTerminals();
+    c.stopWatching();
     await destroyCluster(docker, config.SWB_INSTANCE, c.id);
   };
 

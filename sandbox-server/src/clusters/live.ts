@@ -3,17 +3,41 @@
  * terminal id, so a reload reattaches to the same bash with its scrollback.
  */
 import type Docker from 'dockerode';
+import { ClusterEvents, innerEngine } from '../engine/inner-events.js';
+import type { Logger } from '../log.js';
 import { TerminalSession } from '../terminals/terminal.js';
+import { ClusterStateFeed } from '../visualizer/feed.js';
 import type { Cluster, ClusterNode } from './provision.js';
+
+export interface WatchOptions {
+  /** Whether the host routes the ingress mesh (IPVS): decides what the port preview promises. */
+  ipvs: boolean;
+  log?: Logger;
+}
 
 export class LiveCluster {
   private readonly terminals = new Map<string, Promise<TerminalSession>>();
+  /** Docker events of every node, one stream per node shared by all consumers (visualizer, checks). */
+  readonly events: ClusterEvents;
+  /** The live cluster picture (visualizer panel, port badges, preview). */
+  readonly state: ClusterStateFeed;
 
   constructor(
     readonly cluster: Cluster,
     private readonly docker: Docker,
     private readonly scrollbackBytes: number,
-  ) {}
+    watch: WatchOptions = { ipvs: true },
+  ) {
+    this.events = new ClusterEvents(cluster.nodes);
+    this.state = new ClusterStateFeed({
+      clusterId: cluster.id,
+      nodes: cluster.nodes,
+      events: this.events,
+      engineFor: (ip) => innerEngine(ip),
+      ipvs: watch.ipvs,
+      log: watch.log,
+    });
+  }
 
   get id(): string {
     return this.cluster.id;
@@ -54,6 +78,12 @@ export class LiveCluster {
   closeTerminals(): void {
     for (const t of this.terminals.values()) void t.then((term) => term.close(), () => undefined);
     this.terminals.clear();
+  }
+
+  /** Stop following the nodes' engines (the cluster is being removed). */
+  stopWatching(): void {
+    this.state.close();
+    this.events.close();
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type ErrorCode,
   type ServerMessage,
 } from '../protocol/index.js';
+import type { LiveCluster } from '../clusters/live.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,8 @@ export class BrowserConnection {
   private readonly byId = new Map<string, Attached>();
   private readonly byChannel = new Map<number, Attached>();
   private readonly unsubscribe: () => void;
+  /** The cluster whose picture this socket receives, and how to stop receiving it. */
+  private watched: { cluster: LiveCluster; stop: () => void } | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -39,8 +42,10 @@ export class BrowserConnection {
   ) {
     session.connections++;
     this.send({ type: 'cluster', cluster: session.info });
+    this.watchClusterState();
     this.unsubscribe = session.onChange((cluster) => {
       this.send({ type: 'cluster', cluster });
+      this.watchClusterState();
       if (cluster.status === 'expired') ws.close(closeCodes.sessionExpired, 'session expired');
     });
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -129,6 +134,14 @@ export class BrowserConnection {
     term.resize(msg.cols, msg.rows);
   }
 
+  /** Follow the picture of the session's current cluster (a reset brings a new one). */
+  private watchClusterState(): void {
+    const cluster = this.session.info.status === 'ready' ? this.session.cluster : undefined;
+    if (this.watched?.cluster === cluster) return;
+    this.watched?.stop();
+    this.watched = cluster ? { cluster, stop: cluster.state.subscribe((state) => this.send({ type: 'clusterState', state })) } : null;
+  }
+
   private withTerminal(terminalId: string, fn: (a: Attached) => void): void {
     const attached = this.byId.get(terminalId);
     if (!attached) return this.fail('unknown_terminal', `terminal "${terminalId}" is not open`, terminalId);
@@ -152,6 +165,8 @@ export class BrowserConnection {
 
   private onClose(): void {
     for (const a of [...this.byId.values()]) this.release(a);
+    this.watched?.stop();
+    this.watched = null;
     this.unsubscribe();
     this.session.connections--;
     this.session.lastSeen = Date.now();

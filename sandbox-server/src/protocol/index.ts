@@ -15,7 +15,14 @@ export const paths = {
   files: `${SANDBOX_PREFIX}/files`,
   reset: `${SANDBOX_PREFIX}/cluster/reset`,
   health: `${SANDBOX_PREFIX}/health`,
+  /** `/sandbox/preview/<clusterId>/<node>/<port>/...`: HTTP to a port published on a learner's node. */
+  preview: `${SANDBOX_PREFIX}/preview`,
 } as const;
+
+/** Where the browser opens a published port of one of its nodes (always with the trailing slash). */
+export function previewPath(clusterId: string, node: string, port: number): string {
+  return `${paths.preview}/${clusterId}/${node}/${port}/`;
+}
 
 export const SESSION_COOKIE = 'swb_session';
 
@@ -73,6 +80,108 @@ export const clusterInfo = z.object({
 });
 export type ClusterInfo = z.infer<typeof clusterInfo>;
 
+// ---------------------------------------------------------------- cluster picture (visualizer, port preview)
+/**
+ * What the learner's swarm looks like, read by the server from a manager's Docker API whenever the
+ * nodes' engines report an event, and pushed as `clusterState` only when it changed. Compact on
+ * purpose: 10 nodes and 100 tasks stay well under 64 KB.
+ */
+export const swarmState = z.enum(['inactive', 'pending', 'active', 'locked', 'error', 'unreachable']).describe(
+  'The swarm as the source node sees it; `unreachable` = no node engine answered.',
+);
+
+export const swarmNodeView = z.object({
+  id: z.string(),
+  hostname: z.string(),
+  /** The learner node (terminal tab) this swarm node is, when known. */
+  node: nodeName.optional(),
+  role: z.enum(['manager', 'worker']),
+  /** ready, down, disconnected, unknown */
+  status: z.string(),
+  /** active, pause, drain */
+  availability: z.string(),
+  leader: z.boolean(),
+  addr: z.string().optional(),
+});
+export type SwarmNodeView = z.infer<typeof swarmNodeView>;
+
+export const portProtocol = z.enum(['tcp', 'udp', 'sctp']);
+
+export const servicePort = z.object({
+  published: z.number().int(),
+  target: z.number().int(),
+  protocol: portProtocol,
+  mode: z.enum(['ingress', 'host']),
+});
+
+export const swarmServiceView = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Image without registry noise or digest, e.g. `flask_app:3.0`. */
+  image: z.string(),
+  mode: z.enum(['replicated', 'global', 'replicated-job', 'global-job']),
+  /** Desired replicas; null for global services. */
+  replicas: z.number().int().nullable(),
+  /** Tasks whose current state is running. */
+  running: z.number().int(),
+  endpointMode: z.enum(['vip', 'dnsrr']),
+  ports: z.array(servicePort),
+  constraints: z.array(z.string()),
+  /** Position in creation order: stable colours (a new service never recolours the others). */
+  order: z.number().int(),
+});
+export type SwarmServiceView = z.infer<typeof swarmServiceView>;
+
+export const swarmTaskView = z.object({
+  id: z.string(),
+  serviceId: z.string(),
+  /** null while the scheduler has not placed it (e.g. no node matches its constraints). */
+  nodeId: z.string().nullable(),
+  /** Replica number (`web.2`); null for global services. */
+  slot: z.number().int().nullable(),
+  /** new, pending, assigned, accepted, preparing, starting, running, ... */
+  state: z.string(),
+  desiredState: z.string(),
+  image: z.string(),
+  /** The scheduler's or engine's word on it, e.g. "no suitable node" or an error. */
+  message: z.string().optional(),
+  error: z.string().optional(),
+});
+export type SwarmTaskView = z.infer<typeof swarmTaskView>;
+
+/** A port that answers (or should) on a learner node, and where the browser opens it. */
+export const publishedPortView = z.object({
+  node: nodeName,
+  port: z.number().int(),
+  target: z.number().int(),
+  protocol: portProtocol,
+  /** host = service published with mode=host; ingress = routing mesh; container = `docker run -p`. */
+  kind: z.enum(['host', 'ingress', 'container']),
+  /** Service or container name. */
+  owner: z.string(),
+  /** Preview path for TCP ports, null otherwise. */
+  url: z.string().nullable(),
+  /** Why it will not answer on this host (ingress without IPVS), if so. */
+  problem: z.string().optional(),
+});
+export type PublishedPortView = z.infer<typeof publishedPortView>;
+
+export const clusterState = z.object({
+  swarm: swarmState,
+  /** The node whose API this was read from (a manager when the swarm is active). */
+  source: nodeName.nullable(),
+  /** What the learner should know, e.g. "No swarm yet: run docker swarm init on the manager." */
+  message: z.string().optional(),
+  nodes: z.array(swarmNodeView),
+  /** Learner nodes that are not (yet) in the swarm. */
+  outside: z.array(nodeName),
+  services: z.array(swarmServiceView),
+  /** Tasks the swarm wants running (desired state running or ready). */
+  tasks: z.array(swarmTaskView),
+  ports: z.array(publishedPortView),
+});
+export type ClusterState = z.infer<typeof clusterState>;
+
 export const errorCode = z.enum([
   'bad_frame',
   'frame_too_large',
@@ -95,6 +204,8 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('exited'), terminalId, code: z.number().int().nullable() }),
   z.object({ type: z.literal('error'), code: errorCode, message: z.string(), terminalId: terminalId.optional() }),
   z.object({ type: z.literal('pong'), id: z.number().int().optional() }),
+  /** The cluster picture changed (also sent once when a socket opens on a ready cluster). */
+  z.object({ type: z.literal('clusterState'), state: clusterState }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 

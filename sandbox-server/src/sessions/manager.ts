@@ -90,6 +90,12 @@ export class SessionManager {
     return this.sessions.size;
   }
 
+  /** The session that owns a running cluster (for access checks on per-cluster URLs). */
+  ownerOfCluster(clusterId: string): LearnerSession | undefined {
+    for (const s of this.sessions.values()) if (s.cluster?.id === clusterId) return s;
+    return undefined;
+  }
+
   /** The session's cluster: already there, from the pool, or provisioned now with progress. */
   ensureCluster(session: LearnerSession): Promise<LiveCluster> {
     if (session.cluster) return Promise.resolve(session.cluster);

@@ -1,0 +1,199 @@
+/**
+ * The live picture of one learner cluster. While someone watches, every relevant Docker event from
+ * the nodes (debounced) makes the feed read nodes, services and tasks from a manager's API and the
+ * containers of every node, and listeners get the compact state only when it changed. While tasks
+ * are still on their way (pulling, starting) it looks again shortly, backing off: some steps of a
+ * task raise no event on any engine.
+ */
+import type Docker from 'dockerode';
+import type { ClusterEvents, InnerEventsMessage } from '../engine/inner-events.js';
+import type { Logger } from '../log.js';
+import { previewPath, type ClusterState, type NodeName } from '../protocol/index.js';
+import { toClusterState, type RawCluster, type RawContainer, type RawInfo, type RawNode, type RawService, type RawTask } from './model.js';
+
+export interface FeedNode {
+  name: NodeName;
+  ip: string;
+}
+
+export interface FeedOptions {
+  clusterId: string;
+  nodes: FeedNode[];
+  events: ClusterEvents;
+  engineFor: (ip: string) => Docker;
+  ipvs: boolean;
+  log?: Logger;
+  /** Quiet time after an event before reading (events come in bursts). */
+  debounceMs?: number;
+  /** A burst never delays a read longer than this. */
+  maxWaitMs?: number;
+}
+
+export type StateListener = (state: ClusterState) => void;
+
+const FOLLOW_UP_FIRST_MS = 500;
+const FOLLOW_UP_MAX_MS = 5_000;
+
+export class ClusterStateFeed {
+  private readonly listeners = new Set<StateListener>();
+  private readonly engines = new Map<NodeName, Docker>();
+  private state: ClusterState | undefined;
+  private json = '';
+  private unsubscribe: (() => void) | null = null;
+  private debounce: ReturnType<typeof setTimeout> | null = null;
+  private firstPending = 0;
+  private followUp: ReturnType<typeof setTimeout> | null = null;
+  private followUpMs = FOLLOW_UP_FIRST_MS;
+  private reading: Promise<void> | null = null;
+  private again = false;
+  /** Reads done since start (for tests and the benchmark). */
+  reads = 0;
+
+  constructor(private readonly opts: FeedOptions) {
+    for (const n of opts.nodes) this.engines.set(n.name, opts.engineFor(n.ip));
+  }
+
+  /** The last state read, if any (also while nobody watches: it may be stale then). */
+  get current(): ClusterState | undefined {
+    return this.state;
+  }
+
+  /** Get every change from now on; a listener joining a live feed gets the current state at once. */
+  subscribe(listener: StateListener): () => void {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) {
+      this.unsubscribe = this.opts.events.subscribe((m) => this.onEvents(m));
+      this.schedule(0);
+    } else if (this.state) {
+      listener(this.state);
+    }
+    return () => {
+      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+      this.stop();
+    };
+  }
+
+  /** Read now and return the state (e.g. for a preview request that needs to know a port). */
+  async refresh(): Promise<ClusterState> {
+    await this.read();
+    return this.state!;
+  }
+
+  close(): void {
+    this.listeners.clear();
+    this.stop();
+  }
+
+  private stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    for (const t of [this.debounce, this.followUp]) if (t) clearTimeout(t);
+    this.debounce = this.followUp = null;
+  }
+
+  private onEvents(message: InnerEventsMessage): void {
+    if (message.kind === 'event' && !relevant(message.event.type, message.event.action)) return;
+    this.schedule(this.opts.debounceMs ?? 120);
+  }
+
+  /** Trailing debounce with a ceiling, so a steady trickle of events still produces pictures. */
+  private schedule(delayMs: number): void {
+    const now = Date.now();
+    if (!this.debounce) this.firstPending = now;
+    else clearTimeout(this.debounce);
+    const ceiling = this.firstPending + (this.opts.maxWaitMs ?? 400);
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      void this.read();
+    }, Math.max(0, Math.min(delayMs, ceiling - now)));
+    this.debounce.unref?.();
+  }
+
+  /** One read at a time; a request during a read makes exactly one more read after it. */
+  private read(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
+    }
+    this.reading = this.readOnce()
+      .catch((err) => this.opts.log?.warn('cluster state read failed', { cluster: this.opts.clusterId, error: String(err) }))
+      .finally(() => {
+        this.reading = null;
+        if (this.again) {
+          this.again = false;
+          void this.read();
+        }
+      });
+    return this.reading;
+  }
+
+  private async readOnce(): Promise<void> {
+    this.reads++;
+    const raw = await this.readRaw();
+    const state = toClusterState(raw, {
+      learnerNodes: this.opts.nodes,
+      ipvs: this.opts.ipvs,
+      previewUrl: (node, port) => previewPath(this.opts.clusterId, node, port),
+    });
+    const json = JSON.stringify(state);
+    const changed = json !== this.json;
+    if (changed) {
+      this.state = state;
+      this.json = json;
+      for (const l of [...this.listeners]) l(state);
+    }
+    this.planFollowUp(state, changed);
+  }
+
+  private async readRaw(): Promise<RawCluster> {
+    const names = [...this.engines.keys()];
+    const [infos, containers] = await Promise.all([
+      Promise.all(names.map((n) => (this.engines.get(n)!.info() as Promise<RawInfo>).catch(() => null))),
+      Promise.all(names.map((n) => (this.engines.get(n)!.listContainers() as Promise<RawContainer[]>).catch(() => null))),
+    ]);
+    const answering = names.map((name, i) => ({ name, info: infos[i] })).filter((x): x is { name: NodeName; info: RawInfo } => !!x.info);
+    // Read the swarm from a manager, preferring the node called manager; else show what one node says.
+    const managers = answering.filter((x) => x.info.Swarm?.LocalNodeState === 'active' && x.info.Swarm.ControlAvailable);
+    const source = managers.find((x) => x.name === 'manager') ?? managers[0] ?? answering.find((x) => x.name === 'manager') ?? answering[0];
+    const perNode: Partial<Record<NodeName, RawContainer[]>> = {};
+    names.forEach((n, i) => {
+      if (containers[i]) perNode[n] = containers[i]!;
+    });
+    const raw: RawCluster = { source: source?.name ?? null, info: source?.info ?? null, nodes: [], services: [], tasks: [], containers: perNode };
+    if (source && managers.includes(source)) {
+      const engine = this.engines.get(source.name)!;
+      const [nodes, services, tasks] = await Promise.all([
+        engine.listNodes() as Promise<RawNode[]>,
+        engine.listServices() as Promise<RawService[]>,
+        engine.listTasks() as Promise<RawTask[]>,
+      ]);
+      Object.assign(raw, { nodes, services, tasks });
+    }
+    return raw;
+  }
+
+  /** Tasks still converging raise no event for some steps: look again, less often while nothing moves. */
+  private planFollowUp(state: ClusterState, changed: boolean): void {
+    if (this.followUp) clearTimeout(this.followUp);
+    this.followUp = null;
+    if (!this.unsubscribe) return;
+    const settled = state.tasks.every((t) => t.state === t.desiredState || t.state === 'running') && state.swarm !== 'pending' && state.swarm !== 'unreachable';
+    if (settled) {
+      this.followUpMs = FOLLOW_UP_FIRST_MS;
+      return;
+    }
+    this.followUpMs = changed ? FOLLOW_UP_FIRST_MS : Math.min(FOLLOW_UP_MAX_MS, this.followUpMs * 2);
+    this.followUp = setTimeout(() => {
+      this.followUp = null;
+      void this.read();
+    }, this.followUpMs);
+    this.followUp.unref?.();
+  }
+}
+
+/** Events that can change the picture or the published ports. */
+function relevant(type: string, action: string): boolean {
+  if (type === 'service' || type === 'node') return true;
+  if (type === 'container') return ['create', 'start', 'die', 'destroy', 'stop', 'kill', 'pause', 'unpause', 'rename', 'oom'].includes(action);
+  return false;
+}
