@@ -45,6 +45,14 @@ async function nodeSuite(name: string, files: string[], extra: string[] = []): P
   return { name, ...counts, failed: counts.failed || (code !== 0 ? 1 : 0), exitCode: code };
 }
 
+/** Browser tests (Playwright starts the real stack itself; see playwright.config.ts). */
+async function playwrightSuite(): Promise<SuiteResult> {
+  const { code, output } = await run('e2e', 'npx', ['playwright', 'test']);
+  const count = (word: string) => Number(output.match(new RegExp(`^\\s+(\\d+) ${word}`, 'm'))?.[1] ?? 0);
+  const failed = count('failed') + count('flaky') + count('did not run');
+  return { name: 'e2e', passed: count('passed'), failed: failed || (code !== 0 ? 1 : 0), exitCode: code };
+}
+
 function findTests(dir: string, suffix = '.test.ts'): string[] {
   if (!fs.existsSync(`${repoRoot}/${dir}`)) return [];
   return (fs.readdirSync(`${repoRoot}/${dir}`, { recursive: true }) as string[])
@@ -65,6 +73,8 @@ try {
   results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
   // Integration files run two at a time: each provisions its own clusters on this 2-core machine.
   results.push(await nodeSuite('integration', findTests('test/integration'), ['--test-concurrency=2']));
+
+  results.push(await playwrightSuite());
 
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);

@@ -1,0 +1,43 @@
+/**
+ * Browser tests drive the real UI in Debian's Chromium against the real stack
+ * (`scripts/start.ts`: web app + sandbox on one port, real clusters).
+ */
+import { defineConfig } from '@playwright/test';
+
+export const E2E_PORT = Number(process.env.SWB_E2E_PORT ?? 3900);
+export const E2E_INSTANCE = process.env.SWB_E2E_INSTANCE ?? 'e2e';
+
+export default defineConfig({
+  testDir: 'test/e2e',
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  workers: 2,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: 'test-results/e2e',
+  globalTeardown: './test/e2e/teardown.ts',
+  use: {
+    baseURL: `http://127.0.0.1:${E2E_PORT}`,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  webServer: {
+    command: 'npx tsx scripts/start.ts',
+    url: `http://127.0.0.1:${E2E_PORT}/sandbox/health`,
+    timeout: 300_000,
+    reuseExistingServer: false,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      PORT: String(E2E_PORT),
+      SWB_INSTANCE: E2E_INSTANCE,
+      SWB_POOL_SIZE: '2',
+      SWB_DATA_DIR: `.data/${E2E_INSTANCE}`,
+      SWB_LOG_LEVEL: 'warn',
+    },
+  },
+});

@@ -1,0 +1,68 @@
+/**
+ * The learner's path through the real UI: type into the real terminal, Run a
+ * command block on the right node, edit a lab file and read it back from a
+ * worker, reload into the same shell, and a phone-sized viewport.
+ */
+import { expect, test } from '@playwright/test';
+import { openTerminal, terminalScreen, terminalTab, typeCommand } from './terminal';
+
+test('lesson 2: typing docker swarm init into the embedded terminal initialises the swarm', async ({ page }) => {
+  await page.goto('/lessons/initialise-the-swarm');
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await openTerminal(page, 'manager');
+  await typeCommand(page, 'manager', 'docker swarm init');
+  await expect(terminalScreen(page, 'manager')).toContainText('Swarm initialized', { timeout: 60_000 });
+});
+
+test('a Run button sends its command to the terminal of its node', async ({ page }) => {
+  await page.goto('/lessons/self-healing');
+  const command = page.locator('[data-command-node="worker-1"]').filter({ has: page.locator('code', { hasText: /^docker ps$/ }) }).first();
+  await command.getByRole('button', { name: /^Run/ }).click();
+  await expect(terminalTab(page, 'worker-1')).toHaveAttribute('aria-selected', 'true');
+  await expect(terminalScreen(page, 'worker-1')).toContainText('CONTAINER ID', { timeout: 60_000 });
+  await expect(terminalScreen(page, 'manager')).not.toContainText('CONTAINER ID');
+});
+
+test('edit init.sql in the editor, save, and read it back on a worker', async ({ page }) => {
+  await page.goto('/lessons/database-service');
+  await page.locator('[role="tab"][data-tab="editor"]').click();
+  await page.getByRole('tab', { name: /init\.sql/ }).click();
+  const editor = page.locator('.monaco-editor').first();
+  await expect(editor).toBeVisible({ timeout: 60_000 });
+  await expect(editor).toContainText('CREATE TABLE', { timeout: 30_000 });
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type("INSERT INTO messages (body) VALUES ('edited in the browser');\n");
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByText('Saved init.sql to every node.')).toBeVisible();
+  await openTerminal(page, 'worker-1');
+  await typeCommand(page, 'worker-1', 'cat /lab/init.sql');
+  await expect(terminalScreen(page, 'worker-1')).toContainText("VALUES ('edited in the browser');");
+});
+
+test('a reload comes back to the same shell with its scrollback', async ({ page }) => {
+  await page.goto('/lessons/initialise-the-swarm');
+  await openTerminal(page, 'manager');
+  await typeCommand(page, 'manager', 'export KEEP=$((20+22)); echo "pid=$$ keep=$KEEP"');
+  const screen = terminalScreen(page, 'manager');
+  await expect(screen).toContainText(/pid=\d+ keep=42/);
+  const pid = (await screen.textContent())!.match(/pid=(\d+) keep=42/)![1];
+  await page.reload();
+  await expect(terminalScreen(page, 'manager')).toContainText(`pid=${pid} keep=42`, { timeout: 60_000 });
+  await typeCommand(page, 'manager', 'echo "again=$$ $KEEP"');
+  await expect(terminalScreen(page, 'manager')).toContainText(`again=${pid} 42`);
+});
+
+test.describe('on a phone-sized screen', () => {
+  test.use({ viewport: { width: 390, height: 844 } });
+  test('the lesson and the terminal still work', async ({ page }) => {
+    await page.goto('/lessons/initialise-the-swarm');
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(1);
+    await terminalTab(page, 'manager').scrollIntoViewIfNeeded();
+    await openTerminal(page, 'manager');
+    await typeCommand(page, 'manager', 'echo narrow-$((6*7))');
+    await expect(terminalScreen(page, 'manager')).toContainText('narrow-42');
+  });
+});

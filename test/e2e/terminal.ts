@@ -1,0 +1,23 @@
+/** Reading and typing into the real xterm.js terminal of a workbench tab. */
+import { expect, type Page } from '@playwright/test';
+
+export function terminalTab(page: Page, node: string) {
+  return page.locator(`[role="tab"][data-node="${node}"]`);
+}
+
+/** The visible text of a node's terminal (xterm's DOM rows). */
+export function terminalScreen(page: Page, node: string) {
+  return page.locator(`[aria-label="Terminal on ${node}"]`);
+}
+
+export async function openTerminal(page: Page, node: string): Promise<void> {
+  await terminalTab(page, node).click();
+  await expect(terminalScreen(page, node)).toContainText(`root@${node}`, { timeout: 60_000 });
+}
+
+/** Type a command with the keyboard, as a learner would, and press Enter. */
+export async function typeCommand(page: Page, node: string, command: string): Promise<void> {
+  await terminalScreen(page, node).click();
+  await page.keyboard.type(command, { delay: 5 });
+  await page.keyboard.press('Enter');
+}
