@@ -73,6 +73,9 @@ try {
     results.push({ name: `typecheck ${project}`, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, exitCode: code });
   }
 
+  const lint = await step('lint', () => run('lint', 'npx', ['eslint', '.']));
+  results.push({ name: 'lint', passed: lint.code === 0 ? 1 : 0, failed: lint.code === 0 ? 0 : 1, exitCode: lint.code });
+
   results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
   // Integration files run two at a time: each provisions its own clusters on this 2-core machine.
   results.push(await nodeSuite('integration', findTests('test/integration'), ['--test-concurrency=2']));
