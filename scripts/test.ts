@@ -33,6 +33,12 @@ function run(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv =
   });
 }
 
+/** A check that passes or fails as a whole (counted as one test). */
+async function gate(name: string, npxArgs: string[]): Promise<SuiteResult> {
+  const { code } = await step(name, () => run(name, 'npx', npxArgs));
+  return { name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, exitCode: code };
+}
+
 /** Counts from node's test runner (tap or spec reporter). */
 function nodeCounts(output: string): { passed: number; failed: number } {
   const last = (re: RegExp) => Number([...output.matchAll(re)].at(-1)?.[1] ?? 0);
