@@ -74,13 +74,9 @@ try {
 
   const results: SuiteResult[] = [];
   // The web app is type-checked by `next build`; these are the server, scripts and tests.
-  for (const project of ['sandbox-server/tsconfig.json', 'test/e2e/tsconfig.json']) {
-    const { code } = await step(`typecheck ${project}`, () => run('typecheck', 'npx', ['tsc', '-p', project, '--noEmit']));
-    results.push({ name: `typecheck ${project}`, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, exitCode: code });
-  }
-
-  const lint = await step('lint', () => run('lint', 'npx', ['eslint', '.']));
-  results.push({ name: 'lint', passed: lint.code === 0 ? 1 : 0, failed: lint.code === 0 ? 0 : 1, exitCode: lint.code });
+  results.push(await gate('typecheck server', ['tsc', '-p', 'sandbox-server/tsconfig.json', '--noEmit']));
+  results.push(await gate('typecheck e2e', ['tsc', '-p', 'test/e2e/tsconfig.json']));
+  results.push(await gate('lint', ['eslint', '.']));
 
   results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
   // Integration files run two at a time: each provisions its own clusters on this 2-core machine.
