@@ -10,6 +10,14 @@ import type { NodeName } from '../../sandbox-server/src/protocol/index';
 
 export type ExerciseState = 'pending' | 'passed' | 'failed';
 
+export interface ExerciseStatus {
+  state: ExerciseState;
+  /** What is still missing, or why it failed (from the server's check). */
+  message?: string;
+  /** Something this host cannot do that matters for this exercise. */
+  hostNote?: string;
+}
+
 export interface WorkbenchTarget {
   runCommand(node: NodeName, command: string): void;
   openFile(path: string): void;
@@ -20,7 +28,7 @@ type Action = { kind: 'run'; node: NodeName; command: string } | { kind: 'open';
 export class WorkbenchBridge {
   private target: WorkbenchTarget | null = null;
   private queue: Action[] = [];
-  private states = new Map<string, ExerciseState>();
+  private states = new Map<string, ExerciseStatus>();
   private readonly listeners = new Set<() => void>();
 
   /** The workbench calls this once mounted; returns the disconnect function. */
@@ -53,13 +61,14 @@ export class WorkbenchBridge {
 
   // Exercise verdicts. Issue 4 (server-side checks) feeds these; until then
   // every exercise stays `pending`.
-  setExerciseState(id: string, state: ExerciseState): void {
-    if (this.states.get(id) === state) return;
-    this.states = new Map(this.states).set(id, state);
+  setExerciseState(id: string, status: ExerciseStatus): void {
+    const cur = this.states.get(id);
+    if (cur && cur.state === status.state && cur.message === status.message && cur.hostNote === status.hostNote) return;
+    this.states = new Map(this.states).set(id, status);
     for (const l of this.listeners) l();
   }
 
-  getExerciseStates = (): ReadonlyMap<string, ExerciseState> => this.states;
+  getExerciseStates = (): ReadonlyMap<string, ExerciseStatus> => this.states;
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -80,11 +89,12 @@ export function useBridge(): WorkbenchBridge {
   return bridge;
 }
 
-const noStates: ReadonlyMap<string, ExerciseState> = new Map();
+const noStates: ReadonlyMap<string, ExerciseStatus> = new Map();
+const pending: ExerciseStatus = { state: 'pending' };
 
-/** State of one exercise (`pending` until the server says otherwise). */
-export function useExerciseState(id: string): ExerciseState {
+/** Status of one exercise (`pending` until the server says otherwise). */
+export function useExerciseStatus(id: string): ExerciseStatus {
   const bridge = useBridge();
   const states = useSyncExternalStore(bridge.subscribe, bridge.getExerciseStates, () => noStates);
-  return states.get(id) ?? 'pending';
+  return states.get(id) ?? pending;
 }

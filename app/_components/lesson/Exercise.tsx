@@ -1,7 +1,7 @@
 'use client';
 import { useId } from 'react';
 import type { ExerciseView } from '../../../content/load';
-import { useExerciseState, type ExerciseState } from '../../_lib/bridge';
+import { useExerciseStatus, type ExerciseState } from '../../_lib/bridge';
 import { progress, useLessonProgress } from '../../_lib/progress';
 import { CommandBlock } from './Command';
 import { InlineText } from './InlineText';
@@ -18,7 +18,7 @@ const stateText: Record<ExerciseState, string> = {
  * solution with Run buttons. What was revealed is remembered.
  */
 export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: string; exercise: ExerciseView; number: number }) {
-  const state = useExerciseState(exercise.id);
+  const { state, message, hostNote } = useExerciseStatus(exercise.id);
   const lp = useLessonProgress(lessonSlug);
   const headingId = useId();
   const hintsShown = Math.min(lp.hints?.[exercise.id] ?? 0, exercise.hints.length);
@@ -40,6 +40,13 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
           {stateText[state]}
         </span>
       </header>
+
+      {(message || hostNote) && state !== 'passed' && (
+        <div className={styles.exerciseMessage}>
+          {message && <p>{message}</p>}
+          {hostNote && <p className={styles.exerciseHostNote}>On this host: {hostNote}</p>}
+        </div>
+      )}
 
       {hintsShown > 0 && (
         <ol className={styles.hints} aria-label="Hints">

@@ -27,7 +27,7 @@ function ExerciseProgress({ slug, exerciseIds }: { slug: string; exerciseIds: st
       bridge.subscribe(() => {
         const states = bridge.getExerciseStates();
         for (const id of exerciseIds) {
-          const s = states.get(id);
+          const s = states.get(id)?.state;
           if (s === 'passed' || s === 'failed') progress.recordExercise(slug, id, s === 'passed', exerciseIds.length);
         }
       }),

@@ -97,6 +97,17 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
   const live = connection.kind === 'connected' && cluster?.status === 'ready';
   const clusterEpoch = useClusterEpoch(cluster?.status);
   const clusterNodes = new Set(cluster?.nodes.map((n) => n.name));
+  const missing = (node: NodeName) => live && !clusterNodes.has(node);
+  const waitingText =
+    connection.kind === 'stopped'
+      ? 'Disconnected: see the message above'
+      : connection.kind === 'retrying'
+        ? 'Reconnecting…'
+        : connection.kind !== 'connected' || !cluster
+          ? 'Connecting…'
+          : cluster.status !== 'ready'
+            ? 'Waiting for your cluster…'
+            : 'Not available';
 
   return (
     <section ref={section} className={styles.workbench} aria-label="Workbench">
@@ -162,7 +173,7 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
       <div className={styles.panels}>
         {nodes.map((node) => (
           <div key={node} role="tabpanel" id={`wb-panel-${node}`} aria-labelledby={`wb-tab-${node}`} hidden={active !== node} className={styles.panel}>
-            {mounted.has(node) && <TerminalView client={client} node={node} visible={active === node} onHandle={onHandle} onState={onState} />}
+            {mounted.has(node) && <TerminalView client={client} node={node} visible={active === node} waitingText={missing(node) ? `${node} is not part of your cluster` : waitingText} onHandle={onHandle} onState={onState} />}
           </div>
         ))}
         {files.length > 0 && (

@@ -29,6 +29,7 @@ export class SandboxClient implements TerminalTransport {
   readonly http: SandboxHttp;
   private snapshot: SandboxSnapshot = { connection: { kind: 'idle' }, cluster: null };
   private readonly listeners = new Set<() => void>();
+  private readonly messageListeners = new Set<(message: ServerMessage) => void>();
   private ws: WebSocket | null = null;
   private attempt = 0;
   private everConnected = false;
@@ -233,7 +234,26 @@ export class SandboxClient implements TerminalTransport {
     }
   }
 
+  /**
+   * Every valid server message, after the client's own handling: for features
+   * beside the terminals (exercise checks, cluster picture). Returns unsubscribe.
+   */
+  onServerMessage(listener: (message: ServerMessage) => void): () => void {
+    this.messageListeners.add(listener);
+    return () => this.messageListeners.delete(listener);
+  }
+
+  /** Send a control message (e.g. `watch` a lesson); false when not connected. */
+  sendMessage(message: ClientMessage): boolean {
+    return this.send(message);
+  }
+
   private onMessage(msg: ServerMessage): void {
+    this.handleMessage(msg);
+    for (const l of this.messageListeners) l(msg);
+  }
+
+  private handleMessage(msg: ServerMessage): void {
     switch (msg.type) {
       case 'cluster':
         this.onCluster(msg.cluster);
@@ -262,8 +282,8 @@ export class SandboxClient implements TerminalTransport {
         }
         break;
       }
-      case 'pong':
-        break;
+      default:
+        break; // pong, and messages for onServerMessage listeners
     }
   }
 

@@ -22,12 +22,14 @@ interface Props {
   client: SandboxClient;
   node: NodeName;
   visible: boolean;
+  /** What the terminal is waiting for, shown while it is not attached. */
+  waitingText: string;
   /** Registered while mounted, so Run buttons can type into this terminal. */
   onHandle: (node: NodeName, handle: TerminalHandle | null) => void;
   onState: (node: NodeName, state: TerminalState) => void;
 }
 
-export function TerminalView({ client, node, visible, onHandle, onState }: Props) {
+export function TerminalView({ client, node, visible, waitingText, onHandle, onState }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
   const fit = useRef<FitAddon | null>(null);
@@ -138,8 +140,7 @@ export function TerminalView({ client, node, visible, onHandle, onState }: Props
     term.current?.focus();
   }
 
-  const overlay =
-    state === 'waiting' ? 'Waiting for your cluster…' : state === 'opening' ? `Attaching to ${node}…` : null;
+  const overlay = state === 'waiting' ? waitingText : state === 'opening' ? `Attaching to ${node}…` : null;
 
   return (
     <div className={styles.wrap}>
