@@ -53,8 +53,8 @@ export function lessonComponents(lesson: CompiledLesson): MdxComponents {
 
   return {
     ...components,
-    pre: ({ children }: ComponentProps<"pre">) => (
-      <CodeBlock text={textOf(children).replace(/\n$/, "")}>
+    pre: ({ children }: ComponentProps<'pre'>) => (
+      <CodeBlock text={textOf(children).replace(/\n$/, '')}>
         {children}
       </CodeBlock>
     ),
