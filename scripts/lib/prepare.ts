@@ -9,15 +9,17 @@ import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
 import { ensureImages, type ImageSet } from '../../sandbox-server/src/images/index.js';
 import { ensureMirror } from '../../sandbox-server/src/images/mirror.js';
 import type { Config } from '../../sandbox-server/src/config.js';
-import { ensureAptPackages, ensureEngine } from './engine.js';
+import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.js';
 import { info, step } from './progress.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export async function prepareHost(config: Config, opts: { browser?: boolean } = {}): Promise<ImageSet> {
+  // One apt run for everything (each `apt-get update` costs seconds on a fresh machine).
+  const needEngine = !config.DOCKER_HOST && !engineAnswers();
   ensureAptPackages(
-    ['debootstrap', 'docker-registry', 'iptables', ...(opts.browser ? ['chromium'] : [])],
-    opts.browser ? 'image builds, the registry mirror and browser tests' : 'image builds and the registry mirror',
+    ['debootstrap', 'docker-registry', 'iptables', ...(needEngine ? ['docker.io'] : []), ...(opts.browser ? ['chromium'] : [])],
+    'the Docker Engine, image builds, the registry mirror' + (opts.browser ? ' and browser tests' : ''),
   );
   await ensureEngine(config.dataDir);
   const docker = connectDocker(config.DOCKER_HOST);
