@@ -9,7 +9,14 @@ test('replays from any kept offset, byte-exact', () => {
   assert.equal(sb.since(0).data.toString(), 'hello world');
   assert.equal(sb.since(6).data.toString(), 'world');
   assert.equal(sb.since(11).data.length, 0);
-  assert.equal(sb.since(99).from, 11);
+});
+
+test('an offset past the end (a client of an earlier shell) gets this shell from its start', () => {
+  const sb = new Scrollback(1000);
+  sb.append(Buffer.from('root@manager:/lab# '));
+  const replay = sb.since(5000);
+  assert.equal(replay.from, 0);
+  assert.equal(replay.data.toString(), 'root@manager:/lab# ');
 });
 
 test('drops the oldest bytes past capacity and says where the replay starts', () => {

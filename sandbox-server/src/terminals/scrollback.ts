@@ -34,9 +34,13 @@ export class Scrollback {
     }
   }
 
-  /** Bytes from `offset` (clamped to what is kept) to the end, and where they start. */
+  /**
+   * Bytes from `offset` (clamped to what is kept) to the end, and where they start.
+   * An offset past the end belongs to an earlier shell (e.g. before a server
+   * restart): this is a new stream, so it is replayed from its start.
+   */
   since(offset: number): { from: number; data: Buffer } {
-    const from = Math.min(Math.max(offset, this.start), this.end);
+    const from = offset > this.end ? this.start : Math.max(offset, this.start);
     let skip = from - this.start;
     const parts: Buffer[] = [];
     for (const chunk of this.chunks) {
