@@ -8,6 +8,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { LAB_DIR, MAX_FILE_BYTES, SANDBOX_PREFIX, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '../protocol/index.js';
 import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../files/labfiles.js';
+import { handlePreview, handlePreviewUpgrade, type PreviewDeps } from '../preview/proxy.js';
+import type { CheckService } from '../checks/checker.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
@@ -29,7 +31,7 @@ class HttpError extends Error {
   }
 }
 
-export function createSandboxHttp(deps: { sessions: SessionManager; maxAgeSeconds: number; health: () => object; log: Logger }): SandboxHttp {
+export function createSandboxHttp(deps: { sessions: SessionManager; checks: CheckService; maxAgeSeconds: number; health: () => object; log: Logger }): SandboxHttp {
   const { sessions, log } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
 
@@ -39,6 +41,7 @@ export function createSandboxHttp(deps: { sessions: SessionManager; maxAgeSecond
     if (!session) throw new HttpError(401, 'No sandbox session: reload the page to start one.');
     return session;
   };
+  const preview: PreviewDeps = { sessions, sessionOf, log: log.child({ part: 'preview' }) };
   const requireCluster = async (req: http.IncomingMessage) => {
     const session = requireSession(req);
     const cluster = await sessions.ensureCluster(session).catch(() => undefined);
@@ -84,13 +87,16 @@ export function createSandboxHttp(deps: { sessions: SessionManager; maxAgeSecond
         return void res.end(content);
       }
       if (method === 'PUT') {
+        const session = requireSession(req);
         const body = await readBody(req, MAX_FILE_BYTES);
         const archive = await labArchive([{ path: rel.data, content: body }]);
         // Every node gets the file, so a bind mount works wherever a task lands.
         await Promise.all(cluster.cluster.nodes.map((n) => putLabFiles(cluster.container(n.name)!, archive)));
+        deps.checks.nudge(session.id, 'file saved'); // no Docker event announces a saved file
         return json(res, 200, { ok: true, path: rel.data, bytes: body.length, nodes: cluster.cluster.nodes.length });
       }
     }
+    if (url.pathname.startsWith(`${paths.preview}/`)) return handlePreview(req, res, url, preview);
     throw new HttpError(404, `no sandbox route ${method} ${url.pathname}`);
   }
 
@@ -113,6 +119,11 @@ export function createSandboxHttp(deps: { sessions: SessionManager; maxAgeSecond
 
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://local');
+      if (url.pathname.startsWith(`${paths.preview}/`)) {
+        if (sameOrigin(req)) return handlePreviewUpgrade(req, socket, head, preview);
+        socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+        return true;
+      }
       if (url.pathname !== paths.ws) return false;
       if (!sameOrigin(req)) {
         socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
@@ -122,7 +133,7 @@ export function createSandboxHttp(deps: { sessions: SessionManager; maxAgeSecond
         const session = sessionOf(req);
         if (!session) return ws.close(closeCodes.noSession, 'no session: reload the page');
         if (session.info.status === 'expired') return ws.close(closeCodes.sessionExpired, 'session expired');
-        new BrowserConnection(ws, session, sessions, log.child({ session: session.id.slice(0, 8) }));
+        new BrowserConnection(ws, session, sessions, deps.checks, log.child({ session: session.id.slice(0, 8) }));
       });
       return true;
     },
