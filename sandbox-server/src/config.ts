@@ -17,6 +17,10 @@ export const configSchema = z.object({
     .default('main')
     .describe('Name of this server instance; everything it creates is labelled with it, so two instances never touch each other\'s clusters.'),
   SWB_DATA_DIR: z.string().default('.data').describe('Where the session database and logs live.'),
+  SWB_CONTENT_DIR: z
+    .string()
+    .optional()
+    .describe('Folder with lessons/ whose exercises the server checks (default: the repo\'s content/); the web build reads the same variable.'),
   SWB_WORKERS: int(2, 0, 9).describe('Worker nodes per learner cluster (plus one manager).'),
   SWB_POOL_SIZE: int(1, 0, 50).describe('Ready clusters kept warm so a learner never waits for a cold start.'),
   SWB_SUBNET_POOL: z

@@ -38,6 +38,7 @@ export async function runServer(config: Config, log: Logger, web?: RequestHandle
     nodeImage: images.node,
     mirrorPort: mirror?.port ?? null,
     labFilesDir: path.join(repoRoot, 'content/files'),
+    lessonsDir: path.join(config.SWB_CONTENT_DIR ? path.resolve(config.SWB_CONTENT_DIR) : path.join(repoRoot, 'content'), 'lessons'),
     log,
   });
 

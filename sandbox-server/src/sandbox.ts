@@ -12,6 +12,9 @@ import { LiveCluster } from './clusters/live.js';
 import { ClusterPool } from './clusters/pool.js';
 import { destroyCluster, provisionCluster, type Cluster } from './clusters/provision.js';
 import { reconcileClusters } from './clusters/reconcile.js';
+import { LessonCatalog } from './checks/catalog.js';
+import { CheckService } from './checks/checker.js';
+import { ProgressStore } from './checks/progress.js';
 import { createSandboxHttp, type SandboxHttp } from './http/routes.js';
 import { installFirewall } from './isolation/firewall.js';
 import type { Logger } from './log.js';
@@ -26,6 +29,8 @@ export interface SandboxDeps {
   /** Port of the running registry mirror, or null to let nodes pull from Docker Hub. */
   mirrorPort: number | null;
   labFilesDir: string;
+  /** Lessons whose exercises are checked (default: `lessons` beside labFilesDir). */
+  lessonsDir?: string;
   log: Logger;
 }
 
@@ -34,6 +39,7 @@ export interface Sandbox {
   facts: HostFacts;
   sessions: SessionManager;
   pool: ClusterPool;
+  checks: CheckService;
   /** Stop serving; learners' clusters stay up for the next start to adopt, warm ones are removed. */
   close(): Promise<void>;
 }
@@ -110,8 +116,20 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   pool.refill();
   sessions.startReaper();
 
+  const dbFile = path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`);
+  const progress = new ProgressStore(dbFile);
+  progress.pruneEndedSessions();
+  const checks = new CheckService({
+    catalog: new LessonCatalog(deps.lessonsDir ?? path.join(deps.labFilesDir, '..', 'lessons'), log.child({ part: 'lessons' })),
+    progress,
+    hostDocker: docker,
+    ipvs: facts.ipvs,
+    log,
+  });
+
   const http = createSandboxHttp({
     sessions,
+    checks,
     maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
     health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
     log,
@@ -122,10 +140,13 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     facts,
     sessions,
     pool,
+    checks,
     async close() {
       http.close();
+      checks.close();
       sessions.close();
       await pool.drain();
+      progress.close();
       store.close();
     },
   };

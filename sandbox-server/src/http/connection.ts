@@ -15,6 +15,7 @@ import {
   type ServerMessage,
 } from '../protocol/index.js';
 import type { LiveCluster } from '../clusters/live.js';
+import type { CheckClient, CheckService } from '../checks/checker.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
 import type { Logger } from '../log.js';
@@ -33,14 +34,17 @@ export class BrowserConnection {
   private readonly unsubscribe: () => void;
   /** The cluster whose picture this socket receives, and how to stop receiving it. */
   private watched: { cluster: LiveCluster; stop: () => void } | null = null;
+  private readonly checks: CheckClient;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly session: LearnerSession,
     private readonly sessions: SessionManager,
+    checks: CheckService,
     private readonly log: Logger,
   ) {
     session.connections++;
+    this.checks = checks.connect(session, (msg) => this.send(msg));
     this.send({ type: 'cluster', cluster: session.info });
     this.watchClusterState();
     this.unsubscribe = session.onChange((cluster) => {
@@ -95,6 +99,12 @@ export class BrowserConnection {
         return this.withTerminal(msg.terminalId, (a) => this.release(a));
       case 'ping':
         return this.send({ type: 'pong', id: msg.id });
+      case 'watch':
+        return this.checks.watch(msg.lesson);
+      case 'check':
+        return this.checks.check(msg.lesson, msg.exerciseId);
+      case 'apply':
+        return this.checks.apply(msg.lesson, msg.exerciseId);
     }
   }
 
@@ -165,6 +175,7 @@ export class BrowserConnection {
 
   private onClose(): void {
     for (const a of [...this.byId.values()]) this.release(a);
+    this.checks.close();
     this.watched?.stop();
     this.watched = null;
     this.unsubscribe();

@@ -38,6 +38,10 @@ export const nodeName = z.string().regex(/^(manager|worker-[1-9][0-9]?)$/, 'node
 export type NodeName = z.infer<typeof nodeName>;
 
 const terminalId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'terminalId: 1-40 letters, digits, _ or -');
+/** A lesson's slug: its file name `NN-slug.mdx` without number and extension. */
+export const lessonSlug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lesson: lowercase letters, digits and single dashes').max(80);
+/** An exercise id, unique within its lesson. */
+export const exerciseRef = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'exerciseId: lowercase letters, digits and single dashes').max(80);
 const dimension = z.number().int().min(2).max(1000);
 
 // ---------------------------------------------------------------- browser -> server
@@ -57,6 +61,12 @@ export const clientMessage = z.discriminatedUnion('type', [
   /** Stop receiving this terminal (the shell keeps running for a later reattach). */
   z.object({ type: z.literal('detach'), terminalId }),
   z.object({ type: z.literal('ping'), id: z.number().int().optional() }),
+  /** The lesson this page shows (null: none): its exercises are checked live and reported in `checks`. */
+  z.object({ type: z.literal('watch'), lesson: lessonSlug.nullable() }),
+  /** Check now (one exercise, or every exercise of the lesson); answered with `checks`. */
+  z.object({ type: z.literal('check'), lesson: lessonSlug, exerciseId: exerciseRef.optional() }),
+  /** Run the exercise's solution commands on the learner's nodes; answered with `applied`, then `checks`. */
+  z.object({ type: z.literal('apply'), lesson: lessonSlug, exerciseId: exerciseRef }),
 ]);
 export type ClientMessage = z.infer<typeof clientMessage>;
 
@@ -189,9 +199,38 @@ export const errorCode = z.enum([
   'unknown_terminal',
   'not_ready',
   'exec_failed',
+  'unknown_lesson',
+  'unknown_exercise',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof errorCode>;
+
+/**
+ * An exercise's state: `passed` (stays passed unless the exercise must hold), `pending` (not yet
+ * reached; `message` says what is still missing) or `failed` (the learner asked for a check and it
+ * did not pass).
+ */
+export const exerciseState = z.enum(['pending', 'passed', 'failed']);
+export type ExerciseState = z.infer<typeof exerciseState>;
+
+export const checkResult = z.object({
+  exerciseId: exerciseRef,
+  state: exerciseState,
+  /** What is expected and what is there, e.g. "service `database` is not attached to network `app` (attached: none)". */
+  message: z.string(),
+  /** Something this host cannot do that matters here (no IPVS), in plain words. */
+  hostNote: z.string().optional(),
+});
+export type CheckResult = z.infer<typeof checkResult>;
+
+export const appliedStep = z.object({
+  node: nodeName,
+  run: z.string(),
+  exitCode: z.number().int().nullable(),
+  /** stdout and stderr, interleaved, truncated to the last few KiB. */
+  output: z.string(),
+});
+export type AppliedStep = z.infer<typeof appliedStep>;
 
 export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cluster'), cluster: clusterInfo }),
@@ -206,6 +245,10 @@ export const serverMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong'), id: z.number().int().optional() }),
   /** The cluster picture changed (also sent once when a socket opens on a ready cluster). */
   z.object({ type: z.literal('clusterState'), state: clusterState }),
+  /** Exercise results of a watched lesson: every exercise, sent whenever one of them changes. */
+  z.object({ type: z.literal('checks'), lesson: lessonSlug, results: z.array(checkResult) }),
+  /** What `apply` ran, step by step; `ok` = every step exited 0. */
+  z.object({ type: z.literal('applied'), lesson: lessonSlug, exerciseId: exerciseRef, ok: z.boolean(), steps: z.array(appliedStep) }),
 ]);
 export type ServerMessage = z.infer<typeof serverMessage>;
 

@@ -1,0 +1,113 @@
+/**
+ * The exercises the server checks, read from the lessons' frontmatter
+ * (`content/lessons/NN-slug.mdx`). The full lesson contract is validated by
+ * content/load.ts at build and test time; here only what checking needs is
+ * read, with the same check schema, and a lesson is re-read when its file
+ * changes (lesson writers see their edits without a restart).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { nodeName } from '../protocol/index.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import { exerciseCheck, type ExerciseCheck } from './schema.js';
+
+/** Same rule as content/load.ts: `NN-slug.mdx`, the slug is the page's address. */
+const LESSON_FILE = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
+
+const step = z.object({ node: nodeName, run: z.string().min(1) });
+const frontmatter = z.object({
+  exercises: z
+    .array(
+      z.object({
+        id: z.string(),
+        solution: z.array(step).default([]),
+        check: exerciseCheck.optional(),
+      }),
+    )
+    .default([]),
+});
+
+export interface CheckedExercise {
+  id: string;
+  check: ExerciseCheck | undefined;
+  hold: boolean;
+  solution: z.infer<typeof step>[];
+}
+
+export interface LessonChecks {
+  slug: string;
+  file: string;
+  exercises: CheckedExercise[];
+}
+
+export class LessonCatalog {
+  private readonly cache = new Map<string, { mtimeMs: number; lesson: LessonChecks | null }>();
+
+  constructor(
+    private readonly lessonsDir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** The lesson with this slug, or undefined when there is none (or it does not parse). */
+  get(slug: string): LessonChecks | undefined {
+    const file = this.fileOf(slug);
+    if (!file) return undefined;
+    let mtimeMs: number;
+    try {
+      mtimeMs = fs.statSync(file).mtimeMs;
+    } catch {
+      return undefined;
+    }
+    const cached = this.cache.get(file);
+    if (cached && cached.mtimeMs === mtimeMs) return cached.lesson ?? undefined;
+    const lesson = this.read(file, slug);
+    this.cache.set(file, { mtimeMs, lesson });
+    return lesson ?? undefined;
+  }
+
+  slugs(): string[] {
+    return this.files().map(([, slug]) => slug);
+  }
+
+  private files(): [string, string][] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.lessonsDir);
+    } catch {
+      return [];
+    }
+    return names.sort().flatMap((n) => {
+      const m = LESSON_FILE.exec(n);
+      return m ? [[path.join(this.lessonsDir, n), m[2]!] as [string, string]] : [];
+    });
+  }
+
+  private fileOf(slug: string): string | undefined {
+    return this.files().find(([, s]) => s === slug)?.[0];
+  }
+
+  private read(file: string, slug: string): LessonChecks | null {
+    try {
+      const text = fs.readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
+      const m = /^---\n([\s\S]*?)\n---\s*(\n|$)/.exec(text);
+      if (!m) throw new Error('no frontmatter');
+      const parsed = frontmatter.safeParse(parse(m[1]!) ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new Error(`frontmatter ${issue.path.join('.')}: ${issue.message}`);
+      }
+      return {
+        slug,
+        file,
+        exercises: parsed.data.exercises.map((e) => ({ id: e.id, check: e.check, hold: e.check?.hold === true, solution: e.solution })),
+      };
+    } catch (err) {
+      // The build rejects such a lesson with every detail; the server just does not check it.
+      this.log.error('lesson not usable for checks', { file, error: errorMessage(err) });
+      return null;
+    }
+  }
+}

@@ -1,0 +1,359 @@
+/**
+ * Live exercise checks for every connected learner.
+ *
+ * While a page watches a lesson, the learner's cluster is watched: Docker
+ * events from any node trigger a round of checks after a short debounce, a
+ * round that leaves exercises unpassed is repeated a little later (the manager
+ * learns about task states a moment after the containers start, without an
+ * event of its own), and checks that no event can announce (HTTP pages, file
+ * contents) are polled while unpassed. Results go to the pages watching that
+ * lesson whenever they change; passes are stored per learner.
+ */
+import type Docker from 'dockerode';
+import type { LiveCluster } from '../clusters/live.js';
+import type { CheckResult, ServerMessage } from '../protocol/index.js';
+import type { LearnerSession } from '../sessions/manager.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import { runSteps } from './apply.js';
+import type { CheckedExercise, LessonCatalog } from './catalog.js';
+import { evaluate, needsPolling } from './evaluate.js';
+import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.js';
+import type { ProgressStore } from './progress.js';
+import type { InnerEventsMessage } from '../engine/inner-events.js';
+
+export interface CheckServiceDeps {
+  catalog: LessonCatalog;
+  progress: ProgressStore;
+  /** The host engine (lab files are read through the node containers' archive API). */
+  hostDocker: Docker;
+  /** Swarm VIPs and the routing mesh need IPVS; messages say so where it matters. */
+  ipvs: boolean;
+  log: Logger;
+  /** Quiet time after the last event before checking (events come in bursts). */
+  debounceMs?: number;
+  /** ...but never wait longer than this after the first event of a burst. */
+  maxWaitMs?: number;
+  /** Re-check unpassed exercises after an event-driven round at these delays. */
+  settleMs?: number[];
+  /** Poll interval for unpassed checks no Docker event announces (http, file). */
+  pollMs?: number;
+}
+
+/** One browser page's view of the checks. */
+export interface CheckClient {
+  watch(lesson: string | null): void;
+  /** Check now; `failed` instead of `pending` for what does not pass. */
+  check(lesson: string, exerciseId?: string): Promise<void>;
+  apply(lesson: string, exerciseId: string): Promise<void>;
+  close(): void;
+}
+
+type Send = (msg: ServerMessage) => void;
+
+interface Page {
+  send: Send;
+  lesson: string | null;
+  /** Last `checks` frame sent per lesson, to send only changes. */
+  sent: Map<string, string>;
+}
+
+export class CheckService {
+  private readonly learners = new Map<string, LearnerChecks>();
+  readonly engines = new InnerEngines();
+
+  constructor(readonly deps: CheckServiceDeps) {}
+
+  connect(session: LearnerSession, send: Send): CheckClient {
+    let learner = this.learners.get(session.id);
+    if (!learner) {
+      learner = new LearnerChecks(session, this);
+      this.learners.set(session.id, learner);
+    }
+    const page: Page = { send, lesson: null, sent: new Map() };
+    const owner = learner;
+    owner.pages.add(page);
+    let closed = false;
+    return {
+      watch: (lesson) => owner.watch(page, lesson),
+      check: (lesson, exerciseId) => owner.checkNow(page, lesson, exerciseId),
+      apply: (lesson, exerciseId) => owner.apply(page, lesson, exerciseId),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        owner.pages.delete(page);
+        if (owner.pages.size === 0) {
+          owner.dispose();
+          if (this.learners.get(session.id) === owner) this.learners.delete(session.id);
+        }
+      },
+    };
+  }
+
+  /** Something changed that no Docker event reports (e.g. a file saved from the editor). */
+  nudge(sessionId: string, why: string): void {
+    this.learners.get(sessionId)?.schedule(why, true);
+  }
+
+  /** Learners with at least one page connected (metrics, bench). */
+  get watching(): number {
+    return this.learners.size;
+  }
+
+  close(): void {
+    for (const l of this.learners.values()) l.dispose();
+    this.learners.clear();
+  }
+}
+
+class LearnerChecks {
+  readonly pages = new Set<Page>();
+  private bound: { cluster: LiveCluster; nodes: NodeEndpoint[]; stopEvents: () => void } | null = null;
+  private readonly unsubscribe: () => void;
+  /** Exercises the learner asked about that did not pass: shown as `failed` until they pass. */
+  private readonly asked = new Set<string>();
+  private debounce: NodeJS.Timeout | undefined;
+  private maxWait: NodeJS.Timeout | undefined;
+  private settleTimers: NodeJS.Timeout[] = [];
+  private poll: NodeJS.Timeout | undefined;
+  private round: Promise<void> | null = null;
+  private again: { followUp: boolean } | null = null;
+  private applying: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly session: LearnerSession,
+    private readonly service: CheckService,
+  ) {
+    this.log = service.deps.log.child({ session: session.id.slice(0, 8), part: 'checks' });
+    this.unsubscribe = session.onChange(() => this.rebind());
+  }
+
+  private get deps(): CheckServiceDeps {
+    return this.service.deps;
+  }
+
+  // ------------------------------------------------------------ pages
+
+  watch(page: Page, lesson: string | null): void {
+    page.lesson = lesson;
+    page.sent.clear();
+    if (!lesson) return this.updatePolling();
+    if (!this.deps.catalog.get(lesson)) {
+      page.send({ type: 'error', code: 'unknown_lesson', message: `there is no lesson "${lesson}"` });
+      page.lesson = null;
+      return;
+    }
+    this.rebind();
+    this.schedule('watch', false, 0);
+  }
+
+  async checkNow(page: Page, lesson: string, exerciseId?: string): Promise<void> {
+    const lc = this.deps.catalog.get(lesson);
+    if (!lc) return page.send({ type: 'error', code: 'unknown_lesson', message: `there is no lesson "${lesson}"` });
+    if (exerciseId && !lc.exercises.some((e) => e.id === exerciseId)) {
+      return page.send({ type: 'error', code: 'unknown_exercise', message: `lesson "${lesson}" has no exercise "${exerciseId}"` });
+    }
+    this.rebind();
+    const forced = new Set(lc.exercises.filter((e) => !exerciseId || e.id === exerciseId).map((e) => key(lesson, e.id)));
+    await this.runRound({ forced, extra: { page, lesson } });
+  }
+
+  async apply(page: Page, lesson: string, exerciseId: string): Promise<void> {
+    const ex = this.deps.catalog.get(lesson)?.exercises.find((e) => e.id === exerciseId);
+    if (!ex) return page.send({ type: 'error', code: 'unknown_exercise', message: `lesson "${lesson}" has no exercise "${exerciseId}"` });
+    const cluster = this.session.cluster;
+    if (!cluster || this.session.info.status !== 'ready') {
+      return page.send({ type: 'error', code: 'not_ready', message: 'your cluster is not ready: wait for it (or press Reset cluster) and try again' });
+    }
+    // One Apply at a time per learner: two overlapping solutions would trip over each other.
+    const run = this.applying.then(async () => {
+      this.log.info('applying a solution', { lesson, exercise: exerciseId });
+      const steps = await runSteps((node) => cluster.container(node), ex.solution);
+      this.deps.progress.recordApplied(this.session.id, lesson, exerciseId);
+      page.send({ type: 'applied', lesson, exerciseId, ok: steps.every((s) => s.exitCode === 0), steps });
+      this.schedule('applied', true, 0);
+    });
+    this.applying = run.catch(() => undefined);
+    await run;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.unsubscribe();
+    this.unbind();
+    clearTimeout(this.debounce);
+    clearTimeout(this.maxWait);
+    clearInterval(this.poll);
+    this.clearSettle();
+  }
+
+  // ------------------------------------------------------------ cluster binding
+
+  /** Follow the session's cluster: a reset or a first claim brings a new one. */
+  private rebind(): void {
+    if (this.disposed) return;
+    const cluster = this.session.info.status === 'ready' ? this.session.cluster : undefined;
+    if (this.bound?.cluster === cluster) return;
+    this.unbind();
+    if (cluster) {
+      const nodes = cluster.cluster.nodes.map(({ name, ip, containerId }) => ({ name, ip, containerId }));
+      // The cluster's shared event streams (one per node, also feeding the visualizer).
+      this.bound = { cluster, nodes, stopEvents: () => undefined };
+      this.bound.stopEvents = cluster.events.subscribe((m) => this.onEvent(m));
+    }
+    if (this.watchedLessons().length) this.schedule('cluster changed', false, 0);
+  }
+
+  private unbind(): void {
+    this.bound?.stopEvents();
+    this.bound = null;
+  }
+
+  /** Any event may change a verdict; a stream that (re)connected may have missed some. */
+  private onEvent(m: InnerEventsMessage): void {
+    if (m.kind === 'lost') return;
+    this.schedule(m.kind === 'event' ? `${m.event.type} ${m.event.action}` : 'resync', true);
+  }
+
+  // ------------------------------------------------------------ scheduling
+
+  private watchedLessons(): string[] {
+    return [...new Set([...this.pages].map((p) => p.lesson).filter((l): l is string => !!l))];
+  }
+
+  /**
+   * A round soon: after `debounceMs` of quiet, at most `maxWaitMs` after the
+   * first request. `followUp`: re-check later what is still unpassed.
+   */
+  schedule(_why: string, followUp: boolean, delayMs = this.deps.debounceMs ?? 200): void {
+    if (this.disposed || !this.watchedLessons().length) return;
+    if (followUp) this.clearSettle();
+    const fire = () => {
+      clearTimeout(this.debounce);
+      clearTimeout(this.maxWait);
+      this.debounce = this.maxWait = undefined;
+      void this.runRound({ followUp: followUp || this.pendingFollowUp }).catch((err) => this.log.error('check round failed', { error: errorMessage(err) }));
+      this.pendingFollowUp = false;
+    };
+    this.pendingFollowUp ||= followUp;
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(fire, delayMs);
+    this.maxWait ??= setTimeout(fire, Math.max(delayMs, this.deps.maxWaitMs ?? 600));
+  }
+  private pendingFollowUp = false;
+
+  private clearSettle(): void {
+    for (const t of this.settleTimers) clearTimeout(t);
+    this.settleTimers = [];
+  }
+
+  private updatePolling(unpassedNeedPolling = false): void {
+    if (unpassedNeedPolling && !this.poll && !this.disposed) {
+      this.poll = setInterval(() => this.schedule('poll', false, 0), this.deps.pollMs ?? 2000);
+      this.poll.unref();
+    } else if (!unpassedNeedPolling && this.poll) {
+      clearInterval(this.poll);
+      this.poll = undefined;
+    }
+  }
+
+  // ------------------------------------------------------------ rounds
+
+  /** Rounds never overlap: a request during a round runs once more right after it. */
+  private async runRound(opts: { followUp?: boolean; forced?: Set<string>; extra?: { page: Page; lesson: string } }): Promise<void> {
+    if (opts.forced) {
+      // On demand: wait for the current round, then run one that includes this request.
+      await this.round?.catch(() => undefined);
+      return this.evaluateRound(opts);
+    }
+    if (this.round) {
+      this.again = { followUp: (this.again?.followUp ?? false) || !!opts.followUp };
+      return this.round;
+    }
+    this.round = (async () => {
+      try {
+        await this.evaluateRound(opts);
+        while (this.again && !this.disposed) {
+          const next = this.again;
+          this.again = null;
+          await this.evaluateRound(next);
+        }
+      } finally {
+        this.round = null;
+      }
+    })();
+    return this.round;
+  }
+
+  private async evaluateRound(opts: { followUp?: boolean; forced?: Set<string>; extra?: { page: Page; lesson: string } }): Promise<void> {
+    if (this.disposed) return;
+    const lessons = new Set(this.watchedLessons());
+    if (opts.extra) lessons.add(opts.extra.lesson);
+    const bound = this.bound;
+    const view = bound ? new LiveClusterView(bound.nodes, this.service.engines, this.deps.hostDocker, this.deps.ipvs) : null;
+    let unpassed = false;
+    let polled = false;
+    for (const lesson of lessons) {
+      const lc = this.deps.catalog.get(lesson);
+      if (!lc) continue;
+      const stored = this.deps.progress.lesson(this.session.id, lesson);
+      const results = await Promise.all(
+        lc.exercises.map(async (ex): Promise<CheckResult> => {
+          const k = key(lesson, ex.id);
+          const forced = opts.forced?.has(k) ?? false;
+          const sticky = !!stored.get(ex.id)?.passed && !ex.hold;
+          if (sticky) return { exerciseId: ex.id, state: 'passed', message: stored.get(ex.id)?.message || 'done' };
+          const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id)?.passed ?? false, forced);
+          if (result.state !== 'passed') {
+            unpassed = true;
+            if (ex.check && needsPolling(ex.check)) polled = true;
+          }
+          return result;
+        }),
+      );
+      this.publish(lesson, results, opts.extra?.lesson === lesson ? opts.extra.page : undefined);
+    }
+    if (!view) return;
+    this.updatePolling(polled);
+    if (opts.followUp && unpassed) {
+      this.clearSettle();
+      this.settleTimers = (this.deps.settleMs ?? [1000, 3000]).map((ms) => setTimeout(() => this.schedule('settle', false, 0), ms));
+    }
+  }
+
+  private async evaluateExercise(lesson: string, ex: CheckedExercise, view: LiveClusterView | null, wasPassed: boolean, forced: boolean): Promise<CheckResult> {
+    const k = key(lesson, ex.id);
+    if (!ex.check) return { exerciseId: ex.id, state: 'pending', message: 'this exercise has no automatic check' };
+    if (!view) {
+      const status = this.session.info.status;
+      const message = status === 'ready' ? 'checking…' : status === 'failed' ? 'your cluster could not start: press Reset cluster' : 'your cluster is starting';
+      return { exerciseId: ex.id, state: 'pending', message };
+    }
+    const outcome = await evaluate(ex.check, view);
+    if (outcome.passed !== wasPassed && (outcome.passed || ex.hold)) {
+      this.deps.progress.record(this.session.id, lesson, ex.id, outcome.passed, outcome.message);
+      if (outcome.passed) this.log.info('exercise passed', { lesson, exercise: ex.id });
+    }
+    if (outcome.passed) this.asked.delete(k);
+    else if (forced) this.asked.add(k);
+    const state = outcome.passed ? 'passed' : this.asked.has(k) ? 'failed' : 'pending';
+    const hostNote = outcome.notes.length ? outcome.notes.join(' ') : undefined;
+    return { exerciseId: ex.id, state, message: outcome.message, ...(hostNote ? { hostNote } : {}) };
+  }
+
+  private publish(lesson: string, results: CheckResult[], requester?: Page): void {
+    const msg: ServerMessage = { type: 'checks', lesson, results };
+    const json = JSON.stringify(msg);
+    for (const page of this.pages) {
+      const wants = page.lesson === lesson || page === requester;
+      // The requester of an on-demand check always gets an answer, changed or not.
+      if (!wants || (page.sent.get(lesson) === json && page !== requester)) continue;
+      page.sent.set(lesson, json);
+      page.send(msg);
+    }
+  }
+}
+
+const key = (lesson: string, exerciseId: string) => `${lesson}/${exerciseId}`;

@@ -1,0 +1,65 @@
+/**
+ * Evaluate a check against one read of a cluster. Pure apart from the
+ * ClusterView it is given: the same function runs live, in unit specs over
+ * captured JSON, and in the lesson tests.
+ */
+import type { Check } from './schema.js';
+import type { ClusterView } from './engine.js';
+import { checkNetwork, checkNodes, checkSwarm } from './cluster.js';
+import { type Outcome, fail, pass } from './outcome.js';
+import { checkContainer, checkFile, checkHttp } from './reach.js';
+import { checkRescheduled, checkService, checkSpread, checkStack } from './services.js';
+
+export type { Outcome } from './outcome.js';
+
+export async function evaluate(check: Check, view: ClusterView): Promise<Outcome> {
+  try {
+    return await evaluateKind(check, view);
+  } catch (err) {
+    // A check must never take the server down; say what happened instead.
+    return fail(`the check could not read your cluster: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function evaluateKind(c: Check, view: ClusterView): Promise<Outcome> {
+  if ('swarm' in c) return checkSwarm(c.swarm, view);
+  if ('nodes' in c) return checkNodes(c.nodes, view);
+  if ('service' in c) return checkService(c.service, view);
+  if ('network' in c) return checkNetwork(c.network, view);
+  if ('spread' in c) return checkSpread(c.spread, view);
+  if ('rescheduled' in c) return checkRescheduled(c.rescheduled, view);
+  if ('stack' in c) return checkStack(c.stack, view);
+  if ('http' in c) return checkHttp(c.http, view);
+  if ('file' in c) return checkFile(c.file, view);
+  if ('container' in c) return checkContainer(c.container, view);
+  if ('all' in c) return all(c.all, view);
+  return any(c.any, view);
+}
+
+const unique = (xs: string[]) => [...new Set(xs)];
+
+async function all(checks: Check[], view: ClusterView): Promise<Outcome> {
+  const outcomes = await Promise.all(checks.map((c) => evaluate(c, view)));
+  const failed = outcomes.filter((o) => !o.passed);
+  const notes = unique(outcomes.flatMap((o) => o.notes));
+  if (!failed.length) return pass(outcomes.map((o) => o.message).join('; '), notes);
+  // The checks of an `all` are written in the order a learner fixes things: name the first
+  // problem, and only count the rest, so the message stays one readable sentence.
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more ${failed.length === 2 ? 'thing' : 'things'} to do)` : '';
+  return fail(`${failed[0]!.message}${more}`, notes);
+}
+
+async function any(checks: Check[], view: ClusterView): Promise<Outcome> {
+  const outcomes = await Promise.all(checks.map((c) => evaluate(c, view)));
+  const passed = outcomes.find((o) => o.passed);
+  if (passed) return passed;
+  return fail(`none of these holds yet: ${outcomes.map((o) => o.message).join('; or ')}`, unique(outcomes.flatMap((o) => o.notes)));
+}
+
+/** Kinds whose state can change without a Docker event (pages, files): these are polled while unpassed. */
+export function needsPolling(c: Check): boolean {
+  if ('http' in c || 'file' in c) return true;
+  if ('all' in c) return c.all.some(needsPolling);
+  if ('any' in c) return c.any.some(needsPolling);
+  return false;
+}

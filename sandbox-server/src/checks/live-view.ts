@@ -1,0 +1,151 @@
+/**
+ * ClusterView over the real thing: each node's inner dockerd at
+ * http://<node ip>:INNER_DOCKER_PORT, lab files through the Docker archive API
+ * of the node container on the host engine, HTTP from this server to node:port.
+ * Every question is asked at most once per view (one view = one round of checks).
+ */
+import http from 'node:http';
+import type Docker from 'dockerode';
+import { innerEngine } from '../engine/inner-events.js';
+import { readNodeFile } from '../files/labfiles.js';
+import { LAB_DIR } from '../protocol/index.js';
+import type { ClusterView, ContainerJson, EngineInfo, HttpAnswer, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.js';
+
+export interface NodeEndpoint {
+  name: string;
+  ip: string;
+  /** The node container on the host engine. */
+  containerId: string;
+}
+
+const ENGINE_TIMEOUT_MS = 4000;
+const HTTP_TIMEOUT_MS = 3000;
+const HTTP_MAX_BYTES = 256 * 1024;
+
+/** dockerode clients for inner engines, kept across rounds (one per node address). */
+export class InnerEngines {
+  private readonly clients = new Map<string, Docker>();
+
+  of(ip: string): Docker {
+    let client = this.clients.get(ip);
+    if (!client) {
+      client = innerEngine(ip, ENGINE_TIMEOUT_MS);
+      this.clients.set(ip, client);
+    }
+    return client;
+  }
+}
+
+export class LiveClusterView implements ClusterView {
+  readonly nodeNames: readonly string[];
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly nodes: readonly NodeEndpoint[],
+    private readonly engines: InnerEngines,
+    private readonly hostDocker: Docker,
+    readonly ipvs: boolean,
+  ) {
+    this.nodeNames = nodes.map((n) => n.name);
+  }
+
+  private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.memo.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fn();
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  private engine(node: string): Docker | undefined {
+    const n = this.nodes.find((x) => x.name === node);
+    return n && this.engines.of(n.ip);
+  }
+
+  info(node: string): Promise<EngineInfo | null> {
+    return this.once(`info:${node}`, async () => {
+      const engine = this.engine(node);
+      return engine ? ((await engine.info().catch(() => null)) as EngineInfo | null) : null;
+    });
+  }
+
+  swarmManager(): Promise<string | null> {
+    return this.once('manager', async () => {
+      const infos = await Promise.all(this.nodeNames.map(async (n) => [n, await this.info(n)] as const));
+      const managers = infos.filter(([, i]) => i?.Swarm?.LocalNodeState === 'active' && i.Swarm.ControlAvailable).map(([n]) => n);
+      return managers.includes('manager') ? 'manager' : managers[0] ?? null;
+    });
+  }
+
+  private swarmList<T>(key: string, list: (d: Docker) => Promise<unknown>): Promise<T[]> {
+    return this.once(key, async () => {
+      const node = await this.swarmManager();
+      const engine = node ? this.engine(node) : undefined;
+      if (!engine) return [];
+      // A manager that just lost quorum or is leaving answers 503: nothing to report then.
+      return ((await list(engine).catch(() => [])) as T[]) ?? [];
+    });
+  }
+
+  services(): Promise<ServiceJson[]> {
+    return this.swarmList('services', (d) => d.listServices());
+  }
+
+  tasks(): Promise<TaskJson[]> {
+    return this.swarmList('tasks', (d) => d.listTasks());
+  }
+
+  swarmNodes(): Promise<SwarmNodeJson[]> {
+    return this.swarmList('nodes', (d) => d.listNodes());
+  }
+
+  networks(node: string): Promise<NetworkJson[] | null> {
+    return this.once(`networks:${node}`, async () => {
+      const engine = this.engine(node);
+      return engine ? ((await engine.listNetworks().catch(() => null)) as NetworkJson[] | null) : null;
+    });
+  }
+
+  containers(node: string): Promise<ContainerJson[] | null> {
+    return this.once(`containers:${node}`, async () => {
+      const engine = this.engine(node);
+      return engine ? ((await engine.listContainers().catch(() => null)) as ContainerJson[] | null) : null;
+    });
+  }
+
+  http(node: string, port: number, path: string): Promise<HttpAnswer> {
+    return this.once(`http:${node}:${port}${path}`, () => {
+      const ip = this.nodes.find((n) => n.name === node)?.ip;
+      return ip ? httpGet(ip, port, path) : Promise.resolve({ ok: false as const, error: `there is no node ${node}` });
+    });
+  }
+
+  file(node: string, path: string): Promise<string | null> {
+    return this.once(`file:${node}:${path}`, async () => {
+      const n = this.nodes.find((x) => x.name === node);
+      if (!n || !path.startsWith(`${LAB_DIR}/`)) return null;
+      const content = await readNodeFile(this.hostDocker.getContainer(n.containerId), path.slice(LAB_DIR.length + 1)).catch(() => null);
+      return content?.toString('utf8') ?? null;
+    });
+  }
+}
+
+export function httpGet(host: string, port: number, path: string, timeoutMs = HTTP_TIMEOUT_MS): Promise<HttpAnswer> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path, timeout: timeoutMs, headers: { 'User-Agent': 'swarm-workbench-check' } }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < HTTP_MAX_BYTES) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => resolve({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (err) => resolve({ ok: false, error: err.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      resolve({ ok: false, error: err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ECONNRESET' ? 'connection reset' : err.message }),
+    );
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * Exercise progress per learner, in the same SQLite file as the sessions, so
+ * it survives a reload and a server restart. A passed exercise stays passed
+ * (unless its check says `hold: true`); Apply solution is recorded too, for
+ * the instructor's view later.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export interface ExerciseProgress {
+  lesson: string;
+  exerciseId: string;
+  passed: boolean;
+  /** First time it passed (ms epoch), null if never. */
+  passedAt: number | null;
+  /** Last time the learner used Apply solution, null if never. */
+  appliedAt: number | null;
+  /** The last verdict's message. */
+  message: string;
+  updatedAt: number;
+}
+
+// Its own table and its own version counter: the sessions store owns `user_version`.
+const MIGRATIONS = [
+  `CREATE TABLE exercise_progress (
+     session_id TEXT NOT NULL,
+     lesson TEXT NOT NULL,
+     exercise_id TEXT NOT NULL,
+     passed INTEGER NOT NULL DEFAULT 0,
+     passed_at INTEGER,
+     applied_at INTEGER,
+     message TEXT NOT NULL DEFAULT '',
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (session_id, lesson, exercise_id)
+   )`,
+];
+
+interface Row {
+  lesson: string;
+  exerciseId: string;
+  passed: number;
+  passedAt: number | null;
+  appliedAt: number | null;
+  message: string;
+  updatedAt: number;
+}
+
+export class ProgressStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('busy_timeout = 2000');
+    this.db.exec('CREATE TABLE IF NOT EXISTS progress_schema (version INTEGER NOT NULL)');
+    const version = (this.db.prepare('SELECT MAX(version) AS v FROM progress_schema').get() as { v: number | null }).v ?? 0;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.prepare('INSERT INTO progress_schema (version) VALUES (?)').run(v + 1);
+      })();
+    }
+  }
+
+  /** Every exercise of a lesson the learner has a record for. */
+  lesson(sessionId: string, lesson: string): Map<string, ExerciseProgress> {
+    const rows = this.db
+      .prepare(
+        `SELECT lesson, exercise_id AS exerciseId, passed, passed_at AS passedAt, applied_at AS appliedAt, message, updated_at AS updatedAt
+         FROM exercise_progress WHERE session_id = ? AND lesson = ?`,
+      )
+      .all(sessionId, lesson) as Row[];
+    return new Map(rows.map((r) => [r.exerciseId, { ...r, passed: r.passed === 1 }]));
+  }
+
+  /** Record a verdict. Returns true when the stored pass/fail changed. */
+  record(sessionId: string, lesson: string, exerciseId: string, passed: boolean, message: string, now = Date.now()): boolean {
+    const info = this.db
+      .prepare(
+        `INSERT INTO exercise_progress (session_id, lesson, exercise_id, passed, passed_at, message, updated_at)
+         VALUES (@sessionId, @lesson, @exerciseId, @passed, CASE WHEN @passed = 1 THEN @now END, @message, @now)
+         ON CONFLICT(session_id, lesson, exercise_id) DO UPDATE SET
+           passed = excluded.passed,
+           passed_at = COALESCE(exercise_progress.passed_at, excluded.passed_at),
+           message = excluded.message,
+           updated_at = excluded.updated_at
+         WHERE exercise_progress.passed != excluded.passed`,
+      )
+      .run({ sessionId, lesson, exerciseId, passed: passed ? 1 : 0, message, now });
+    return info.changes > 0;
+  }
+
+  recordApplied(sessionId: string, lesson: string, exerciseId: string, now = Date.now()): void {
+    this.db
+      .prepare(
+        `INSERT INTO exercise_progress (session_id, lesson, exercise_id, applied_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(session_id, lesson, exercise_id) DO UPDATE SET applied_at = excluded.applied_at, updated_at = excluded.updated_at`,
+      )
+      .run(sessionId, lesson, exerciseId, now, now);
+  }
+
+  /** Progress of sessions that no longer exist (their cookie can never come back). */
+  pruneEndedSessions(): number {
+    const hasSessions = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").get();
+    if (!hasSessions) return 0;
+    return this.db.prepare('DELETE FROM exercise_progress WHERE session_id NOT IN (SELECT id FROM sessions)').run().changes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

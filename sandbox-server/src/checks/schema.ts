@@ -1,0 +1,266 @@
+/**
+ * The check vocabulary: how a lesson's frontmatter says what "done" means for
+ * an exercise. The server evaluates these against the learner's nodes through
+ * the Docker Engine API (./evaluate.ts); the lesson loader validates them at
+ * build and test time with the same schema.
+ *
+ * A check is an object with exactly one kind as its key:
+ *
+ *     check:
+ *       service: { match: { name: database }, replicas: 1, networks: [app] }
+ *
+ * `all: [...]` / `any: [...]` combine checks. At the top of an exercise's
+ * check, `hold: true` says the state must keep holding (the exercise turns
+ * back from passed when it stops being true); otherwise a passed exercise
+ * stays passed.
+ *
+ * Browser-safe: imports only zod and the protocol (content/schema.ts, which the
+ * browser bundles, imports this file). The `.describe()` texts are the lesson
+ * writer's documentation.
+ */
+import { z } from 'zod';
+import { LAB_DIR, nodeName } from '../protocol/index.js';
+
+const port = z.number().int().min(1).max(65535);
+const name = z.string().trim().min(1).max(120);
+
+const imageRef = z
+  .string()
+  .trim()
+  .min(1)
+  .describe('An image as the learner types it, e.g. `flask_app:3.0` (no tag = `latest`). A digest that swarm appends (`@sha256:...`) is ignored.');
+
+export const serviceMatch = z
+  .union([
+    z.strictObject({ name: name.describe('The service name, e.g. `database` (for a stack: `stack_service`).') }),
+    z.strictObject({
+      image: imageRef,
+      port: port.describe('A port the service publishes (published or target port), e.g. 5000.'),
+    }),
+  ], { error: 'match: give either { name } or { image, port }' })
+  .describe('How to find the service: by name, or (for services created without --name) by image and port.');
+export type ServiceMatch = z.infer<typeof serviceMatch>;
+
+const serviceRef = z.strictObject({ match: serviceMatch }).describe('The service, found as in a `service` check.');
+
+const portSpec = z
+  .strictObject({
+    published: port.describe('Port on the nodes.'),
+    target: port.describe('Port inside the container.'),
+    protocol: z.enum(['tcp', 'udp', 'sctp']).optional().describe('Defaults to any.'),
+    mode: z.enum(['ingress', 'host']).optional().describe('Publish mode; omitted = either (on hosts without IPVS only `host` answers).'),
+  })
+  .describe('A published port.');
+
+const mountSpec = z
+  .strictObject({
+    type: z.enum(['bind', 'volume', 'tmpfs']),
+    source: z.string().min(1).optional().describe('Host path (bind) or volume name.'),
+    target: z.string().min(1).describe('Path inside the container.'),
+    readOnly: z.boolean().optional(),
+  })
+  .describe('A mount of the service\'s containers.');
+
+const labFile = z
+  .string()
+  .regex(new RegExp(`^${LAB_DIR}/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`), `path: a file under ${LAB_DIR}/, e.g. ${LAB_DIR}/docker-stack.yml`)
+  .refine((p) => !p.split('/').includes('..'), `path must stay inside ${LAB_DIR}`);
+
+// ---------------------------------------------------------------- the kinds
+
+export const swarmParams = z
+  .strictObject({
+    node: nodeName.describe('The node whose engine is asked.'),
+    state: z.enum(['active', 'inactive']).default('active').describe('Swarm membership of that engine (default active).'),
+    role: z.enum(['manager', 'worker']).optional().describe('Its role in the swarm.'),
+  })
+  .describe('A node\'s engine is (or is not) in swarm mode, with a role.');
+
+export const nodesParams = z
+  .strictObject({
+    count: z.number().int().min(1).optional().describe('Nodes in the swarm that are ready.'),
+    managers: z.number().int().min(1).optional().describe('How many of them are managers.'),
+    workers: z.number().int().min(0).optional().describe('How many of them are workers.'),
+  })
+  .refine((p) => p.count !== undefined || p.managers !== undefined || p.workers !== undefined, 'nodes: give count, managers or workers')
+  .describe('The swarm\'s members, as `docker node ls` shows them.');
+
+export const serviceParams = z
+  .strictObject({
+    match: serviceMatch,
+    image: imageRef.optional().describe('The image the service runs.'),
+    replicas: z.number().int().min(0).optional().describe('Desired replicas (replicated mode).'),
+    running: z.number().int().min(0).optional().describe('At least this many tasks running.'),
+    ports: z.array(portSpec).optional().describe('Ports it must publish (others may exist too).'),
+    env: z.record(z.string(), z.string()).optional().describe('Environment variables its containers get (others may exist too).'),
+    mounts: z.array(mountSpec).optional().describe('Mounts its containers must have.'),
+    networks: z.array(name).optional().describe('Networks (by name) it must be attached to.'),
+    constraints: z.array(z.string().min(1)).optional().describe('Placement constraints it must have, e.g. `node.role==manager` (spaces ignored).'),
+    endpointMode: z.enum(['vip', 'dnsrr']).optional().describe('How other services reach it: a virtual IP (needs IPVS) or DNS round robin.'),
+  })
+  .describe('A swarm service exists with these settings.');
+
+export const networkParams = z
+  .strictObject({
+    name: name.describe('Network name.'),
+    driver: z.string().min(1).optional().describe('e.g. overlay or bridge.'),
+    scope: z.enum(['swarm', 'local', 'global']).optional().describe('swarm for networks that span the nodes.'),
+  })
+  .describe('A network exists (asked on the swarm manager, or on `manager` without a swarm).');
+
+export const spreadParams = z
+  .strictObject({
+    service: serviceRef,
+    minNodes: z.number().int().min(1).describe('Running tasks must be on at least this many different nodes.'),
+  })
+  .describe('A service\'s running tasks are spread over nodes.');
+
+export const rescheduledParams = z
+  .strictObject({ service: serviceRef })
+  .describe('Swarm replaced one of the service\'s tasks because its container died or its node went down or was drained, and the replacement runs.');
+
+export const stackParams = z
+  .strictObject({
+    name: name.describe('Stack name as given to `docker stack deploy`.'),
+    services: z.array(name).min(1).describe('Service names inside the stack (without the `stack_` prefix).'),
+  })
+  .describe('A stack is deployed with these services.');
+
+export const httpParams = z
+  .strictObject({
+    node: nodeName.describe('Node whose address is asked.'),
+    port: port,
+    path: z.string().startsWith('/').default('/').describe('Request path (default /).'),
+    contains: z.string().min(1).optional().describe('Text the response body must contain.'),
+    status: z.number().int().min(100).max(599).optional().describe('Expected HTTP status (default: any answer).'),
+  })
+  .describe('An HTTP GET from the server to node:port answers (with this text).');
+
+export const fileParams = z
+  .strictObject({
+    node: nodeName.describe('Node whose file is read.'),
+    path: labFile,
+    contains: z.string().min(1).optional().describe('Text the file must contain (omitted: it must exist).'),
+  })
+  .describe(`A lab file on a node (under ${LAB_DIR}) exists with this text, e.g. after an edit in the editor.`);
+
+export const containerParams = z
+  .strictObject({
+    image: imageRef,
+    node: nodeName.optional().describe('Node to look on (default: any).'),
+    ports: z.array(portSpec.omit({ mode: true })).optional().describe('Ports it must publish.'),
+  })
+  .describe('A plain running container (not a swarm task) from this image, as `docker run` makes.');
+
+export type SwarmParams = z.infer<typeof swarmParams>;
+export type NodesParams = z.infer<typeof nodesParams>;
+export type ServiceParams = z.infer<typeof serviceParams>;
+export type NetworkParams = z.infer<typeof networkParams>;
+export type SpreadParams = z.infer<typeof spreadParams>;
+export type RescheduledParams = z.infer<typeof rescheduledParams>;
+export type StackParams = z.infer<typeof stackParams>;
+export type HttpParams = z.infer<typeof httpParams>;
+export type FileParams = z.infer<typeof fileParams>;
+export type ContainerParams = z.infer<typeof containerParams>;
+
+export type Check =
+  | { swarm: SwarmParams }
+  | { nodes: NodesParams }
+  | { service: ServiceParams }
+  | { network: NetworkParams }
+  | { spread: SpreadParams }
+  | { rescheduled: RescheduledParams }
+  | { stack: StackParams }
+  | { http: HttpParams }
+  | { file: FileParams }
+  | { container: ContainerParams }
+  | { all: Check[] }
+  | { any: Check[] };
+
+export type CheckKind = 'swarm' | 'nodes' | 'service' | 'network' | 'spread' | 'rescheduled' | 'stack' | 'http' | 'file' | 'container' | 'all' | 'any';
+
+/** An exercise's check: a check plus `hold`. */
+export type ExerciseCheck = Check & { hold?: boolean };
+
+const combined = (word: string) =>
+  z.lazy(() => z.array(check).min(1, `${word}: list at least one check`)).describe(`${word === 'all' ? 'Every' : 'At least one'} check in the list passes.`);
+
+/** Parameters of each kind; the key is the kind's name in frontmatter. */
+export const checkKinds = {
+  swarm: swarmParams,
+  nodes: nodesParams,
+  service: serviceParams,
+  network: networkParams,
+  spread: spreadParams,
+  rescheduled: rescheduledParams,
+  stack: stackParams,
+  http: httpParams,
+  file: fileParams,
+  container: containerParams,
+  all: combined('all'),
+  any: combined('any'),
+} satisfies Record<CheckKind, z.ZodType>;
+
+export const checkKindNames = Object.keys(checkKinds) as CheckKind[];
+
+/** The kind of a parsed check (its one key besides `hold`). */
+export function checkKind(c: Check): CheckKind {
+  return Object.keys(c).find((k) => k !== 'hold') as CheckKind;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * One kind per object, dispatched by key, so a mistake gets a precise reason
+ * ("unknown check kind `servce`", "service.replicas: expected number") instead
+ * of a union's "invalid input".
+ */
+function checkNode(top: boolean) {
+  return z.unknown().transform((input, ctx): ExerciseCheck => {
+    if (!isPlainObject(input)) {
+      ctx.addIssue({ code: 'custom', message: `a check is an object with one kind as its key (${checkKindNames.join(', ')})` });
+      return z.NEVER;
+    }
+    const keys = Object.keys(input).filter((k) => !(top && k === 'hold'));
+    if (top && 'hold' in input && typeof input.hold !== 'boolean') {
+      ctx.addIssue({ code: 'custom', path: ['hold'], message: 'hold: true or false' });
+    }
+    if (!top && 'hold' in input) {
+      ctx.addIssue({ code: 'custom', path: ['hold'], message: 'hold belongs at the top of the exercise\'s check, not inside all/any' });
+      return z.NEVER;
+    }
+    if (keys.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: keys.length
+          ? `a check has exactly one kind, found ${keys.join(', ')}: combine several with all: [...]`
+          : `a check needs a kind: ${checkKindNames.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    const kind = keys[0]!;
+    if (!(kind in checkKinds)) {
+      ctx.addIssue({ code: 'custom', path: [kind], message: `unknown check kind "${kind}"; known kinds: ${checkKindNames.join(', ')}` });
+      return z.NEVER;
+    }
+    const parsed = (checkKinds[kind as CheckKind] as z.ZodType).safeParse(input[kind]);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', path: [kind, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });
+      }
+      return z.NEVER;
+    }
+    const out = { [kind]: parsed.data } as Check;
+    return top && typeof input.hold === 'boolean' ? { ...out, hold: input.hold } : out;
+  });
+}
+
+/** A check (inside all/any, or standing alone). */
+export const check: z.ZodType<Check, unknown> = checkNode(false) as z.ZodType<Check, unknown>;
+
+/** The `check:` of an exercise in lesson frontmatter. */
+export const exerciseCheck = checkNode(true).describe(
+  `How the server verifies the exercise against the learner's cluster: one of ${checkKindNames.join(', ')}; hold: true = must keep holding.`,
+);
