@@ -21,6 +21,7 @@ import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 import { SessionManager } from './sessions/manager.js';
 import { SessionStore } from './sessions/store.js';
+import { startWorkshops, type Workshops } from './workshops/index.js';
 
 export interface SandboxDeps {
   config: Config;
@@ -40,6 +41,7 @@ export interface Sandbox {
   sessions: SessionManager;
   pool: ClusterPool;
   checks: CheckService;
+  workshops: Workshops;
   /** Stop serving; learners' clusters stay up for the next start to adopt, warm ones are removed. */
   close(): Promise<void>;
 }
@@ -127,13 +129,30 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     log,
   });
 
-  const http = createSandboxHttp({
+  const workshops = startWorkshops({
+    dataDir: config.dataDir,
+    instance: config.SWB_INSTANCE,
+    sessions,
+    pool,
+    basePoolSize: config.SWB_POOL_SIZE,
+    lessons: checks.deps.catalog,
+    progress,
+    sessionMaxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
+    log,
+  });
+  const sandboxHttp = createSandboxHttp({
     sessions,
     checks,
     maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
     health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
     log,
   });
+  // Workshop routes first: they live under /sandbox too, and the sandbox answers 404 for what it does not know.
+  const http: SandboxHttp = {
+    handleRequest: (req, res) => workshops.http.handleRequest(req, res) || sandboxHttp.handleRequest(req, res),
+    handleUpgrade: (req, socket, head) => workshops.http.handleUpgrade(req, socket, head) || sandboxHttp.handleUpgrade(req, socket, head),
+    close: () => sandboxHttp.close(),
+  };
 
   return {
     http,
@@ -141,7 +160,9 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     sessions,
     pool,
     checks,
+    workshops,
     async close() {
+      workshops.close();
       http.close();
       checks.close();
       sessions.close();

@@ -12,7 +12,7 @@ export class ClusterPool {
   private closed = false;
 
   constructor(
-    private readonly size: number,
+    private size: number,
     private readonly provision: () => Promise<LiveCluster>,
     private readonly destroy: (c: LiveCluster) => Promise<void>,
     private readonly log: Logger,
@@ -20,6 +20,20 @@ export class ClusterPool {
 
   get readyCount(): number {
     return this.ready.length;
+  }
+
+  /** How many ready clusters the pool is filling up to. */
+  get targetSize(): number {
+    return this.size;
+  }
+
+  /** Keep more (or fewer) clusters warm, e.g. grown before a workshop and shrunk after it. */
+  async setSize(size: number): Promise<void> {
+    this.size = Math.max(0, size);
+    this.refill();
+    // Shrinking: surplus warm clusters go now, so nothing stays running that nobody asked for.
+    const surplus = this.ready.splice(this.size);
+    await Promise.all(surplus.map((c) => this.destroy(c)));
   }
 
   /** Put an already-running cluster (found at start-up) into the pool. */
@@ -42,7 +56,7 @@ export class ClusterPool {
         while (!this.closed && this.ready.length < this.size) {
           const started = Date.now();
           const cluster = await this.provision();
-          if (this.closed) {
+          if (this.closed || this.ready.length >= this.size) {
             await this.destroy(cluster);
             return;
           }

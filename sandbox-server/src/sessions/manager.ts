@@ -86,6 +86,11 @@ export class SessionManager {
     this.sessions.set(session.id, session);
   }
 
+  /** The live session with this id (workshops link learners to sessions by id). */
+  get(id: string): LearnerSession | undefined {
+    return this.sessions.get(id);
+  }
+
   get count(): number {
     return this.sessions.size;
   }

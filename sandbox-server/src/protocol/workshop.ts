@@ -1,0 +1,171 @@
+/**
+ * The workshop part of the browser <-> server contract: HTTP bodies, the
+ * instructor's dashboard socket and the learner's workshop socket.
+ *
+ * No Node imports: the browser bundle imports this file too. Kept beside
+ * `index.ts` (same prefix, same conventions) so the two sockets of a learner
+ * page stay independent: a workshop notice never rides on the terminal socket.
+ */
+import { z } from 'zod';
+import { SANDBOX_PREFIX, lessonSlug, nodeName } from './index.js';
+
+const base = `${SANDBOX_PREFIX}/workshops`;
+export const workshopPaths = {
+  /** POST: create a workshop. */
+  create: base,
+  /** GET: what the join page shows for a code; POST: join with a display name. */
+  join: (code: string) => `${base}/join/${encodeURIComponent(code)}`,
+  /** The learner's own workshop socket (notices, "your instructor is watching"). */
+  learnerWs: `${base}/learner/ws`,
+  /** POST { key }: trade the instructor link's key for an HttpOnly cookie. */
+  auth: (id: string) => `${base}/${id}/auth`,
+  dashboard: (id: string) => `${base}/${id}/dashboard`,
+  ws: (id: string) => `${base}/${id}/ws`,
+  csv: (id: string) => `${base}/${id}/progress.csv`,
+  prewarm: (id: string) => `${base}/${id}/prewarm`,
+  end: (id: string) => `${base}/${id}/end`,
+} as const;
+
+/** The cookie that carries an instructor's secret after the first visit (one per workshop). */
+export const instructorCookie = (id: string) => `swb_instructor_${id}`;
+
+export const workshopId = z.string().regex(/^[a-z0-9]{12}$/, 'workshop id: 12 lowercase letters or digits');
+/** Short, typed by people from a projector: no 0/O, 1/I/L. */
+export const JOIN_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+export const joinCode = z
+  .string()
+  .transform((s) => s.trim().toUpperCase())
+  .pipe(z.string().regex(/^[A-HJKMNP-Z2-9]{6}$/, 'a join code is 6 letters and digits'));
+export const displayName = z
+  .string()
+  .transform((s) => s.trim().replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(1, 'enter a name')
+      .max(40, 'names are limited to 40 characters')
+      .refine((s) => ![...s].some((c) => c < ' ' || c === '<' || c === '>'), 'no control characters or < >'),
+  );
+
+// ---------------------------------------------------------------- HTTP bodies
+export const createWorkshopRequest = z.object({
+  title: z.string().trim().min(1).max(120).describe('Shown to learners on the join page.'),
+  lessons: z.array(lessonSlug).min(1).max(50).describe('Lesson slugs in order; learners land in the first.'),
+  capacity: z.number().int().min(1).max(200).describe('Most learners that may join.'),
+  startsAt: z.number().int().optional().describe('ms epoch; default now.'),
+  durationMin: z.number().int().min(5).max(7 * 24 * 60).default(180).describe('After this the workshop ends by itself.'),
+  learnersMayReset: z.boolean().default(true).describe('Whether learners may reset their own cluster.'),
+});
+export type CreateWorkshopRequest = z.input<typeof createWorkshopRequest>;
+
+export const createWorkshopResponse = z.object({
+  id: workshopId,
+  joinCode: z.string(),
+  /** Paths (the browser adds its origin): share joinUrl; keep instructorUrl private. */
+  joinUrl: z.string(),
+  instructorUrl: z.string(),
+});
+export type CreateWorkshopResponse = z.infer<typeof createWorkshopResponse>;
+
+export const joinInfo = z.object({
+  title: z.string(),
+  open: z.boolean(),
+  /** Why joining is not possible now (ended, full), in words for the learner. */
+  reason: z.string().optional(),
+  /** Set when this browser already joined: a rejoin needs no name. */
+  you: z.object({ name: z.string(), lesson: lessonSlug }).optional(),
+});
+export type JoinInfo = z.infer<typeof joinInfo>;
+
+export const joinRequest = z.object({ name: displayName });
+export const joinResponse = z.object({ lesson: lessonSlug, name: z.string() });
+export type JoinResponse = z.infer<typeof joinResponse>;
+
+// ---------------------------------------------------------------- dashboard
+export const learnerHealth = z.enum(['ready', 'provisioning', 'resetting', 'failed', 'gone']);
+
+export const dashboardLearner = z.object({
+  id: z.string(),
+  name: z.string(),
+  joinedAt: z.number(),
+  health: learnerHealth,
+  /** Human words while the cluster is starting or broken. */
+  healthNote: z.string().optional(),
+  online: z.boolean(),
+  lesson: lessonSlug.nullable(),
+  lastProgressAt: z.number().nullable(),
+  /** No exercise passed for a while although the learner is online. */
+  stuck: z.boolean(),
+  /** `lesson/exerciseId` of every passed exercise. */
+  passed: z.array(z.string()),
+});
+export type DashboardLearner = z.infer<typeof dashboardLearner>;
+
+export const dashboardExercise = z.object({ key: z.string(), lesson: lessonSlug, exerciseId: z.string(), passed: z.number().int() });
+export type DashboardExercise = z.infer<typeof dashboardExercise>;
+
+export const dashboard = z.object({
+  workshop: z.object({
+    id: workshopId,
+    title: z.string(),
+    lessons: z.array(lessonSlug),
+    capacity: z.number().int(),
+    startsAt: z.number(),
+    endsAt: z.number(),
+    endedAt: z.number().nullable(),
+    learnersMayReset: z.boolean(),
+    joinCode: z.string(),
+  }),
+  exercises: z.array(dashboardExercise),
+  learners: z.array(dashboardLearner),
+  /** Pre-warm progress: clusters ready in the pool against the number asked for. */
+  pool: z.object({ ready: z.number().int(), target: z.number().int() }),
+});
+export type Dashboard = z.infer<typeof dashboard>;
+
+// ---------------------------------------------------------------- instructor socket
+export const instructorMessage = z.discriminatedUnion('type', [
+  /** Watch a learner's terminal read-only (output arrives as binary frames on channel 0). */
+  z.object({ type: z.literal('watch'), learnerId: z.string().max(40), node: nodeName }),
+  z.object({ type: z.literal('unwatch') }),
+  z.object({ type: z.literal('reset'), learnerId: z.string().max(40) }),
+  z.object({ type: z.literal('broadcast'), text: z.string().trim().min(1).max(500) }),
+  /** Every learner's page opens this lesson. */
+  z.object({ type: z.literal('bringTo'), lesson: lessonSlug }),
+]);
+export type InstructorMessage = z.infer<typeof instructorMessage>;
+
+export const WATCH_CHANNEL = 0;
+
+export const instructorServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('dashboard'), dashboard }),
+  /** Terminal output that follows (binary, channel 0) is this learner's shell on this node. */
+  z.object({ type: z.literal('watching'), learnerId: z.string(), node: nodeName, name: z.string() }),
+  z.object({ type: z.literal('unwatched'), reason: z.string() }),
+  z.object({ type: z.literal('notice'), text: z.string() }),
+  z.object({ type: z.literal('error'), message: z.string() }),
+]);
+export type InstructorServerMessage = z.infer<typeof instructorServerMessage>;
+
+// ---------------------------------------------------------------- learner workshop socket
+export const learnerWorkshopMessage = z.discriminatedUnion('type', [
+  /** The lesson the learner's page shows (the dashboard's "current lesson"). */
+  z.object({ type: z.literal('lesson'), lesson: lessonSlug.nullable() }),
+]);
+export type LearnerWorkshopMessage = z.infer<typeof learnerWorkshopMessage>;
+
+export const learnerWorkshopServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('workshop'), title: z.string(), name: z.string(), lessons: z.array(lessonSlug), learnersMayReset: z.boolean() }),
+  z.object({ type: z.literal('notice'), text: z.string(), at: z.number() }),
+  z.object({ type: z.literal('watched'), watching: z.boolean() }),
+  z.object({ type: z.literal('goto'), lesson: lessonSlug }),
+  z.object({ type: z.literal('ended') }),
+]);
+export type LearnerWorkshopServerMessage = z.infer<typeof learnerWorkshopServerMessage>;
+
+/** Close codes of the workshop sockets. */
+export const workshopCloseCodes = {
+  /** Not the instructor of this workshop / not a learner in a workshop: do not come back. */
+  forbidden: 4403,
+  ended: 4410,
+} as const;

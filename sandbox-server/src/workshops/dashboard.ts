@@ -1,0 +1,115 @@
+/**
+ * The dashboard picture of one workshop, computed from the stores and the live
+ * sessions. Pure reads; cheap enough to recompute every second for a room.
+ */
+import type { Dashboard, DashboardExercise, DashboardLearner } from '../protocol/workshop.js';
+import type { LearnerSession } from '../sessions/manager.js';
+import type { LearnerRow, WorkshopRow } from './store.js';
+
+/** What the dashboard needs from the lessons: the exercises of each (the checks' catalog fits). */
+export interface LessonSource {
+  get(slug: string): { exercises: { id: string }[] } | undefined;
+}
+
+/** What the dashboard needs from exercise progress (the checks' ProgressStore fits). */
+export interface ProgressSource {
+  lesson(sessionId: string, lesson: string): Map<string, { passed: boolean; passedAt: number | null }>;
+}
+
+export interface DashboardInputs {
+  workshop: WorkshopRow;
+  learners: LearnerRow[];
+  lessons: LessonSource;
+  progress: ProgressSource;
+  session: (id: string) => LearnerSession | undefined;
+  online: (learnerId: string) => boolean;
+  pool: { ready: number; target: number };
+  stuckAfterMs: number;
+  now?: number;
+}
+
+export const exerciseKey = (lesson: string, exerciseId: string) => `${lesson}/${exerciseId}`;
+
+export function workshopExercises(workshop: WorkshopRow, lessons: LessonSource): DashboardExercise[] {
+  return workshop.lessons.flatMap((lesson) =>
+    (lessons.get(lesson)?.exercises ?? []).map((e) => ({ key: exerciseKey(lesson, e.id), lesson, exerciseId: e.id, passed: 0 })),
+  );
+}
+
+/** Passed exercises of a learner with the time of the latest pass (frozen results once ended). */
+export function passedOf(learner: LearnerRow, workshop: WorkshopRow, progress: ProgressSource): { passed: string[]; last: number | null } {
+  if (learner.finalPassed) return { passed: learner.finalPassed, last: null };
+  const passed: string[] = [];
+  let last: number | null = null;
+  for (const lesson of workshop.lessons) {
+    for (const [id, p] of progress.lesson(learner.sessionId, lesson)) {
+      if (!p.passed) continue;
+      passed.push(exerciseKey(lesson, id));
+      if (p.passedAt !== null) last = Math.max(last ?? 0, p.passedAt);
+    }
+  }
+  return { passed, last };
+}
+
+export function computeDashboard(inp: DashboardInputs): Dashboard {
+  const { workshop: w } = inp;
+  const now = inp.now ?? Date.now();
+  const exercises = workshopExercises(w, inp.lessons);
+  const byKey = new Map(exercises.map((e) => [e.key, e]));
+  const learners = inp.learners.map((l): DashboardLearner => {
+    const { passed, last } = passedOf(l, w, inp.progress);
+    for (const k of passed) {
+      const e = byKey.get(k);
+      if (e) e.passed++;
+    }
+    const session = inp.session(l.sessionId);
+    const status = session?.info.status;
+    const health = !session || status === 'expired' || !status ? 'gone' : status;
+    const online = !!session && (session.connections > 0 || inp.online(l.id));
+    const since = last ?? l.joinedAt;
+    return {
+      id: l.id,
+      name: l.name,
+      joinedAt: l.joinedAt,
+      health,
+      ...(health !== 'ready' && session?.info.progress ? { healthNote: session.info.progress } : {}),
+      online,
+      lesson: l.lesson,
+      lastProgressAt: last,
+      stuck: online && !w.endedAt && passed.length < exercises.length && now - since > inp.stuckAfterMs,
+      passed,
+    };
+  });
+  return {
+    workshop: {
+      id: w.id,
+      title: w.title,
+      lessons: w.lessons,
+      capacity: w.capacity,
+      startsAt: w.startsAt,
+      endsAt: w.endsAt,
+      endedAt: w.endedAt,
+      learnersMayReset: w.learnersMayReset,
+      joinCode: w.joinCode,
+    },
+    exercises,
+    learners,
+    pool: inp.pool,
+  };
+}
+
+/** Progress as CSV: one row per learner, one column per exercise (1 = passed). */
+export function dashboardCsv(d: Dashboard): string {
+  const header = ['name', 'joined_at', 'current_lesson', 'passed_count', ...d.exercises.map((e) => e.key)];
+  const rows = d.learners.map((l) => {
+    const passed = new Set(l.passed);
+    return [l.name, new Date(l.joinedAt).toISOString(), l.lesson ?? '', String(l.passed.length), ...d.exercises.map((e) => (passed.has(e.key) ? '1' : '0'))];
+  });
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** Quote as RFC 4180 wants, and defuse cells a spreadsheet would run as a formula. */
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}

@@ -1,0 +1,121 @@
+/**
+ * The instructor's dashboard socket: live dashboard frames out, actions in,
+ * and one learner terminal watched read-only (binary frames on channel 0).
+ */
+import type { RawData, WebSocket } from 'ws';
+import { defaultTerminalId } from '../clusters/live.js';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../log.js';
+import { MAX_CONTROL_FRAME_BYTES, encodeBinary, type NodeName } from '../protocol/index.js';
+import { WATCH_CHANNEL, instructorMessage, type InstructorMessage, type InstructorServerMessage } from '../protocol/workshop.js';
+import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
+import { WorkshopError, type WorkshopService } from './service.js';
+import type { WorkshopRow } from './store.js';
+
+/** A watcher this far behind is too slow to follow a shell: stop rather than buffer without end. */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+
+export class InstructorConnection {
+  private readonly unsubscribe: () => void;
+  private watched: { learnerId: string; term: TerminalSession; viewer: TerminalViewer } | null = null;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly workshop: WorkshopRow,
+    private readonly service: WorkshopService,
+    private readonly log: Logger,
+  ) {
+    this.unsubscribe = service.subscribe(workshop, (dashboard) => this.send({ type: 'dashboard', dashboard }));
+    ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    ws.on('close', () => {
+      this.unwatch();
+      this.unsubscribe();
+    });
+    ws.on('error', () => undefined);
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (isBinary) return this.send({ type: 'error', message: 'the dashboard is read-only: it does not type into terminals' });
+    if (bytes.length > MAX_CONTROL_FRAME_BYTES) return this.send({ type: 'error', message: 'frame too large' });
+    let parsed;
+    try {
+      parsed = instructorMessage.safeParse(JSON.parse(bytes.toString('utf8')));
+    } catch {
+      return this.send({ type: 'error', message: 'control frame is not valid JSON' });
+    }
+    if (!parsed.success) return this.send({ type: 'error', message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` });
+    this.onMessage(parsed.data).catch((err) => this.send({ type: 'error', message: err instanceof WorkshopError ? err.message : errorMessage(err) }));
+  }
+
+  private async onMessage(msg: InstructorMessage): Promise<void> {
+    switch (msg.type) {
+      case 'watch':
+        return this.watch(msg.learnerId, msg.node);
+      case 'unwatch':
+        this.unwatch();
+        return this.send({ type: 'unwatched', reason: 'stopped watching' });
+      case 'reset':
+        if (this.watched?.learnerId === msg.learnerId) this.unwatch();
+        this.service.reset(this.workshop, msg.learnerId);
+        return this.send({ type: 'notice', text: 'Resetting the learner\'s cluster.' });
+      case 'broadcast': {
+        const n = this.service.broadcast(this.workshop, msg.text);
+        return this.send({ type: 'notice', text: `Message sent to ${n} learner${n === 1 ? '' : 's'} online.` });
+      }
+      case 'bringTo': {
+        const n = this.service.bringTo(this.workshop, msg.lesson);
+        return this.send({ type: 'notice', text: `${n} learner${n === 1 ? '' : 's'} sent to ${msg.lesson}.` });
+      }
+    }
+  }
+
+  private async watch(learnerId: string, node: NodeName): Promise<void> {
+    this.unwatch();
+    const { row, session } = this.service.learner(this.workshop, learnerId);
+    const cluster = session.cluster;
+    if (!cluster || session.info.status !== 'ready') throw new WorkshopError(409, `${row.name}'s cluster is not ready yet`);
+    if (!cluster.node(node)) throw new WorkshopError(404, `${row.name}'s cluster has no node ${node}`);
+    // The learner's own tab shell (the one they type in); started if they never opened it.
+    const term = await cluster.terminal(defaultTerminalId(node), node, 80, 24);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const viewer: TerminalViewer = {
+      output: (data) => {
+        // A read-only watcher must never slow the learner's shell down: acknowledge at once...
+        term.ack(viewer, term.scrollback.end);
+        this.sendBinary(data);
+        // ...and give up if the instructor's connection cannot keep up.
+        if (this.ws.bufferedAmount > MAX_BUFFERED) {
+          this.unwatch();
+          this.send({ type: 'unwatched', reason: 'your connection could not keep up with the terminal' });
+        }
+      },
+      exited: () => {
+        this.unwatch();
+        this.send({ type: 'unwatched', reason: `${row.name}'s shell ended` });
+      },
+    };
+    const replay = term.attach(viewer, undefined);
+    term.ack(viewer, term.scrollback.end);
+    this.watched = { learnerId, term, viewer };
+    this.service.watching(learnerId, 1);
+    this.log.info('instructor watches a terminal', { learner: learnerId, node });
+    this.send({ type: 'watching', learnerId, node, name: row.name });
+    if (replay.data.length) this.sendBinary(replay.data);
+  }
+
+  private unwatch(): void {
+    if (!this.watched) return;
+    this.watched.term.detach(this.watched.viewer);
+    this.service.watching(this.watched.learnerId, -1);
+    this.watched = null;
+  }
+
+  private send(msg: InstructorServerMessage): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  private sendBinary(data: Buffer): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeBinary(WATCH_CHANNEL, data), { binary: true });
+  }
+}
