@@ -16,6 +16,8 @@ export interface ImageSpec {
   context: string;
   buildArgs?: Record<string, string>;
   labels?: Record<string, string>;
+  /** Files made at build time (e.g. a bundled script), added to the context and to the input hash. */
+  generated?: () => Promise<ContextFile[]>;
 }
 
 export interface BuildResult {
@@ -25,7 +27,7 @@ export interface BuildResult {
 }
 
 export async function ensureBuilt(docker: Docker, spec: ImageSpec, log: (line: string) => void): Promise<BuildResult> {
-  const files = await readContext(spec.context);
+  const files = [...(await readContext(spec.context)), ...((await spec.generated?.()) ?? [])];
   const dockerfile = files.find((f) => f.path === 'Dockerfile');
   if (!dockerfile) throw new Error(`no Dockerfile in ${spec.context}`);
   const buildArgs = spec.buildArgs ?? {};

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { ensureBaseImage } from './base.js';
 import { ensureBuilt, type ImageSpec } from './build.js';
+import { visualizerPageFiles } from '../visualizer/bundle.js';
 import { withLock } from './lock.js';
 
 export interface LabImage {
@@ -33,6 +34,15 @@ const LAB_LANES: Array<Array<ImageSpec & { mirrorRepo: string }>> = [
     { tag: 'flask_app:3.0', mirrorRepo: 'library/flask_app:3.0', context: `${repoRoot}content/files/app`, buildArgs: { APP_VERSION: '3.0' } },
   ],
   [{ tag: 'mysql/mysql-server:5.7', mirrorRepo: 'mysql/mysql-server:5.7', context: `${imagesDir}/mysql` }],
+  // Stand-in for the seed's visualizer; its page.js is the workbench panel's drawing code, bundled.
+  [
+    {
+      tag: 'dockersamples/visualizer:latest',
+      mirrorRepo: 'dockersamples/visualizer:latest',
+      context: `${imagesDir}/visualizer`,
+      generated: visualizerPageFiles,
+    },
+  ],
 ];
 
 export function ensureImages(docker: Docker, log: (line: string) => void): Promise<ImageSet> {
