@@ -2,10 +2,11 @@
  * A remark plugin that checks the JSX a lesson uses against the component
  * contract in ./schema.ts, and rewrites <Command> so its exact text reaches the
  * page. It records problems instead of throwing, so one build reports all of
- * them, each with file:line.
+ * them, each with file:line. Also the exercise linter (lintExercises) that the
+ * loader runs on the frontmatter.
  */
 import type { NodeName } from '../sandbox-server/src/protocol/index';
-import { blockComponents, componentNames, componentProps, type ComponentName } from './schema';
+import { blockComponents, componentNames, componentProps, type ComponentName, type Exercise } from './schema';
 
 export interface LintContext {
   file: string;
@@ -174,4 +175,74 @@ function containsExpression(node: MdNode): boolean {
 function dedent(text: string, cut: number): string {
   const lines = text.split('\n');
   return [lines[0]!, ...lines.slice(1).map((l) => l.slice(Math.min(cut, /^ */.exec(l)![0].length)))].join('\n');
+}
+
+// ---------------------------------------------------------------- exercises
+
+export interface ExerciseLintContext {
+  file: string;
+  nodes: ReadonlySet<NodeName>;
+  labFiles: ReadonlySet<string>;
+  /** `:line` of a frontmatter path (or '' when unknown). */
+  lineAt: (path: (string | number)[]) => string;
+}
+
+/** Fewest plausible wrong attempts per exercise: the lesson tests prove the check rejects each. */
+export const MIN_WRONG_ANSWERS = 2;
+
+/**
+ * What every exercise needs beyond a valid shape: a check, hints, a solution
+ * and at least two wrong answers; check parameters that name nodes of this
+ * lesson's cluster and lab files that exist; commands that only use lab files
+ * that exist.
+ */
+export function lintExercises(exercises: readonly Exercise[], ctx: ExerciseLintContext): string[] {
+  const problems: string[] = [];
+  exercises.forEach((ex, i) => {
+    const at = (path: (string | number)[], message: string) =>
+      problems.push(`${ctx.file}${ctx.lineAt(['exercises', i, ...path])}: exercise "${ex.id}": ${message}`);
+    if (!ex.check) at([], 'has no check: say how the server verifies it (check: ..., see sandbox-server/src/checks/schema.ts)');
+    if (!ex.hints.length) at([], 'has no hints: give at least one, vaguest first');
+    if (!ex.solution.length) at([], 'has no solution: list the commands that solve it');
+    if (ex.wrongAnswers.length < MIN_WRONG_ANSWERS) {
+      at(['wrongAnswers'], `has ${ex.wrongAnswers.length} wrong answer${ex.wrongAnswers.length === 1 ? '' : 's'}; give at least ${MIN_WRONG_ANSWERS} plausible wrong attempts the check must reject`);
+    }
+    if (ex.check) {
+      walkCheck(ex.check, ['check'], (kind, params, path) => {
+        const node = (params as { node?: NodeName }).node;
+        if (node && !ctx.nodes.has(node)) {
+          at([...path, kind, 'node'], `check ${kind}.node "${node}" is not in this lesson's cluster (${[...ctx.nodes].join(', ')})`);
+        }
+        if (kind === 'file') {
+          const rel = (params as { path: string }).path.replace(/^\/lab\//, '');
+          if (!ctx.labFiles.has(rel)) at([...path, kind, 'path'], `check file.path "/lab/${rel}" is not a lab file (content/files/${rel} does not exist)`);
+        }
+      });
+    }
+    const commands = [
+      ...ex.solution.map((s, j) => ({ run: s.run, path: ['solution', j, 'run'] })),
+      ...ex.wrongAnswers.flatMap((w, k) => w.steps.map((s, j) => ({ run: s.run, path: ['wrongAnswers', k, 'steps', j, 'run'] }))),
+    ];
+    for (const c of commands) {
+      for (const m of c.run.matchAll(/(?:^|[\s=,:'"])\/lab\/([A-Za-z0-9._/-]+)/g)) {
+        const rel = m[1]!.replace(/\/+$/, '');
+        const exists = ctx.labFiles.has(rel) || [...ctx.labFiles].some((f) => f.startsWith(`${rel}/`));
+        if (!exists) at(c.path, `command uses /lab/${rel}, which is not a lab file (content/files/${rel} does not exist)`);
+      }
+    }
+  });
+  return problems;
+}
+
+type AnyCheck = NonNullable<Exercise['check']>;
+
+function walkCheck(check: AnyCheck, path: (string | number)[], visit: (kind: string, params: unknown, path: (string | number)[]) => void): void {
+  for (const [kind, params] of Object.entries(check)) {
+    if (kind === 'hold') continue;
+    if ((kind === 'all' || kind === 'any') && Array.isArray(params)) {
+      params.forEach((c, i) => walkCheck(c as AnyCheck, [...path, kind, i], visit));
+    } else {
+      visit(kind, params, path);
+    }
+  }
 }

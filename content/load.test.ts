@@ -26,8 +26,9 @@ exercises:
   - id: swarm-active
     title: Turn the manager into a swarm manager
     hints: ["Look at docker swarm --help"]
-    solution:
-      - { node: manager, run: docker swarm init }
+    solution: [{ node: manager, run: docker swarm init }]
+    check: { swarm: { node: manager, state: active, role: manager } }
+    wrongAnswers: [{ why: only looked, steps: [{ node: manager, run: docker info }] }, { why: joined nothing, steps: [{ node: manager, run: docker swarm leave --force }] }]
 ---
 `;
 
@@ -101,7 +102,7 @@ docker service ls --format '{{.Name}}'
 
   it('rejects an unknown exercise id, naming file, line and id', async () => {
     const errors = await errorsOf({ '02-swarm-init.mdx': goodFrontmatter + '\nIntro.\n\n<Exercise id="swarm-active" />\n\n<Exercise id="no-such-thing" />\n' });
-    assertOneError(errors, '02-swarm-init.mdx:20', 'no-such-thing', 'swarm-active');
+    assertOneError(errors, '02-swarm-init.mdx:21', 'no-such-thing', 'swarm-active');
   });
 
   it('rejects an exercise that is declared but never placed', async () => {
@@ -110,7 +111,7 @@ docker service ls --format '{{.Name}}'
 
   it('rejects a <Command> on a node outside the lesson cluster', async () => {
     const errors = await errorsOf({ '02-swarm-init.mdx': goodFrontmatter + '\n<Exercise id="swarm-active" />\n\n<Command node="worker-3">docker ps</Command>\n' });
-    assertOneError(errors, '02-swarm-init.mdx:18', 'worker-3', 'manager, worker-1, worker-2');
+    assertOneError(errors, '02-swarm-init.mdx:19', 'worker-3', 'manager, worker-1, worker-2');
   });
 
   it('rejects a solution step on a node outside the lesson cluster', async () => {
@@ -141,6 +142,42 @@ docker service ls --format '{{.Name}}'
     assertOneError(await errorsOf({ 'swarm-init.mdx': lesson }), 'swarm-init.mdx', 'NN-slug.mdx');
     const errors = await errorsOf({ '02-a.mdx': lesson, '03-b.mdx': lesson });
     assertOneError(errors, '03-b.mdx', 'order', '02-a.mdx');
+  });
+
+  it('rejects an exercise check of an unknown kind or with bad parameters, naming file, line and reason', async () => {
+    const lesson = (fm: string) => ({ '02-a.mdx': `${fm}<Exercise id="swarm-active" />\n` });
+    const unknown = goodFrontmatter.replace('check: { swarm:', 'check: { swarmm:');
+    assertOneError(await errorsOf(lesson(unknown)), '02-a.mdx:13', 'exercises[0].check.swarmm', 'unknown check kind "swarmm"', 'swarm, nodes, service');
+    const badParam = goodFrontmatter.replace('role: manager }', 'role: boss }');
+    assertOneError(await errorsOf(lesson(badParam)), '02-a.mdx:13', 'exercises[0].check.swarm.role');
+    const two = goodFrontmatter.replace('check: { swarm: { node: manager, state: active, role: manager } }', 'check: { swarm: { node: manager }, nodes: { count: 3 } }');
+    assertOneError(await errorsOf(lesson(two)), '02-a.mdx:13', 'exactly one kind', 'all: [...]');
+    const nested = goodFrontmatter.replace(
+      'check: { swarm: { node: manager, state: active, role: manager } }',
+      'check: { all: [{ swarm: { node: manager } }, { service: { match: { image: "flask_app:3.0" } } }] }',
+    );
+    assertOneError(await errorsOf(lesson(nested)), '02-a.mdx:13', 'exercises[0].check.all[1].service.match', '{ name } or { image, port }');
+  });
+
+  it('lints exercises: check, hints, solution, two wrong answers, nodes and lab files they name', async () => {
+    const lesson = (fm: string) => ({ '02-a.mdx': `${fm}<Exercise id="swarm-active" />\n` });
+    const noCheck = goodFrontmatter.replace(/\n    check: .*\n/, '\n');
+    assertOneError(await errorsOf(lesson(noCheck)), '02-a.mdx:9', 'exercise "swarm-active"', 'has no check');
+    const oneWrong = goodFrontmatter.replace(/, \{ why: joined nothing.*\}\] \}\]/, ']');
+    assertOneError(await errorsOf(lesson(oneWrong)), '02-a.mdx:14', 'has 1 wrong answer', 'at least 2');
+    const noHints = goodFrontmatter.replace('hints: ["Look at docker swarm --help"]', 'hints: []');
+    assertOneError(await errorsOf(lesson(noHints)), '02-a.mdx', 'has no hints');
+    const farNode = goodFrontmatter.replace('cluster: { workers: 2 }', 'cluster: { workers: 1 }').replace('swarm: { node: manager', 'swarm: { node: worker-2');
+    assertOneError(await errorsOf(lesson(farNode)), '02-a.mdx:13', 'check swarm.node "worker-2"', 'manager, worker-1');
+    const missingFile = goodFrontmatter.replace(
+      'check: { swarm: { node: manager, state: active, role: manager } }',
+      'check: { file: { node: manager, path: /lab/nope.yml, contains: "x" } }',
+    );
+    assertOneError(await errorsOf(lesson(missingFile)), '02-a.mdx:13', '/lab/nope.yml', 'content/files/nope.yml');
+    const missingInCommand = goodFrontmatter.replace('run: docker swarm init }', 'run: docker stack deploy -c /lab/stack.yml s }');
+    assertOneError(await errorsOf(lesson(missingInCommand)), '02-a.mdx:12', 'command uses /lab/stack.yml');
+    const knownInCommand = goodFrontmatter.replace('run: docker swarm init }', 'run: "cat /lab/init.sql" }');
+    assert.deepEqual(await errorsOf(lesson(knownInCommand)), []);
   });
 
   it('accepts the real lessons in content/lessons', async (t) => {

@@ -4,7 +4,9 @@
  * Everything a lesson writer can get wrong fails here, at build or test time,
  * with the file, the line when known, and the reason: bad frontmatter, unknown
  * components or attributes, `<Exercise id>` not in the frontmatter, nodes that
- * are not in the lesson's cluster, lab files that do not exist.
+ * are not in the lesson's cluster, lab files that do not exist, exercises
+ * without a check, hints, solution or two wrong answers, and checks that do
+ * not parse (unknown kind, bad parameters).
  *
  * Server/Node only (fs, esbuild). Directories are passed in, never guessed.
  */
@@ -16,7 +18,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import type { NodeName } from '../sandbox-server/src/protocol/index';
 import { clusterNodes, lessonFrontmatter, type LessonFrontmatter, type Exercise } from './schema';
-import { lintLessonTree, type LintContext } from './lint';
+import { lintExercises, lintLessonTree, type LintContext } from './lint';
 
 export interface ContentDirs {
   /** Folder holding `lessons/` and `files/` (normally `<repo>/content`). */
@@ -138,8 +140,8 @@ function formatPath(p: readonly PropertyKey[]): string {
   return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
 }
 
-/** Parse + validate the frontmatter; problems are complete messages. */
-function parseFrontmatter(file: string, split: SplitSource): { data?: LessonFrontmatter; problems: string[] } {
+/** Parse + validate the frontmatter; problems are complete messages; `lineAt` finds a path's line. */
+function parseFrontmatter(file: string, split: SplitSource): { data?: LessonFrontmatter; problems: string[]; lineAt?: (path: (string | number)[]) => string } {
   const lc = new LineCounter();
   const doc = parseDocument(split.yaml, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -151,16 +153,17 @@ function parseFrontmatter(file: string, split: SplitSource): { data?: LessonFron
       }),
     };
   }
-  const parsed = lessonFrontmatter.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return { data: parsed.data, problems: [] };
-  const lineOf = (issue: z.core.$ZodIssue): string => {
+  const lineAt = (path: readonly PropertyKey[]): string => {
     // Point at the offending YAML node, or its nearest existing parent.
-    for (let n = issue.path.length; n >= 0; n--) {
-      const node = doc.getIn(issue.path.slice(0, n) as (string | number)[], true);
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n) as (string | number)[], true);
       if (isNode(node) && node.range) return `:${lc.linePos(node.range[0]).line + split.yamlFirstLine - 1}`;
     }
     return '';
   };
+  const parsed = lessonFrontmatter.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return { data: parsed.data, problems: [], lineAt };
+  const lineOf = (issue: z.core.$ZodIssue): string => lineAt(issue.path);
   return {
     problems: parsed.error.issues.map((issue) => {
       const at = issue.path.length ? formatPath(issue.path) : '(top level)';
@@ -194,6 +197,9 @@ async function compileLesson(
   data.files.forEach((f) => {
     if (!labFiles.has(f)) problems.push(`${file}: frontmatter files: "${f}" does not exist in content/files`);
   });
+  problems.push(
+    ...lintExercises(data.exercises, { file, nodes: new Set(clusterNodes(data.cluster.workers)), labFiles, lineAt: fm.lineAt ?? (() => '') }),
+  );
 
   const ctx: LintContext = {
     file,

@@ -3,7 +3,8 @@
  * props of the components lesson text may use.
  *
  * One schema, three users: the loader (build + `validateAllLessons()` in
- * tests), the lesson page (inferred types), and later the check engine. The
+ * tests), the lesson page (inferred types), and the check engine (the `check`
+ * vocabulary lives in sandbox-server/src/checks/schema.ts). The
  * `.describe()` texts are the documentation for lesson writers.
  *
  * No Node imports: the browser bundle may import the types and the component
@@ -11,6 +12,7 @@
  */
 import { z } from 'zod';
 import { labPath, nodeName, type NodeName } from '../sandbox-server/src/protocol/index';
+import { exerciseCheck } from '../sandbox-server/src/checks/schema';
 
 export const MAX_WORKERS = 9;
 
@@ -33,10 +35,7 @@ export const exercise = z
     title: z.string().trim().min(1).describe('What the learner has to achieve, as an imperative sentence.'),
     hints: z.array(z.string().trim().min(1)).default([]).describe('Hints, revealed one at a time, vaguest first.'),
     solution: z.array(solutionStep).default([]).describe('Commands that solve the exercise, shown after the hints, each with a Run button.'),
-    check: z
-      .unknown()
-      .optional()
-      .describe('How the server verifies the exercise against the cluster. The vocabulary is defined by a later issue; unchecked for now.'),
+    check: exerciseCheck.optional(),
     wrongAnswers: z
       .array(
         z.strictObject({

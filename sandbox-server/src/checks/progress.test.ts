@@ -1,0 +1,44 @@
+/**
+ * Progress survives a reopen of the database, passes stick, and progress of
+ * sessions that ended is pruned.
+ * Run: node --import tsx --test sandbox-server/src/checks/progress.test.ts
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SessionStore } from '../sessions/store.js';
+import { ProgressStore } from './progress.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-progress-'));
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('ProgressStore', () => {
+  it('records passes, keeps the first pass time, and survives a reopen beside the sessions table', () => {
+    const file = path.join(dir, 'sessions.db');
+    const sessions = new SessionStore(file);
+    sessions.upsert({ id: 's1', clusterId: null, createdAt: 1, lastSeen: 1 });
+    let store = new ProgressStore(file);
+    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok', 1000), true);
+    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok again', 2000), false, 'no change, no write');
+    store.recordApplied('s1', 'first-service', 'app-service', 1500);
+    store.close();
+
+    store = new ProgressStore(file);
+    const p = store.lesson('s1', 'first-service').get('app-service')!;
+    assert.deepEqual({ passed: p.passed, passedAt: p.passedAt, appliedAt: p.appliedAt, message: p.message }, { passed: true, passedAt: 1000, appliedAt: 1500, message: 'ok' });
+
+    // A `hold` exercise that stops holding turns back; its first pass time stays.
+    assert.equal(store.record('s1', 'first-service', 'app-service', false, 'gone', 3000), true);
+    const back = store.lesson('s1', 'first-service').get('app-service')!;
+    assert.equal(back.passed, false);
+    assert.equal(back.passedAt, 1000);
+
+    store.record('gone', 'first-service', 'app-service', true, 'ok');
+    assert.equal(store.pruneEndedSessions(), 1);
+    assert.equal(store.lesson('s1', 'first-service').size, 1);
+    store.close();
+    sessions.close();
+  });
+});
