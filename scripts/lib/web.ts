@@ -17,7 +17,8 @@ type NextServerFactory = (opts: { dev: boolean; dir: string }) => {
 // Next ships CommonJS; require() avoids ESM default-export interop differences between tsc and tsx.
 const createNextServer = createRequire(import.meta.url)('next') as NextServerFactory;
 
-const INPUTS = ['app', 'content', 'sandbox-server/src/protocol', 'next.config.mjs', 'tsconfig.json', 'package-lock.json'];
+// The check vocabulary is part of the lesson schema the pages bundle.
+const INPUTS = ['app', 'content', 'sandbox-server/src/protocol', 'sandbox-server/src/checks/schema.ts', 'next.config.mjs', 'tsconfig.json', 'package-lock.json'];
 
 function hashInputs(root: string): string {
   const hash = crypto.createHash('sha256');
