@@ -13,6 +13,9 @@ import { ResetDialog } from './ResetDialog';
 import { StatusLine } from './StatusLine';
 import { TerminalView } from './terminal/TerminalView';
 import { useSandbox } from './useSandbox';
+import { PortBadges } from './visualizer/PortBadges';
+import { useClusterState } from './visualizer/useClusterState';
+import { VisualizerPanel } from './visualizer/VisualizerPanel';
 import styles from './workbench.module.css';
 
 export interface WorkbenchProps {
@@ -21,13 +24,15 @@ export interface WorkbenchProps {
   files: LabFileView[];
 }
 
-type TabId = NodeName | 'editor';
+type TabId = NodeName | 'editor' | 'cluster';
 const EDITOR: TabId = 'editor';
+const CLUSTER: TabId = 'cluster';
 
 export default function Workbench({ nodes, files }: WorkbenchProps) {
   const { client, snapshot } = useSandbox();
+  const clusterState = useClusterState(client);
   const bridge = useBridge();
-  const tabs: TabId[] = files.length ? [...nodes, EDITOR] : nodes;
+  const tabs: TabId[] = [...nodes, ...(files.length ? [EDITOR] : []), CLUSTER];
   const [active, setActive] = useState<TabId>(nodes[0] ?? 'manager');
   // Terminals are created on first view: xterm needs a visible element to measure.
   const [mounted, setMounted] = useState<ReadonlySet<TabId>>(() => new Set([active]));
@@ -112,9 +117,9 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
   return (
     <section ref={section} className={styles.workbench} aria-label="Workbench">
       <div className={styles.bar}>
-        <div role="tablist" aria-label="Terminals and editor" className={styles.tabs} onKeyDown={onTabKey}>
+        <div role="tablist" aria-label="Terminals, editor and cluster" className={styles.tabs} onKeyDown={onTabKey}>
           {tabs.map((tab) => {
-            const isNode = tab !== EDITOR;
+            const isNode = tab !== EDITOR && tab !== CLUSTER;
             const state = isNode ? termStates[tab] : undefined;
             const missing = isNode && live && !clusterNodes.has(tab);
             const dot = missing
@@ -141,7 +146,7 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
                 tabIndex={active === tab ? 0 : -1}
                 className={styles.tab}
                 onClick={() => select(tab)}
-                {...(isNode ? { 'data-node': tab } : { 'data-tab': 'editor' })}
+                {...(isNode ? { 'data-node': tab } : { 'data-tab': tab })}
               >
                 {isNode ? (
                   <>
@@ -149,6 +154,8 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
                     {tab}
                     {missing && <span className="visually-hidden"> (not in your cluster)</span>}
                   </>
+                ) : tab === CLUSTER ? (
+                  <>Cluster</>
                 ) : (
                   <>
                     Editor
@@ -169,6 +176,7 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
       </div>
 
       <StatusLine snapshot={snapshot} client={client} onReset={() => setResetOpen(true)} />
+      <PortBadges ports={live ? (clusterState?.ports ?? []) : []} />
 
       <div className={styles.panels}>
         {nodes.map((node) => (
@@ -181,6 +189,9 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
             {mounted.has(EDITOR) && <EditorPanel client={client} files={files} live={live} clusterEpoch={clusterEpoch} openPath={openPath} onOpenPath={setOpenPath} onDirtyChange={setDirty} />}
           </div>
         )}
+        <div role="tabpanel" id="wb-panel-cluster" aria-labelledby="wb-tab-cluster" hidden={active !== CLUSTER} className={styles.panel}>
+          {mounted.has(CLUSTER) && <VisualizerPanel state={live ? clusterState : null} waitingText={live ? 'Reading your cluster…' : waitingText} />}
+        </div>
       </div>
 
       <ResetDialog open={resetOpen} onClose={() => setResetOpen(false)} onConfirm={() => client.resetCluster()} />
