@@ -18,7 +18,7 @@ type NextServerFactory = (opts: { dev: boolean; dir: string }) => {
 const createNextServer = createRequire(import.meta.url)('next') as NextServerFactory;
 
 // The check vocabulary is part of the lesson schema the pages bundle.
-const INPUTS = ['app', 'content', 'sandbox-server/src/protocol', 'sandbox-server/src/checks/schema.ts', 'next.config.mjs', 'tsconfig.json', 'package-lock.json'];
+const INPUTS = ['app', 'content', 'sandbox-server/src/protocol', 'sandbox-server/src/checks/schema.ts', 'sandbox-server/src/visualizer', 'next.config.mjs', 'tsconfig.json', 'package-lock.json'];
 
 function hashInputs(root: string): string {
   const hash = crypto.createHash('sha256');
