@@ -62,6 +62,8 @@ export class ClusterStateFeed {
   subscribe(listener: StateListener): () => void {
     this.listeners.add(listener);
     if (this.listeners.size === 1) {
+      // The first read after a quiet spell always reaches the new listener, changed or not.
+      this.json = '';
       this.unsubscribe = this.opts.events.subscribe((m) => this.onEvents(m));
       this.schedule(0);
     } else if (this.state) {
