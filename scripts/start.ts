@@ -3,14 +3,16 @@ import { loadConfig } from '../sandbox-server/src/config.js';
 import { createLogger, errorMessage } from '../sandbox-server/src/log.js';
 import { closeOnSignals, runServer } from '../sandbox-server/src/main.js';
 import { prepareHost, repoRoot } from './lib/prepare.js';
-import { buildWebIfChanged, webHandler } from './lib/web.js';
+import { buildWebIfChanged, webApp } from './lib/web.js';
 
 const dev = process.argv.includes('--dev');
+// Nothing leaves this machine: no Next.js telemetry either.
+process.env.NEXT_TELEMETRY_DISABLED = '1';
 try {
   const config = loadConfig();
   await prepareHost(config);
   if (config.SWB_WEB && !dev) buildWebIfChanged(repoRoot);
-  const web = config.SWB_WEB ? await webHandler(repoRoot, dev) : undefined;
+  const web = config.SWB_WEB ? await webApp(repoRoot, dev) : undefined;
   const log = createLogger(config.SWB_LOG_FORMAT, {}, config.SWB_LOG_LEVEL);
   process.on('uncaughtException', (err) => log.error('uncaught exception (server keeps running)', { error: errorMessage(err) }));
   const server = await runServer(config, log, web);

@@ -4,6 +4,7 @@
  * passes the web app's handler so learners get one URL.
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from './config.js';
@@ -15,7 +16,11 @@ import { startSandbox, type Sandbox } from './sandbox.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+export interface WebApp {
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void;
+  /** Upgrades that are not the sandbox's (e.g. Next's dev-mode HMR socket). */
+  handleUpgrade?(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+}
 
 export interface RunningServer {
   url: string;
@@ -24,7 +29,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function runServer(config: Config, log: Logger, web?: RequestHandler): Promise<RunningServer> {
+export async function runServer(config: Config, log: Logger, web?: WebApp): Promise<RunningServer> {
   const docker = connectDocker(config.DOCKER_HOST);
   const engineVersion = await pingEngine(docker);
   log.info('docker engine', { version: engineVersion });
@@ -44,11 +49,13 @@ export async function runServer(config: Config, log: Logger, web?: RequestHandle
 
   const server = http.createServer((req, res) => {
     if (sandbox.http.handleRequest(req, res)) return;
-    if (web) return web(req, res);
+    if (web) return web.handleRequest(req, res);
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('This is the sandbox server; the web app runs elsewhere.\n');
   });
   server.on('upgrade', (req, socket, head) => {
-    if (!sandbox.http.handleUpgrade(req, socket, head)) socket.destroy();
+    if (sandbox.http.handleUpgrade(req, socket, head)) return;
+    if (web?.handleUpgrade) web.handleUpgrade(req, socket, head);
+    else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,9 +68,11 @@ export async function runServer(config: Config, log: Logger, web?: RequestHandle
     port,
     sandbox,
     async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      // The sandbox first: it tells browsers (close code 4004) before their sockets are cut.
+      const closed = new Promise((r) => server.close(r));
       await sandbox.close();
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

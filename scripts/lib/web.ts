@@ -7,12 +7,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { RequestHandler } from '../../sandbox-server/src/main.js';
+import type { WebApp } from '../../sandbox-server/src/main.js';
 import { step } from './progress.js';
 
 type NextServerFactory = (opts: { dev: boolean; dir: string }) => {
   prepare(): Promise<void>;
   getRequestHandler(): (req: unknown, res: unknown) => Promise<void>;
+  getUpgradeHandler(): (req: unknown, socket: unknown, head: unknown) => Promise<void>;
 };
 // Next ships CommonJS; require() avoids ESM default-export interop differences between tsc and tsx.
 const createNextServer = createRequire(import.meta.url)('next') as NextServerFactory;
@@ -40,14 +41,18 @@ export function buildWebIfChanged(root: string): void {
   const hash = hashInputs(root);
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
   step('building the web app (next build)', () => {
-    execFileSync('npx', ['next', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync('npx', ['next', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
   });
   fs.writeFileSync(stamp, hash);
 }
 
-export async function webHandler(root: string, dev: boolean): Promise<RequestHandler> {
+export async function webApp(root: string, dev: boolean): Promise<WebApp> {
   const app = createNextServer({ dev, dir: root });
   await app.prepare();
   const handle = app.getRequestHandler();
-  return (req, res) => void handle(req, res);
+  const upgrade = app.getUpgradeHandler();
+  return {
+    handleRequest: (req, res) => void handle(req, res),
+    handleUpgrade: (req, socket, head) => void upgrade(req, socket, head),
+  };
 }
