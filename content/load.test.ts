@@ -161,7 +161,7 @@ docker service ls --format '{{.Name}}'
 
   it('lints exercises: check, hints, solution, two wrong answers, nodes and lab files they name', async () => {
     const lesson = (fm: string) => ({ '02-a.mdx': `${fm}<Exercise id="swarm-active" />\n` });
-    const noCheck = goodFrontmatter.replace(/\n    check: .*\n/, '\n');
+    const noCheck = goodFrontmatter.replace(/\n {4}check: .*\n/, '\n');
     assertOneError(await errorsOf(lesson(noCheck)), '02-a.mdx:9', 'exercise "swarm-active"', 'has no check');
     const oneWrong = goodFrontmatter.replace(/, \{ why: joined nothing.*\}\] \}\]/, ']');
     assertOneError(await errorsOf(lesson(oneWrong)), '02-a.mdx:14', 'has 1 wrong answer', 'at least 2');
