@@ -44,6 +44,8 @@ export class WorkshopService {
   private readonly lastNotice = new Map<string, { text: string; at: number }>();
   private readonly timer: NodeJS.Timeout;
   private ticks = 0;
+  /** After close the store is gone; sockets closing late must not touch it. */
+  private closed = false;
 
   constructor(private readonly deps: WorkshopServiceDeps) {
     this.timer = setInterval(() => this.tick(), deps.refreshMs ?? 1000);
@@ -246,11 +248,13 @@ export class WorkshopService {
   }
 
   setLesson(row: LearnerRow, lesson: string | null): void {
+    if (this.closed) return;
     this.deps.store.setLesson(row.id, lesson);
     this.changed(row.workshopId);
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
   }
 
@@ -258,6 +262,7 @@ export class WorkshopService {
 
   /** Push the dashboard of a workshop to its open dashboards if it changed. */
   changed(workshopId: string): void {
+    if (this.closed) return;
     const entry = this.dashboards.get(workshopId);
     const w = entry && this.deps.store.workshop(workshopId);
     if (!entry || !w) return;

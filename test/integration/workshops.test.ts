@@ -1,0 +1,162 @@
+/**
+ * Workshops against the real engine: create, join with a code, capacity,
+ * rejoin, instructor-only dashboard and sockets, a passed exercise on the
+ * dashboard, a read-only terminal watch, a restart with everything intact,
+ * and the end that tears every learner cluster down.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { createLogger } from '../../sandbox-server/src/log.js';
+import { runServer } from '../../sandbox-server/src/main.js';
+import { decodeBinary } from '../../sandbox-server/src/protocol/index.js';
+import {
+  instructorServerMessage,
+  learnerWorkshopServerMessage,
+  workshopPaths,
+  type CreateWorkshopResponse,
+  type Dashboard,
+  type InstructorServerMessage,
+  type LearnerWorkshopServerMessage,
+} from '../../sandbox-server/src/protocol/workshop.js';
+import { Learner } from '../helpers/learner.js';
+import { leftovers, removeInstance, testConfig } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
+
+const LESSON = 'initialise-the-swarm';
+const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+const post = (url: string, body: unknown, cookie = '') =>
+  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}) }, body: JSON.stringify(body) });
+
+/** An instructor or learner workshop socket that records what it receives. */
+function socket<T>(url: string, cookie: string, parse: (v: unknown) => T) {
+  const ws = new WebSocket(url, { headers: { Cookie: cookie } });
+  const messages: T[] = [];
+  let binary = Buffer.alloc(0);
+  ws.on('message', (data: Buffer, isBinary) => {
+    if (isBinary) binary = Buffer.concat([binary, Buffer.from(decodeBinary(data)!.payload)]);
+    else messages.push(parse(JSON.parse(String(data))));
+  });
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, messages, opened, output: () => binary.toString('utf8') };
+}
+
+describe('workshops', () => {
+  const config = testConfig('workshops', { SWB_WORKERS: '0' });
+  const log = createLogger('pretty', { instance: config.SWB_INSTANCE }, config.SWB_LOG_LEVEL);
+  const cleanups: (() => Promise<void>)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await removeInstance(config.SWB_INSTANCE);
+  });
+
+  test('create, join, capacity, dashboard, watch, restart, end', async () => {
+    let server = await runServer(config, log);
+    cleanups.push(() => server.close());
+    let base = `http://127.0.0.1:${server.port}`;
+
+    // ---- create
+    const created = await post(`${base}${workshopPaths.create}`, { title: 'Swarm 101', lessons: [LESSON], capacity: 2 });
+    assert.equal(created.status, 201, await created.clone().text());
+    const ws = (await created.json()) as CreateWorkshopResponse;
+    assert.match(ws.joinCode, /^[A-Z2-9]{6}$/);
+    const key = new URL(ws.instructorUrl, base).searchParams.get('key')!;
+    assert.ok(key.length >= 40, 'the instructor secret is long and random');
+    assert.equal((await post(`${base}${workshopPaths.create}`, { title: 'x', lessons: ['no-such-lesson'], capacity: 1 })).status, 400);
+
+    // ---- pre-warm for the expected head count: the pool grows, joins then take warm clusters
+    const early = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key }));
+    assert.equal((await post(`${base}${workshopPaths.prewarm(ws.id)}`, { expected: 2 }, early)).status, 202);
+    assert.equal(server.sandbox.pool.targetSize, 2);
+    await waitFor(() => server.sandbox.pool.readyCount === 2, 120_000, 'two warm clusters');
+
+    // ---- join: two places, the third learner is told the workshop is full
+    const joinA = await post(`${base}${workshopPaths.join(ws.joinCode)}`, { name: 'Ada' });
+    assert.equal(joinA.status, 200);
+    assert.deepEqual(await joinA.json(), { lesson: LESSON, name: 'Ada' });
+    const ada = cookieOf(joinA);
+    const bob = cookieOf(await post(`${base}${workshopPaths.join(ws.joinCode.toLowerCase())}`, { name: '  Bob  ' }));
+    assert.ok(ada && bob && ada !== bob);
+    assert.equal(server.sandbox.pool.targetSize, 0, 'everyone expected has joined: the pool is back to its everyday size');
+    const third = await post(`${base}${workshopPaths.join(ws.joinCode)}`, { name: 'Cy' });
+    assert.equal(third.status, 409);
+    assert.match(((await third.json()) as { error: string }).error, /full: all 2 places are taken/);
+    // Rejoining from the same browser is the same learner (no place taken, no new cookie).
+    const info = (await (await fetch(`${base}${workshopPaths.join(ws.joinCode)}`, { headers: { Cookie: ada } })).json()) as { you?: { name: string } };
+    assert.equal(info.you?.name, 'Ada');
+    const rejoin = await post(`${base}${workshopPaths.join(ws.joinCode)}`, { name: 'Ada again' }, ada);
+    assert.equal(rejoin.status, 200);
+    assert.equal(rejoin.headers.get('set-cookie'), null);
+    assert.equal(((await rejoin.json()) as { name: string }).name, 'Ada');
+
+    // ---- the dashboard is the instructor's alone
+    const dash = workshopPaths.dashboard(ws.id);
+    assert.equal((await fetch(`${base}${dash}`)).status, 403);
+    assert.equal((await fetch(`${base}${dash}`, { headers: { Cookie: ada } })).status, 403, 'a learner cannot open the dashboard');
+    assert.equal((await post(`${base}${workshopPaths.auth(ws.id)}`, { key: key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A') })).status, 403);
+    const auth = await post(`${base}${workshopPaths.auth(ws.id)}`, { key });
+    assert.equal(auth.status, 200);
+    assert.match(auth.headers.get('set-cookie') ?? '', /HttpOnly/);
+    const instructor = cookieOf(auth);
+    const getDashboard = async () => (await (await fetch(`${base}${dash}`, { headers: { Cookie: instructor } })).json()) as Dashboard;
+    assert.deepEqual((await getDashboard()).learners.map((l) => l.name), ['Ada', 'Bob']);
+    const learnerSocketRefused = new WebSocket(`${base.replace('http', 'ws')}${workshopPaths.ws(ws.id)}`, { headers: { Cookie: ada } });
+    const refused = await new Promise<number>((resolve) => learnerSocketRefused.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    assert.equal(refused, 403, "a learner cannot open the instructor socket (and so no one's terminal)");
+
+    // ---- Ada initialises her swarm: the dashboard shows the pass
+    const page = new Learner(base, ada);
+    await page.connect();
+    await page.waitReady();
+    page.send({ type: 'watch', lesson: LESSON });
+    const notices = socket<LearnerWorkshopServerMessage>(`${base.replace('http', 'ws')}${workshopPaths.learnerWs}`, ada, (v) => learnerWorkshopServerMessage.parse(v));
+    await notices.opened;
+    notices.ws.send(JSON.stringify({ type: 'lesson', lesson: LESSON }));
+    await page.open('t-manager', 'manager');
+    await page.run('t-manager', 'docker swarm init >/dev/null 2>&1; echo done');
+    await waitFor(async () => (await getDashboard()).learners[0]!.passed.includes(`${LESSON}/swarm-active`), 30_000, 'pass on the dashboard');
+    const d1 = await getDashboard();
+    assert.equal(d1.exercises.find((e) => e.exerciseId === 'swarm-active')?.passed, 1);
+    assert.equal(d1.learners[0]!.lesson, LESSON);
+    assert.equal(d1.learners[0]!.health, 'ready');
+
+    // ---- the instructor watches Ada's terminal live; Ada is told
+    const inst = socket<InstructorServerMessage>(`${base.replace('http', 'ws')}${workshopPaths.ws(ws.id)}`, instructor, (v) => instructorServerMessage.parse(v));
+    await inst.opened;
+    await waitFor(() => inst.messages.some((m) => m.type === 'dashboard'), 10_000, 'dashboard frame');
+    inst.ws.send(JSON.stringify({ type: 'watch', learnerId: d1.learners[0]!.id, node: 'manager' }));
+    await waitFor(() => inst.messages.some((m) => m.type === 'watching'), 10_000, 'watching');
+    await waitFor(() => notices.messages.some((m) => m.type === 'watched' && m.watching), 10_000, 'learner told');
+    page.type('t-manager', 'echo watched-$((40+2))\r');
+    await waitFor(() => inst.output().includes('watched-42'), 10_000, 'the typing reaches the instructor', inst.output);
+    inst.ws.send(JSON.stringify({ type: 'broadcast', text: 'Break in 5 minutes' }));
+    await waitFor(() => notices.messages.some((m) => m.type === 'notice' && m.text === 'Break in 5 minutes'), 10_000, 'broadcast');
+    inst.ws.close();
+    notices.ws.close();
+    page.close();
+
+    // ---- restart: learners, progress and clusters come back
+    await server.close();
+    cleanups.pop();
+    server = await runServer(config, log);
+    cleanups.push(() => server.close());
+    base = `http://127.0.0.1:${server.port}`;
+    const d2 = await getDashboard();
+    assert.deepEqual(d2.learners.map((l) => l.name), ['Ada', 'Bob']);
+    assert.ok(d2.learners[0]!.passed.includes(`${LESSON}/swarm-active`), 'progress survives a restart');
+    assert.equal(d2.learners[0]!.health, 'ready', 'the cluster was adopted');
+
+    // ---- end: every learner cluster goes, progress stays exportable
+    assert.equal((await post(`${base}${workshopPaths.end(ws.id)}`, {}, ada)).status, 403);
+    assert.equal((await post(`${base}${workshopPaths.end(ws.id)}`, {}, instructor)).status, 200);
+    assert.deepEqual(await leftovers(config.SWB_INSTANCE), { containers: 0, networks: 0, volumes: 0 });
+    const csv = await (await fetch(`${base}${workshopPaths.csv(ws.id)}`, { headers: { Cookie: instructor } })).text();
+    assert.match(csv, new RegExp(`^name,joined_at,current_lesson,passed_count,${LESSON}/swarm-active\\r\\n`));
+    assert.match(csv, new RegExp(`\\r\\nAda,[^,]+,${LESSON},1,1\\r\\n`));
+    assert.match(csv, /\r\nBob,[^,]+,,0,0\r\n/);
+    assert.equal((await post(`${base}${workshopPaths.join(ws.joinCode)}`, { name: 'Late' })).status, 404, 'an ended workshop takes no one');
+  });
+});
