@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import './globals.css';
+import { WorkshopBanner } from './_components/workshop/WorkshopBanner';
 
 export const metadata: Metadata = {
   title: { default: 'Swarm Workbench', template: '%s · Swarm Workbench' },
@@ -23,6 +24,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
           Skip to content
         </a>
         {children}
+        <WorkshopBanner />
       </body>
     </html>
   );

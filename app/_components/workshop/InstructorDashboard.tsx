@@ -1,0 +1,287 @@
+'use client';
+/**
+ * The instructor's live dashboard: learners x exercises over the dashboard
+ * socket. The private link's `key` is traded once for an HttpOnly cookie and
+ * removed from the address bar, so it stays out of history and screenshots.
+ */
+import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
+import { decodeBinary } from '../../../sandbox-server/src/protocol/index';
+import { instructorServerMessage, type Dashboard, type InstructorMessage } from '../../../sandbox-server/src/protocol/workshop';
+import { ago, callJson, workshopPaths, wsUrl } from './api';
+import { WatchTerminal, type WatchSink } from './WatchTerminal';
+import styles from './workshop.module.css';
+
+type Phase = { kind: 'loading' } | { kind: 'forbidden'; message: string } | { kind: 'live' };
+
+export function InstructorDashboard({ id }: { id: string }) {
+  const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const [data, setData] = useState<Dashboard | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [watching, setWatching] = useState<{ learnerId: string; name: string; node: string } | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const ws = useRef<WebSocket | null>(null);
+  const sink = useRef<WatchSink | null>(null);
+  const onSink = useCallback((s: WatchSink | null) => (sink.current = s), []);
+
+  useEffect(() => {
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const connect = () => {
+      const socket = new WebSocket(wsUrl(workshopPaths.ws(id)));
+      socket.binaryType = 'arraybuffer';
+      ws.current = socket;
+      socket.onmessage = (ev) => {
+        if (typeof ev.data !== 'string') {
+          const frame = decodeBinary(new Uint8Array(ev.data as ArrayBuffer));
+          if (frame) sink.current?.write(frame.payload);
+          return;
+        }
+        const parsed = instructorServerMessage.safeParse(JSON.parse(ev.data as string));
+        if (!parsed.success) return;
+        const msg = parsed.data;
+        if (msg.type === 'dashboard') setData(msg.dashboard);
+        else if (msg.type === 'watching') {
+          sink.current?.reset();
+          setWatching({ learnerId: msg.learnerId, name: msg.name, node: msg.node });
+        } else if (msg.type === 'unwatched') {
+          setWatching(null);
+          setNotice(msg.reason);
+        } else setNotice(msg.type === 'error' ? `Error: ${msg.message}` : msg.text);
+      };
+      socket.onclose = () => {
+        if (!stopped) retry = setTimeout(connect, 2000);
+      };
+    };
+    (async () => {
+      const key = new URLSearchParams(location.search).get('key');
+      if (key) {
+        await callJson(workshopPaths.auth(id), { method: 'POST', body: { key } }).catch(() => undefined);
+        history.replaceState(null, '', location.pathname);
+      }
+      try {
+        setData(await callJson<Dashboard>(workshopPaths.dashboard(id)));
+      } catch (err) {
+        setPhase({ kind: 'forbidden', message: (err as Error).message });
+        return;
+      }
+      setPhase({ kind: 'live' });
+      if (!stopped) connect();
+    })();
+    const clock = setInterval(() => setNow(Date.now()), 5000);
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      clearInterval(clock);
+      ws.current?.close();
+    };
+  }, [id]);
+
+  const send = (msg: InstructorMessage) => ws.current?.readyState === WebSocket.OPEN && ws.current.send(JSON.stringify(msg));
+
+  if (phase.kind === 'forbidden') {
+    return (
+      <main id="main" className={styles.narrow}>
+        <h1>Not allowed (403)</h1>
+        <p className={styles.error} role="alert">
+          {phase.message}
+        </p>
+      </main>
+    );
+  }
+  if (!data) return <main id="main" className={styles.page}>Loading the dashboard…</main>;
+  const w = data.workshop;
+  const ended = w.endedAt !== null;
+
+  return (
+    <main id="main" className={styles.page}>
+      <div className={styles.toolbar}>
+        <div>
+          <h1>{w.title}</h1>
+          <p className={styles.muted}>
+            {ended ? 'Ended' : 'Join code'} <span className={styles.code} data-testid="join-code">{w.joinCode}</span> · {data.learners.length} of {w.capacity} joined ·
+            ends {new Date(w.endsAt).toLocaleTimeString()}
+          </p>
+          {!ended && <p className={styles.muted}>Join link: <code>{`${typeof location === 'undefined' ? '' : location.origin}/join/${w.joinCode}`}</code></p>}
+        </div>
+        <div className={styles.form}>
+          <a className="btn" href={workshopPaths.csv(w.id)} download>
+            Export progress (CSV)
+          </a>
+          {!ended && <PrewarmForm id={w.id} pool={data.pool} onDone={setNotice} />}
+          {!ended && (
+            <button
+              className="btn btn-danger"
+              onClick={() => {
+                if (!confirm('End the workshop? Every learner cluster is removed.')) return;
+                callJson(workshopPaths.end(w.id), { method: 'POST' }).then(() => setNotice('Workshop ended: every learner cluster was removed.'), (e: Error) => setNotice(e.message));
+              }}
+            >
+              End workshop
+            </button>
+          )}
+        </div>
+      </div>
+      {notice && (
+        <p className={styles.card} role="status">
+          {notice}
+        </p>
+      )}
+      {!ended && <Broadcast lessons={w.lessons} send={send} />}
+
+      <div className={styles.gridWrap}>
+        <table className={styles.grid} aria-label="Learners and exercises">
+          <thead>
+            <tr>
+              <th scope="col">Learner</th>
+              <th scope="col">Lesson</th>
+              <th scope="col">Last pass</th>
+              {data.exercises.map((e) => (
+                <th scope="col" key={e.key} className={styles.cell} title={e.key} data-exercise={e.key}>
+                  {e.exerciseId}
+                  <br />
+                  <span className={styles.muted} data-passed-count>
+                    {e.passed}/{data.learners.length}
+                  </span>
+                </th>
+              ))}
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.learners.length === 0 && (
+              <tr>
+                <td colSpan={data.exercises.length + 4} className={styles.muted}>
+                  No one has joined yet.
+                </td>
+              </tr>
+            )}
+            {data.learners.map((l) => {
+              const passed = new Set(l.passed);
+              return (
+                <tr key={l.id} data-learner={l.name}>
+                  <th scope="row">
+                    <span className={styles.dot} data-health={l.health} title={l.healthNote ?? l.health} aria-label={`cluster ${l.health}`} />
+                    {l.name}
+                    {!l.online && <span className={styles.muted}> (offline)</span>}
+                    {l.stuck && <span className={styles.badge}>stuck?</span>}
+                  </th>
+                  <td>{l.lesson ?? '—'}</td>
+                  <td>{ago(l.lastProgressAt, now)}</td>
+                  {data.exercises.map((e) => (
+                    <td key={e.key} className={styles.cell} data-exercise={e.key} data-state={passed.has(e.key) ? 'passed' : 'pending'}>
+                      {passed.has(e.key) ? '✓' : ''}
+                      <span className="visually-hidden">{passed.has(e.key) ? 'passed' : 'not yet'}</span>
+                    </td>
+                  ))}
+                  <td>
+                    <span className={styles.actions}>
+                      <button className="btn btn-small" disabled={ended || l.health !== 'ready'} onClick={() => send({ type: 'watch', learnerId: l.id, node: 'manager' })}>
+                        Watch
+                      </button>
+                      <button
+                        className="btn btn-small"
+                        disabled={ended || l.health === 'gone'}
+                        onClick={() => confirm(`Reset ${l.name}'s cluster? Their work on it is lost.`) && send({ type: 'reset', learnerId: l.id })}
+                      >
+                        Reset
+                      </button>
+                    </span>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+
+      <section className={styles.watch} hidden={!watching} aria-label="Watched terminal">
+        {watching && (
+          <div className={styles.inline}>
+            <h2 style={{ margin: 0 }}>
+              {watching.name} · {watching.node} (read-only)
+            </h2>
+            {['manager', 'worker-1', 'worker-2'].map((node) => (
+              <button key={node} className="btn btn-small" onClick={() => send({ type: 'watch', learnerId: watching.learnerId, node })}>
+                {node}
+              </button>
+            ))}
+            <button className="btn btn-small" onClick={() => send({ type: 'unwatch' })}>
+              Stop watching
+            </button>
+          </div>
+        )}
+        <WatchTerminal label="Watched learner terminal" onSink={onSink} />
+      </section>
+    </main>
+  );
+}
+
+function PrewarmForm({ id, pool, onDone }: { id: string; pool: Dashboard['pool']; onDone: (text: string) => void }) {
+  const [expected, setExpected] = useState(10);
+  return (
+    <form
+      className={styles.inline}
+      onSubmit={(e) => {
+        e.preventDefault();
+        callJson(workshopPaths.prewarm(id), { method: 'POST', body: { expected } }).then(() => onDone(`Pre-warming clusters for ${expected} learners.`), (err: Error) => onDone(err.message));
+      }}
+    >
+      <label>
+        Expected learners <input type="number" min={0} max={200} value={expected} onChange={(e) => setExpected(Number(e.target.value))} style={{ width: 70 }} />
+      </label>
+      <button className="btn" type="submit">
+        Pre-warm
+      </button>
+      <span className={styles.muted} role="status">
+        warm clusters: {pool.ready}/{pool.target}
+      </span>
+    </form>
+  );
+}
+
+function Broadcast({ lessons, send }: { lessons: string[]; send: (msg: InstructorMessage) => void }) {
+  const [text, setText] = useState('');
+  const [lesson, setLesson] = useState(lessons[0] ?? '');
+  return (
+    <div className={`${styles.card} ${styles.inline}`}>
+      <form
+        className={styles.inline}
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (text.trim()) send({ type: 'broadcast', text });
+          setText('');
+        }}
+      >
+        <label>
+          Message to everyone <input value={text} onChange={(e) => setText(e.target.value)} maxLength={500} style={{ width: 280 }} />
+        </label>
+        <button className="btn" type="submit">
+          Send
+        </button>
+      </form>
+      <form
+        className={styles.inline}
+        onSubmit={(e) => {
+          e.preventDefault();
+          send({ type: 'bringTo', lesson });
+        }}
+      >
+        <label>
+          Bring everyone to{' '}
+          <select value={lesson} onChange={(e) => setLesson(e.target.value)}>
+            {lessons.map((l, i) => (
+              <Fragment key={l}>
+                <option value={l}>
+                  {i + 1}. {l}
+                </option>
+              </Fragment>
+            ))}
+          </select>
+        </label>
+        <button className="btn" type="submit">
+          Go
+        </button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+'use client';
+/** A learner's shell, read-only: xterm with stdin disabled, fed by the dashboard socket. */
+import '@xterm/xterm/css/xterm.css';
+import { Terminal } from '@xterm/xterm';
+import { useEffect, useRef } from 'react';
+import { darkTheme, lightTheme, terminalFont } from '../workbench/terminal/theme';
+import styles from './workshop.module.css';
+
+export interface WatchSink {
+  reset(): void;
+  write(data: Uint8Array): void;
+}
+
+export function WatchTerminal({ label, onSink }: { label: string; onSink: (sink: WatchSink | null) => void }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+    const term = new Terminal({ disableStdin: true, cols: 100, rows: 20, convertEol: false, theme: dark ? darkTheme : lightTheme, fontFamily: terminalFont, fontSize: 13, cursorBlink: false });
+    term.open(host.current!);
+    onSink({ reset: () => term.reset(), write: (d) => term.write(d) });
+    return () => {
+      onSink(null);
+      term.dispose();
+    };
+  }, [onSink]);
+  return <div ref={host} className={styles.watchScreen} aria-label={label} role="log" />;
+}
