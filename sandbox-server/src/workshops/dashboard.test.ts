@@ -1,0 +1,42 @@
+/** The dashboard picture and its CSV, from plain inputs (no engine). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LearnerSession } from '../sessions/manager.js';
+import { computeDashboard, dashboardCsv } from './dashboard.js';
+import type { LearnerRow, WorkshopRow } from './store.js';
+
+const workshop: WorkshopRow = {
+  id: 'abcdefghijkl', title: 'T', lessons: ['one', 'two'], capacity: 3, startsAt: 0, endsAt: 10_000_000, learnersMayReset: true,
+  secretHash: 'x', joinCode: 'ABCDEF', createdAt: 0, endedAt: null, expected: 0,
+};
+const learner = (id: string, name: string, sessionId: string): LearnerRow => ({ id, workshopId: workshop.id, name, sessionId, joinedAt: 1000, lesson: 'one', finalPassed: null });
+const lessons = { get: (slug: string) => (slug === 'one' ? { exercises: [{ id: 'a' }, { id: 'b' }] } : { exercises: [{ id: 'c' }] }) };
+const progress = {
+  lesson: (sessionId: string, lesson: string) =>
+    new Map(sessionId === 's1' && lesson === 'one' ? [['a', { passed: true, passedAt: 5000 }], ['b', { passed: false, passedAt: null }]] : []),
+};
+const session = (status: 'ready' | 'failed', connections: number) => ({ info: { status, nodes: [], hostLimits: [] }, connections }) as unknown as LearnerSession;
+
+test('counts passes per exercise, health, and flags online learners without progress as stuck', () => {
+  const d = computeDashboard({
+    workshop,
+    learners: [learner('l1', 'Ada', 's1'), learner('l2', '=cmd()', 's2'), learner('l3', 'Gone', 's3')],
+    lessons,
+    progress,
+    session: (id) => (id === 's1' ? session('ready', 1) : id === 's2' ? session('failed', 1) : undefined),
+    online: () => false,
+    pool: { ready: 0, target: 0 },
+    stuckAfterMs: 60_000,
+    now: 100_000,
+  });
+  assert.deepEqual(d.exercises.map((e) => [e.key, e.passed]), [['one/a', 1], ['one/b', 0], ['two/c', 0]]);
+  assert.deepEqual(d.learners.map((l) => [l.name, l.health, l.online, l.stuck, l.lastProgressAt]), [
+    ['Ada', 'ready', true, true, 5000],
+    ['=cmd()', 'failed', true, true, null],
+    ['Gone', 'gone', false, false, null],
+  ]);
+  const csv = dashboardCsv(d);
+  assert.match(csv, /^name,joined_at,current_lesson,passed_count,one\/a,one\/b,two\/c\r\n/);
+  assert.match(csv, /\r\nAda,1970-01-01T00:00:01.000Z,one,1,1,0,0\r\n/);
+  assert.match(csv, /\r\n'=cmd\(\),/, 'a name a spreadsheet would run as a formula is defused');
+});
