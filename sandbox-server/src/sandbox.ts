@@ -146,6 +146,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
     health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
     log,
+    resetRefusal: (session) => workshops.service.resetRefusal(session),
   });
   // Workshop routes first: they live under /sandbox too, and the sandbox answers 404 for what it does not know.
   const http: SandboxHttp = {

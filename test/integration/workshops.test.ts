@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { createLogger } from '../../sandbox-server/src/log.js';
 import { runServer } from '../../sandbox-server/src/main.js';
-import { decodeBinary } from '../../sandbox-server/src/protocol/index.js';
+import { decodeBinary, paths } from '../../sandbox-server/src/protocol/index.js';
 import {
   instructorServerMessage,
   learnerWorkshopServerMessage,
@@ -148,6 +148,18 @@ describe('workshops', () => {
     assert.deepEqual(d2.learners.map((l) => l.name), ['Ada', 'Bob']);
     assert.ok(d2.learners[0]!.passed.includes(`${LESSON}/swarm-active`), 'progress survives a restart');
     assert.equal(d2.learners[0]!.health, 'ready', 'the cluster was adopted');
+
+    // ---- a workshop that leaves resets to the instructor refuses a learner's own reset
+    const strict = (await (await post(`${base}${workshopPaths.create}`, { title: 'Strict', lessons: [LESSON], capacity: 1, learnersMayReset: false })).json()) as CreateWorkshopResponse;
+    const cy = cookieOf(await post(`${base}${workshopPaths.join(strict.joinCode)}`, { name: 'Cy' }));
+    const refusedReset = await post(`${base}${paths.reset}`, {}, cy);
+    assert.equal(refusedReset.status, 403);
+    assert.match(((await refusedReset.json()) as { error: string }).error, /instructor resets clusters/);
+    assert.equal((await post(`${base}${paths.reset}`, {}, bob)).status, 202, 'the first workshop lets learners reset');
+    const strictKey = new URL(strict.instructorUrl, base).searchParams.get('key')!;
+    const strictCookie = cookieOf(await post(`${base}${workshopPaths.auth(strict.id)}`, { key: strictKey }));
+    assert.equal((await fetch(`${base}${workshopPaths.dashboard(ws.id)}`, { headers: { Cookie: strictCookie } })).status, 403, "one workshop's key does not open another");
+    assert.equal((await post(`${base}${workshopPaths.end(strict.id)}`, {}, strictCookie)).status, 200);
 
     // ---- end: every learner cluster goes, progress stays exportable
     assert.equal((await post(`${base}${workshopPaths.end(ws.id)}`, {}, ada)).status, 403);

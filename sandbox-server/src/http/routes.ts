@@ -31,7 +31,17 @@ class HttpError extends Error {
   }
 }
 
-export function createSandboxHttp(deps: { sessions: SessionManager; checks: CheckService; maxAgeSeconds: number; health: () => object; log: Logger }): SandboxHttp {
+export interface SandboxHttpDeps {
+  sessions: SessionManager;
+  checks: CheckService;
+  maxAgeSeconds: number;
+  health: () => object;
+  log: Logger;
+  /** Why this learner may not reset their own cluster (e.g. a workshop that leaves it to the instructor), or null. */
+  resetRefusal?: (session: LearnerSession) => string | null;
+}
+
+export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
   const { sessions, log } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
 
@@ -67,6 +77,8 @@ export function createSandboxHttp(deps: { sessions: SessionManager; checks: Chec
 
     if (url.pathname === paths.reset && method === 'POST') {
       const session = requireSession(req);
+      const refusal = deps.resetRefusal?.(session);
+      if (refusal) throw new HttpError(403, refusal);
       void sessions.reset(session).catch((err) => log.error('reset failed', { error: errorMessage(err) }));
       return json(res, 202, { ok: true });
     }

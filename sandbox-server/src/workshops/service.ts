@@ -229,6 +229,13 @@ export class WorkshopService {
     return row && workshop ? { row, workshop } : undefined;
   }
 
+  /** Why this learner may not reset their own cluster, or null (not in a workshop, or the workshop allows it). */
+  resetRefusal(session: LearnerSession): string | null {
+    const mine = this.learnerOf(session);
+    if (!mine || mine.workshop.learnersMayReset || mine.workshop.endedAt) return null;
+    return 'In this workshop your instructor resets clusters: ask them if yours is stuck.';
+  }
+
   /** A learner page's workshop socket: notices, watch state, "go to lesson". */
   connectLearner(row: LearnerRow, w: WorkshopRow, send: LearnerSend): () => void {
     let set = this.learnerSockets.get(row.id);
