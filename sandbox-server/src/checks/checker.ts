@@ -21,6 +21,7 @@ import { evaluate, needsPolling } from './evaluate.js';
 import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.js';
 import type { ProgressStore } from './progress.js';
 import type { InnerEventsMessage } from '../engine/inner-events.js';
+import { focusOfCheck } from '../visualizer/focus.js';
 
 export interface CheckServiceDeps {
   catalog: LessonCatalog;
@@ -313,7 +314,12 @@ class LearnerChecks {
           return result;
         }),
       );
-      this.publish(lesson, results, opts.extra?.lesson === lesson ? opts.extra.page : undefined);
+      // Each result says what it is about, for the cluster picture's highlight.
+      const focused = results.map((r, i) => {
+        const focus = focusOfCheck(lc.exercises[i]?.check);
+        return focus ? { ...r, focus } : r;
+      });
+      this.publish(lesson, focused, opts.extra?.lesson === lesson ? opts.extra.page : undefined);
     }
     if (!view) return;
     this.updatePolling(polled);

@@ -176,6 +176,17 @@ export const publishedPortView = z.object({
 });
 export type PublishedPortView = z.infer<typeof publishedPortView>;
 
+/**
+ * What in the cluster an exercise is about, so the cluster picture can highlight it until the
+ * exercise passes: a service by name, or (for services created without --name) by image and port.
+ */
+export const clusterFocus = z.object({
+  service: z.string().optional(),
+  image: z.string().optional(),
+  port: z.number().int().optional(),
+});
+export type ClusterFocus = z.infer<typeof clusterFocus>;
+
 export const clusterState = z.object({
   swarm: swarmState,
   /** The node whose API this was read from (a manager when the swarm is active). */
@@ -220,6 +231,8 @@ export const checkResult = z.object({
   message: z.string(),
   /** Something this host cannot do that matters here (no IPVS), in plain words. */
   hostNote: z.string().optional(),
+  /** What in the cluster the exercise is about (the cluster picture highlights it). */
+  focus: clusterFocus.optional(),
 });
 export type CheckResult = z.infer<typeof checkResult>;
 
