@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Check } from '../checks/schema.js';
 import type { ClusterState } from '../protocol/index.js';
-import { focusOfCheck, focusedServices } from './focus.js';
+import { focusOfCheck } from './focus.js';
+import { focusedServices } from './layout.js';
 
 test('an exercise is about the service its check names, also inside all/any', () => {
   const parse = (c: unknown) => c as Check;

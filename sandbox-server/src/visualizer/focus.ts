@@ -1,11 +1,10 @@
 /**
- * Which services of the picture an exercise is about. The server derives a focus from the
- * exercise's declared check (it never sends the check itself); the browser matches it against the
- * cluster picture. Browser-safe: only types come from the checks.
+ * What in the cluster an exercise is about, derived on the server from the exercise's declared
+ * check (the check itself never goes to the browser). The browser matches it against the picture
+ * with focusedServices (layout.ts).
  */
 import type { Check } from '../checks/schema.js';
-import type { ClusterFocus, ClusterState } from '../protocol/index.js';
-import { shortImage } from './model.js';
+import type { ClusterFocus } from '../protocol/index.js';
 
 type ServiceMatch = { name: string } | { image: string; port: number };
 
@@ -23,17 +22,4 @@ export function focusOfCheck(check: Check | undefined): ClusterFocus | undefined
     }
   }
   return undefined;
-}
-
-/** Names of the services in the picture that the focus points at. */
-export function focusedServices(state: ClusterState, focus: ClusterFocus): string[] {
-  return state.services
-    .filter((s) => {
-      if (focus.service) return s.name === focus.service;
-      if (!focus.image) return false;
-      const want = shortImage(focus.image);
-      const sameImage = s.image === want || s.image.split(':')[0] === want;
-      return sameImage && (focus.port === undefined || s.ports.some((p) => p.published === focus.port || p.target === focus.port));
-    })
-    .map((s) => s.name);
 }

@@ -2,8 +2,9 @@
  * The cluster picture as columns and boxes: one column per swarm node, one box per task under the
  * node it runs on, a colour per service. Framework-free and browser-safe: the workbench panel
  * (React) and the stand-in visualizer page (plain DOM) both draw from this, so they agree.
+ * Only type imports here: the web bundler does not resolve `./x.js` to a TypeScript file.
  */
-import type { ClusterState, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
+import type { ClusterFocus, ClusterState, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
 
 export interface TaskBox {
   id: string;
@@ -147,4 +148,25 @@ export function describeChanges(before: ClusterState | null, after: ClusterState
   }
   for (const n of before.nodes) if (!after.nodes.some((x) => x.id === n.id)) out.push(`node ${n.hostname} left the swarm`);
   return out;
+}
+
+/** `docker.io/library/flask_app:3.0@sha256:...` -> `flask_app:3.0`; a bare name gets no `:latest`. */
+export function shortImage(image: string): string {
+  return image
+    .replace(/@sha256:[0-9a-f]+$/, '')
+    .replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '')
+    .replace(/^library\//, '');
+}
+
+/** Names of the services in the picture that an exercise's focus points at. */
+export function focusedServices(state: ClusterState, focus: ClusterFocus): string[] {
+  return state.services
+    .filter((s) => {
+      if (focus.service) return s.name === focus.service;
+      if (!focus.image) return false;
+      const want = shortImage(focus.image);
+      const sameImage = s.image === want || s.image.split(':')[0] === want;
+      return sameImage && (focus.port === undefined || s.ports.some((p) => p.published === focus.port || p.target === focus.port));
+    })
+    .map((s) => s.name);
 }

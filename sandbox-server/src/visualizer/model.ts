@@ -5,6 +5,9 @@
  * server reads from the mounted socket, so both draw the same swarm the same way.
  */
 import type { ClusterState, NodeName, PublishedPortView, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
+import { shortImage } from './layout.js';
+
+export { shortImage };
 
 // ---------------------------------------------------------------- the API subset we read
 export interface RawInfo {
@@ -187,13 +190,6 @@ function taskView(t: RawTask): SwarmTaskView {
   };
 }
 
-/** `docker.io/library/flask_app:3.0@sha256:...` -> `flask_app:3.0`; a bare name gets no `:latest`. */
-export function shortImage(image: string): string {
-  return image
-    .replace(/@sha256:[0-9a-f]+$/, '')
-    .replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '')
-    .replace(/^library\//, '');
-}
 
 function portsOf(
   raw: RawCluster,
