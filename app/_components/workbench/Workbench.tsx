@@ -15,6 +15,7 @@ import { TerminalView } from './terminal/TerminalView';
 import { useSandbox } from './useSandbox';
 import { PortBadges } from './visualizer/PortBadges';
 import { useClusterState } from './visualizer/useClusterState';
+import { useExerciseFocus } from './visualizer/useExerciseFocus';
 import { VisualizerPanel } from './visualizer/VisualizerPanel';
 import styles from './workbench.module.css';
 
@@ -28,7 +29,7 @@ type TabId = NodeName | 'editor' | 'cluster';
 const EDITOR: TabId = 'editor';
 const CLUSTER: TabId = 'cluster';
 
-export default function Workbench({ nodes, files }: WorkbenchProps) {
+export default function Workbench({ lessonSlug, nodes, files }: WorkbenchProps) {
   const { client, snapshot } = useSandbox();
   const clusterState = useClusterState(client);
   const bridge = useBridge();
@@ -102,6 +103,7 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
   const live = connection.kind === 'connected' && cluster?.status === 'ready';
   const clusterEpoch = useClusterEpoch(cluster?.status);
   const clusterNodes = new Set(cluster?.nodes.map((n) => n.name));
+  const focus = useExerciseFocus(client, lessonSlug, live ? clusterState : null);
   const missing = (node: NodeName) => live && !clusterNodes.has(node);
   const waitingText =
     connection.kind === 'stopped'
@@ -190,7 +192,7 @@ export default function Workbench({ nodes, files }: WorkbenchProps) {
           </div>
         )}
         <div role="tabpanel" id="wb-panel-cluster" aria-labelledby="wb-tab-cluster" hidden={active !== CLUSTER} className={styles.panel}>
-          {mounted.has(CLUSTER) && <VisualizerPanel state={live ? clusterState : null} waitingText={live ? 'Reading your cluster…' : waitingText} />}
+          {mounted.has(CLUSTER) && <VisualizerPanel state={live ? clusterState : null} waitingText={live ? 'Reading your cluster…' : waitingText} focus={focus} />}
         </div>
       </div>
 

@@ -11,10 +11,10 @@ import { describeChanges, layoutCluster, serviceColours, type ClusterLayout, typ
 import { usePrefersDark } from '../useSandbox';
 import styles from './visualizer.module.css';
 
-/** The service the current exercise is about, highlighted until its check passes. */
+/** The services the current exercise is about, highlighted until its check passes. */
 export interface VisualizerFocus {
-  service: string;
-  /** e.g. the exercise title, read out beside the highlight. */
+  services: string[];
+  /** Why they are highlighted, shown and read out beside the picture. */
   why: string;
 }
 
@@ -68,18 +68,18 @@ export function VisualizerPanel({ state, waitingText, focus }: Props) {
       {state.outside.length > 0 && state.swarm === 'active' && (
         <p className={styles.outside}>Not in the swarm: {state.outside.join(', ')}</p>
       )}
-      {focus && layout.legend.some((l) => l.service.name === focus.service) && (
-        <p className={styles.focusNote}>
-          Highlighted: <strong>{focus.service}</strong>, {focus.why}
+      {focus && focus.services.length > 0 && (
+        <p className={styles.focusNote} data-focus-note>
+          Highlighted: <strong>{focus.services.join(', ')}</strong>, {focus.why}
         </p>
       )}
-      <Legend layout={layout} dark={dark} focus={focus?.service} />
-      {view === 'picture' ? <Picture layout={layout} dark={dark} focus={focus?.service} /> : <Tables state={state} layout={layout} />}
+      <Legend layout={layout} dark={dark} focus={focus?.services} />
+      {view === 'picture' ? <Picture layout={layout} dark={dark} focus={focus?.services} /> : <Tables state={state} layout={layout} />}
     </div>
   );
 }
 
-function Legend({ layout, dark, focus }: { layout: ClusterLayout; dark: boolean; focus?: string }) {
+function Legend({ layout, dark, focus }: { layout: ClusterLayout; dark: boolean; focus?: string[] }) {
   if (!layout.legend.length) return null;
   return (
     <ul className={styles.legend} aria-label="Services">
@@ -87,7 +87,7 @@ function Legend({ layout, dark, focus }: { layout: ClusterLayout; dark: boolean;
         const c = serviceColours(hue, dark);
         const ports = service.ports.map((p) => `${p.published}→${p.target}${p.protocol === 'tcp' ? '' : `/${p.protocol}`} ${p.mode}`).join(', ');
         return (
-          <li key={service.id} data-service={service.name} data-focus={focus === service.name || undefined}>
+          <li key={service.id} data-service={service.name} data-focus={focus?.includes(service.name) || undefined}>
             <span className={styles.swatch} style={{ background: c.background, borderColor: c.border }} aria-hidden="true" />
             <strong>{service.name}</strong>
             <span className={styles.muted}>
@@ -101,7 +101,7 @@ function Legend({ layout, dark, focus }: { layout: ClusterLayout; dark: boolean;
   );
 }
 
-function Picture({ layout, dark, focus }: { layout: ClusterLayout; dark: boolean; focus?: string }) {
+function Picture({ layout, dark, focus }: { layout: ClusterLayout; dark: boolean; focus?: string[] }) {
   if (!layout.columns.length) return null;
   return (
     // Scrollable with the keyboard too (10 nodes, 100 tasks do not fit a laptop pane).
@@ -120,7 +120,7 @@ function Picture({ layout, dark, focus }: { layout: ClusterLayout; dark: boolean
           <p className={styles.nodeMeta}>{col.summary}</p>
           <ul className={styles.tasks}>
             {col.tasks.map((t) => (
-              <Task key={t.id} task={t} dark={dark} focused={focus === t.service} />
+              <Task key={t.id} task={t} dark={dark} focused={!!focus?.includes(t.service)} />
             ))}
           </ul>
         </section>
@@ -137,6 +137,7 @@ function Task({ task, dark, focused }: { task: TaskBox; dark: boolean; focused: 
       style={{ background: c.background, borderColor: c.border, color: c.text }}
       data-task={task.label}
       data-state={task.state}
+      data-focus={focused || undefined}
       title={task.note}
     >
       <strong className={styles.taskLabel}>{task.label}</strong>
