@@ -27,6 +27,8 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
   await expect(instructor.getByRole('heading', { name: 'Swarm in the afternoon' })).toBeVisible();
   await expect(instructor, 'the secret leaves the address bar').not.toHaveURL(/key=/);
   await expect(instructor.getByText('No one has joined yet.')).toBeVisible();
+  await instructor.getByRole('button', { name: 'Join card with QR code' }).click();
+  await expect(instructor.locator('[aria-label^="QR code for"] svg'), 'QR made locally, no external service').toBeVisible();
 
   const [ada, bob] = await Promise.all([join(browser, ws.joinCode, 'Ada'), join(browser, ws.joinCode, 'Bob')]);
   const row = (name: string) => instructor.locator(`tr[data-learner="${name}"]`);
@@ -46,6 +48,7 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
   await row('Bob').getByRole('button', { name: 'Watch' }).click();
   await expect(bob.getByText('Your instructor is watching your terminal.')).toBeVisible();
   await typeCommand(bob, 'manager', 'echo typed-by-bob-$((6*7))');
+  await instructor.locator('[aria-label="Watched learner terminal"]').scrollIntoViewIfNeeded();
   await expect(instructor.locator('[aria-label="Watched learner terminal"]')).toContainText('typed-by-bob-42', { timeout: 15_000 });
 
   // A learner who finds the dashboard address gets a 403, on the page and from the API.

@@ -8,6 +8,7 @@ import { Fragment, useCallback, useEffect, useRef, useState } from 'react';
 import { decodeBinary } from '../../../sandbox-server/src/protocol/index';
 import { instructorServerMessage, type Dashboard, type InstructorMessage } from '../../../sandbox-server/src/protocol/workshop';
 import { ago, callJson, workshopPaths, wsUrl } from './api';
+import { JoinCard } from './JoinCard';
 import { WatchTerminal, type WatchSink } from './WatchTerminal';
 import styles from './workshop.module.css';
 
@@ -19,9 +20,15 @@ export function InstructorDashboard({ id }: { id: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [watching, setWatching] = useState<{ learnerId: string; name: string; node: string } | null>(null);
   const [now, setNow] = useState(() => Date.now());
+  const [card, setCard] = useState(false);
   const ws = useRef<WebSocket | null>(null);
   const sink = useRef<WatchSink | null>(null);
-  const onSink = useCallback((s: WatchSink | null) => (sink.current = s), []);
+  // Output that arrives before the terminal is on screen (xterm cannot measure itself while hidden).
+  const pending = useRef<Uint8Array[]>([]);
+  const onSink = useCallback((s: WatchSink | null) => {
+    sink.current = s;
+    if (s) for (const chunk of pending.current.splice(0)) s.write(chunk);
+  }, []);
 
   useEffect(() => {
     let stopped = false;
@@ -33,7 +40,8 @@ export function InstructorDashboard({ id }: { id: string }) {
       socket.onmessage = (ev) => {
         if (typeof ev.data !== 'string') {
           const frame = decodeBinary(new Uint8Array(ev.data as ArrayBuffer));
-          if (frame) sink.current?.write(frame.payload);
+          if (frame && sink.current) sink.current.write(frame.payload);
+          else if (frame) pending.current.push(frame.payload.slice());
           return;
         }
         const parsed = instructorServerMessage.safeParse(JSON.parse(ev.data as string));
@@ -41,9 +49,11 @@ export function InstructorDashboard({ id }: { id: string }) {
         const msg = parsed.data;
         if (msg.type === 'dashboard') setData(msg.dashboard);
         else if (msg.type === 'watching') {
+          pending.current = [];
           sink.current?.reset();
           setWatching({ learnerId: msg.learnerId, name: msg.name, node: msg.node });
         } else if (msg.type === 'unwatched') {
+          pending.current = [];
           setWatching(null);
           setNotice(msg.reason);
         } else setNotice(msg.type === 'error' ? `Error: ${msg.message}` : msg.text);
@@ -104,6 +114,11 @@ export function InstructorDashboard({ id }: { id: string }) {
           {!ended && <p className={styles.muted}>Join link: <code>{`${typeof location === 'undefined' ? '' : location.origin}/join/${w.joinCode}`}</code></p>}
         </div>
         <div className={styles.form}>
+          {!ended && (
+            <button className="btn" aria-expanded={card} onClick={() => setCard(!card)}>
+              Join card with QR code
+            </button>
+          )}
           <a className="btn" href={workshopPaths.csv(w.id)} download>
             Export progress (CSV)
           </a>
@@ -126,6 +141,7 @@ export function InstructorDashboard({ id }: { id: string }) {
           {notice}
         </p>
       )}
+      {card && !ended && <JoinCard title={w.title} code={w.joinCode} />}
       {!ended && <Broadcast lessons={w.lessons} send={send} />}
 
       <div className={styles.gridWrap}>
@@ -194,8 +210,8 @@ export function InstructorDashboard({ id }: { id: string }) {
         </table>
       </div>
 
-      <section className={styles.watch} hidden={!watching} aria-label="Watched terminal">
-        {watching && (
+      {watching && (
+        <section className={styles.watch} aria-label="Watched terminal">
           <div className={styles.inline}>
             <h2 style={{ margin: 0 }}>
               {watching.name} · {watching.node} (read-only)
@@ -209,9 +225,9 @@ export function InstructorDashboard({ id }: { id: string }) {
               Stop watching
             </button>
           </div>
-        )}
-        <WatchTerminal label="Watched learner terminal" onSink={onSink} />
-      </section>
+          <WatchTerminal label="Watched learner terminal" onSink={onSink} />
+        </section>
+      )}
     </main>
   );
 }

@@ -17,6 +17,8 @@ export function WatchTerminal({ label, onSink }: { label: string; onSink: (sink:
     const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
     const term = new Terminal({ disableStdin: true, cols: 100, rows: 20, convertEol: false, theme: dark ? darkTheme : lightTheme, fontFamily: terminalFont, fontSize: 13, cursorBlink: false });
     term.open(host.current!);
+    // xterm does not paint while scrolled out of view: bring the watched shell on screen.
+    host.current!.scrollIntoView({ block: 'nearest' });
     onSink({ reset: () => term.reset(), write: (d) => term.write(d) });
     return () => {
       onSink(null);
