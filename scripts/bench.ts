@@ -15,6 +15,7 @@ import { docker, removeInstance, startTestServer } from '../test/helpers/server.
 import { waitFor } from '../test/helpers/wait.js';
 import { prepareHost, repoRoot } from './lib/prepare.js';
 import { loadConfig } from '../sandbox-server/src/config.js';
+import { benchVisualizer } from './bench-visualizer.js';
 
 const sh = promisify(execFile);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -113,6 +114,9 @@ try {
   await server.close();
   await removeInstance(instance);
 }
+
+// The cluster picture: scale -> WebSocket latency and CPU per watched cluster (its own server and clusters).
+await benchVisualizer();
 
 async function rawDockerRun(image: string, mode: 'privileged' | 'capabilities'): Promise<number> {
   const id = `swb-bench-${crypto.randomBytes(3).toString('hex')}`;
