@@ -49,3 +49,16 @@ test('the Cluster tab draws the swarm live and the port badge opens the app', as
   await expect(panel.locator('li[data-task^="web."]')).toHaveCount(1, { timeout: 5_000 });
   await page.screenshot({ path: test.info().outputPath('cluster-scaled.png') });
 });
+
+test("the picture highlights the service of the exercise the learner is on", async ({ page }) => {
+  await page.goto('/lessons/database-service');
+  await openTerminal(page, 'manager');
+  // Named like the exercise's service, but not what it asks for: the check stays pending.
+  await typeCommand(page, 'manager', 'docker swarm init >/dev/null; docker service create -d --name database --endpoint-mode dnsrr flask_app:3.0');
+  await page.locator('[role="tab"][data-tab="cluster"]').click();
+  const panel = page.locator('#wb-panel-cluster');
+  await expect(panel.locator('li[data-task="database.1"][data-focus]')).toBeVisible({ timeout: 60_000 });
+  await expect(panel.locator('[data-focus-note]')).toContainText('database');
+  await expect(panel.locator('[data-focus-note]')).toContainText('exercise 1');
+  await page.screenshot({ path: test.info().outputPath('cluster-focus.png') });
+});

@@ -109,7 +109,8 @@ export function layoutCluster(state: ClusterState, compactAbove = 40): ClusterLa
 
 function taskBox(task: SwarmTaskView, service: SwarmServiceView): TaskBox {
   const tone = toneOf(task);
-  const note = task.error ?? (tone === 'running' ? undefined : task.message);
+  // Progress messages ("preparing", "scheduler assigned task to node") repeat the state; keep what explains a wait or a failure.
+  const note = task.error ?? (task.state === 'pending' || tone === 'failed' ? task.message : undefined);
   return {
     id: task.id,
     service: service.name,
