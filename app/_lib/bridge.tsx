@@ -18,6 +18,21 @@ export interface ExerciseStatus {
   hostNote?: string;
 }
 
+/** What Apply solution ran (from the server), or that it is running. */
+export interface ApplyResult {
+  running: boolean;
+  ok?: boolean;
+  steps?: { node: NodeName; run: string; exitCode: number | null; output: string }[];
+  error?: string;
+}
+
+/** Where Check and Apply solution requests go (the workbench's sandbox connection). */
+export interface CheckTarget {
+  /** False when the request could not be sent (not connected). */
+  check(exerciseId: string): boolean;
+  apply(exerciseId: string): boolean;
+}
+
 export interface WorkbenchTarget {
   runCommand(node: NodeName, command: string): void;
   openFile(path: string): void;
@@ -59,8 +74,7 @@ export class WorkbenchBridge {
     else this.target.openFile(a.path);
   }
 
-  // Exercise verdicts. Issue 4 (server-side checks) feeds these; until then
-  // every exercise stays `pending`.
+  // Exercise verdicts, fed by the server's live checks (useExerciseChecks).
   setExerciseState(id: string, status: ExerciseStatus): void {
     const cur = this.states.get(id);
     if (cur && cur.state === status.state && cur.message === status.message && cur.hostNote === status.hostNote) return;
@@ -69,6 +83,41 @@ export class WorkbenchBridge {
   }
 
   getExerciseStates = (): ReadonlyMap<string, ExerciseStatus> => this.states;
+
+  // Check now / Apply solution, sent by the workbench once it is connected.
+  private checks: CheckTarget | null = null;
+  private applies = new Map<string, ApplyResult>();
+
+  connectChecks(target: CheckTarget): () => void {
+    this.checks = target;
+    return () => {
+      if (this.checks === target) this.checks = null;
+    };
+  }
+
+  checkExercise(id: string): boolean {
+    return this.checks?.check(id) ?? false;
+  }
+
+  applySolution(id: string): void {
+    const sent = this.checks?.apply(id) ?? false;
+    this.setApplyResult(id, sent ? { running: true } : { running: false, error: 'Not connected to your cluster yet: try again in a moment.' });
+  }
+
+  setApplyResult(id: string, result: ApplyResult): void {
+    this.applies = new Map(this.applies).set(id, result);
+    for (const l of this.listeners) l();
+  }
+
+  clearRunningApplies(error: string): void {
+    const running = [...this.applies].filter(([, r]) => r.running);
+    if (!running.length) return;
+    this.applies = new Map(this.applies);
+    for (const [id] of running) this.applies.set(id, { running: false, error });
+    for (const l of this.listeners) l();
+  }
+
+  getApplyResults = (): ReadonlyMap<string, ApplyResult> => this.applies;
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -97,4 +146,13 @@ export function useExerciseStatus(id: string): ExerciseStatus {
   const bridge = useBridge();
   const states = useSyncExternalStore(bridge.subscribe, bridge.getExerciseStates, () => noStates);
   return states.get(id) ?? pending;
+}
+
+const noApplies: ReadonlyMap<string, ApplyResult> = new Map();
+
+/** The last Apply solution of one exercise, if any. */
+export function useApplyResult(id: string): ApplyResult | undefined {
+  const bridge = useBridge();
+  const applies = useSyncExternalStore(bridge.subscribe, bridge.getApplyResults, () => noApplies);
+  return applies.get(id);
 }

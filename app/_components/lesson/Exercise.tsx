@@ -1,7 +1,7 @@
 'use client';
 import { useId } from 'react';
 import type { ExerciseView } from '../../../content/load';
-import { useExerciseStatus, type ExerciseState } from '../../_lib/bridge';
+import { useApplyResult, useBridge, useExerciseStatus, type ExerciseState } from '../../_lib/bridge';
 import { progress, useLessonProgress } from '../../_lib/progress';
 import { CommandBlock } from './Command';
 import { InlineText } from './InlineText';
@@ -19,6 +19,8 @@ const stateText: Record<ExerciseState, string> = {
  */
 export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: string; exercise: ExerciseView; number: number }) {
   const { state, message, hostNote } = useExerciseStatus(exercise.id);
+  const bridge = useBridge();
+  const applied = useApplyResult(exercise.id);
   const lp = useLessonProgress(lessonSlug);
   const headingId = useId();
   const hintsShown = Math.min(lp.hints?.[exercise.id] ?? 0, exercise.hints.length);
@@ -58,8 +60,13 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
         </ol>
       )}
 
-      {(!allHintsShown || (!solutionShown && exercise.solution.length > 0)) && (
+      {(state !== 'passed' || !allHintsShown || (!solutionShown && exercise.solution.length > 0)) && (
         <div className={styles.exerciseActions}>
+          {state !== 'passed' && (
+            <button type="button" className="btn btn-small" onClick={() => bridge.checkExercise(exercise.id)}>
+              Check
+            </button>
+          )}
           {!allHintsShown && (
             <button type="button" className="btn btn-small" onClick={() => progress.setHints(lessonSlug, exercise.id, hintsShown + 1)}>
               {hintsShown === 0 ? 'Show a hint' : 'Show another hint'} ({hintsShown + 1} of {exercise.hints.length})
@@ -79,6 +86,31 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
           {exercise.solution.map((step, i) => (
             <CommandBlock key={i} node={step.node} code={step.run} />
           ))}
+          {state !== 'passed' && (
+            <div className={styles.exerciseActions}>
+              <button type="button" className="btn btn-small" disabled={applied?.running} onClick={() => bridge.applySolution(exercise.id)}>
+                {applied?.running ? 'Applying…' : 'Apply solution'}
+              </button>
+            </div>
+          )}
+          {applied && !applied.running && (
+            <div className={styles.exerciseMessage} role="status">
+              {applied.error ? (
+                <p>{applied.error}</p>
+              ) : applied.ok ? (
+                <p>The solution ran on your cluster.</p>
+              ) : (
+                <>
+                  <p>Part of the solution did not work:</p>
+                  {applied.steps
+                    ?.filter((s) => s.exitCode !== 0)
+                    .map((s, i) => (
+                      <pre key={i}>{`${s.node}$ ${s.run}\n${s.output.trim()}`}</pre>
+                    ))}
+                </>
+              )}
+            </div>
+          )}
         </div>
       )}
     </section>

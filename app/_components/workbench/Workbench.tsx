@@ -12,6 +12,7 @@ import { EditorPanel } from './editor/EditorPanel';
 import { ResetDialog } from './ResetDialog';
 import { StatusLine } from './StatusLine';
 import { TerminalView } from './terminal/TerminalView';
+import { useExerciseChecks } from './useExerciseChecks';
 import { useSandbox } from './useSandbox';
 import { PortBadges } from './visualizer/PortBadges';
 import { useClusterState } from './visualizer/useClusterState';
@@ -33,6 +34,7 @@ export default function Workbench({ lessonSlug, nodes, files }: WorkbenchProps) 
   const { client, snapshot } = useSandbox();
   const clusterState = useClusterState(client);
   const bridge = useBridge();
+  useExerciseChecks(client, bridge, lessonSlug, snapshot.connection.kind);
   const tabs: TabId[] = [...nodes, ...(files.length ? [EDITOR] : []), CLUSTER];
   const [active, setActive] = useState<TabId>(nodes[0] ?? 'manager');
   // Terminals are created on first view: xterm needs a visible element to measure.

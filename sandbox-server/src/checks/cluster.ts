@@ -25,7 +25,7 @@ export async function checkNodes(p: NodesParams, view: ClusterView): Promise<Out
   if (!(await view.swarmManager())) return fail(NO_SWARM);
   const nodes = await view.swarmNodes();
   const name = (n: (typeof nodes)[number]) => n.Description?.Hostname ?? n.ID.slice(0, 12);
-  const ready = nodes.filter((n) => n.Status?.State === 'ready');
+  const ready = nodes.filter((n) => n.Status?.State === 'ready').sort((a, b) => name(a).localeCompare(name(b)));
   const managers = ready.filter((n) => n.Spec?.Role === 'manager');
   const workers = ready.filter((n) => n.Spec?.Role !== 'manager');
   const down = nodes.filter((n) => n.Status?.State !== 'ready').map(name);

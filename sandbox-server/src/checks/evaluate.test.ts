@@ -216,7 +216,7 @@ describe('combining checks', () => {
       all: [{ service: { match: { name: 'database' }, networks: ['app'] } }, { nodes: { count: 3 } }, { network: { name: 'backend' } }],
     });
     assert.equal(o.passed, false);
-    assert.equal(o.message, 'the swarm has 1 ready node (manager); expected 3 (and 1 more thing to do)');
+    assert.equal(o.message, 'the swarm has 1 ready node (manager); expected 3; then 1 more thing to do');
   });
 
   it('any: passes with one, explains all when none holds', async () => {

@@ -45,7 +45,7 @@ async function all(checks: Check[], view: ClusterView): Promise<Outcome> {
   if (!failed.length) return pass(outcomes.map((o) => o.message).join('; '), notes);
   // The checks of an `all` are written in the order a learner fixes things: name the first
   // problem, and only count the rest, so the message stays one readable sentence.
-  const more = failed.length > 1 ? ` (and ${failed.length - 1} more ${failed.length === 2 ? 'thing' : 'things'} to do)` : '';
+  const more = failed.length > 1 ? `; then ${failed.length - 1} more ${failed.length === 2 ? 'thing' : 'things'} to do` : '';
   return fail(`${failed[0]!.message}${more}`, notes);
 }
 

@@ -1,0 +1,185 @@
+/**
+ * Live exercise checks through the real protocol, on a fixture lesson: an
+ * exercise turns green by itself after a command typed in the terminal, an
+ * on-demand Check of unfinished work says `failed` with what is missing, a
+ * `hold` exercise turns back when its state goes away (others stay passed),
+ * a file saved from the editor is seen without a Docker event, Apply solution
+ * reports what it ran, checks keep working after the manager's dockerd is
+ * killed and comes back, and progress survives a server restart.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { CheckResult, ServerMessage } from '../../sandbox-server/src/protocol/index.js';
+import { Learner } from '../helpers/learner.js';
+import { removeInstance, startTestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
+
+const LESSON = 'live-checks';
+const contentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-checks-content-'));
+fs.mkdirSync(path.join(contentDir, 'lessons'));
+fs.writeFileSync(
+  path.join(contentDir, 'lessons', `01-${LESSON}.mdx`),
+  `---
+title: Live checks
+order: 1
+summary: Fixture for the live check tests.
+minutes: 5
+cluster: { workers: 2 }
+exercises:
+  - id: swarm-on
+    title: Start a swarm
+    solution: [{ node: manager, run: docker swarm init }]
+    check: { swarm: { node: manager, role: manager } }
+  - id: two-web
+    title: Keep two web replicas
+    solution: [{ node: manager, run: docker service create --detach --name web --replicas 2 flask_app:3.0 }]
+    check: { hold: true, service: { match: { name: web }, replicas: 2, running: 2 } }
+  - id: file-edited
+    title: Mark init.sql
+    solution: [{ node: manager, run: "echo '-- edited' >> /lab/init.sql" }]
+    check: { file: { node: manager, path: /lab/init.sql, contains: "-- edited" } }
+---
+
+<Exercise id="swarm-on" />
+`,
+);
+
+type Checks = Extract<ServerMessage, { type: 'checks' }>;
+
+function resultOf(learner: Learner, exerciseId: string, since = 0): CheckResult | undefined {
+  for (let i = learner.messages.length - 1; i >= since; i--) {
+    const m = learner.messages[i]!;
+    if (m.type === 'checks' && m.lesson === LESSON) return (m as Checks).results.find((r) => r.exerciseId === exerciseId);
+  }
+  return undefined;
+}
+
+async function waitState(learner: Learner, exerciseId: string, state: CheckResult['state'], timeoutMs = 30_000, since = 0): Promise<CheckResult> {
+  let r: CheckResult | undefined;
+  await waitFor(() => (r = resultOf(learner, exerciseId, since))?.state === state, timeoutMs, `${exerciseId} ${state}`, () => JSON.stringify(resultOf(learner, exerciseId)));
+  return r!;
+}
+
+describe('live exercise checks', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let learner: Learner;
+  const env = { SWB_CONTENT_DIR: contentDir };
+
+  before(async () => {
+    server = await startTestServer('checks', env);
+    learner = await Learner.join(server.url);
+    await learner.waitReady();
+    await learner.open('t-manager', 'manager');
+    learner.send({ type: 'watch', lesson: LESSON });
+  });
+  after(async () => {
+    learner?.close();
+    await server?.close();
+    if (server) await removeInstance(server.config.SWB_INSTANCE);
+    fs.rmSync(contentDir, { recursive: true, force: true });
+  });
+
+  test('watching a lesson reports every exercise, pending with what is missing', async () => {
+    const r = await waitState(learner, 'swarm-on', 'pending');
+    assert.equal(r.message, '`manager` is not part of a swarm (swarm: inactive)');
+    assert.match(resultOf(learner, 'two-web')!.message, /there is no swarm yet/);
+  });
+
+  test('Check now says failed, with the reason', async () => {
+    const since = learner.messages.length;
+    learner.send({ type: 'check', lesson: LESSON, exerciseId: 'swarm-on' });
+    const r = await waitState(learner, 'swarm-on', 'failed', 10_000, since);
+    assert.match(r.message, /not part of a swarm/);
+  });
+
+  test('an exercise turns green by itself after the command is typed', async () => {
+    const since = learner.messages.length;
+    const t0 = Date.now();
+    learner.type('t-manager', 'docker swarm init\r');
+    await learner.waitOutput('t-manager', /Swarm initialized/);
+    const typedToOutput = Date.now() - t0;
+    await waitState(learner, 'swarm-on', 'passed', 10_000, since);
+    console.log(`# [checks] swarm init: command output after ${typedToOutput} ms, exercise green after ${Date.now() - t0} ms`);
+  });
+
+  test('a hold exercise follows the cluster; a passed one stays passed', async () => {
+    await learner.run('t-manager', 'docker service create --detach --name web --replicas 2 flask_app:3.0');
+    await waitState(learner, 'two-web', 'passed', 60_000);
+    const since = learner.messages.length;
+    await learner.run('t-manager', 'docker service scale --detach web=1');
+    const back = await waitState(learner, 'two-web', 'pending', 10_000, since);
+    assert.equal(back.message, 'service `web` is set to 1 replica (expected 2)');
+    await learner.run('t-manager', 'docker swarm leave --force');
+    await waitFor(() => /there is no swarm yet/.test(resultOf(learner, 'two-web')?.message ?? ''), 10_000, 'swarm gone');
+    assert.equal(resultOf(learner, 'swarm-on')?.state, 'passed', 'a passed exercise without hold stays passed');
+  });
+
+  test('a file saved from the editor is seen without any Docker event', async () => {
+    const original = await (await learner.fetch('/sandbox/files/init.sql')).text();
+    const since = learner.messages.length;
+    const res = await learner.fetch('/sandbox/files/init.sql', { method: 'PUT', body: `${original}\n-- edited\n` });
+    assert.equal(res.status, 200);
+    const t0 = Date.now();
+    await waitState(learner, 'file-edited', 'passed', 5_000, since);
+    assert.ok(Date.now() - t0 < 2_000, `seen within 2 s (took ${Date.now() - t0} ms)`);
+  });
+
+  test('Apply solution runs the solution on the right node and reports it', async () => {
+    const since = learner.messages.length;
+    learner.send({ type: 'apply', lesson: LESSON, exerciseId: 'swarm-on' });
+    await waitFor(() => learner.messages.slice(since).some((m) => m.type === 'applied'), 60_000, 'applied');
+    const applied = learner.messages.slice(since).find((m): m is Extract<ServerMessage, { type: 'applied' }> => m.type === 'applied')!;
+    assert.equal(applied.ok, true, JSON.stringify(applied.steps));
+    assert.equal(applied.steps[0]!.node, 'manager');
+    assert.match(applied.steps[0]!.output, /Swarm initialized/);
+    await learner.send({ type: 'apply', lesson: LESSON, exerciseId: 'two-web' });
+    await waitState(learner, 'two-web', 'passed', 60_000, since);
+  });
+
+  test('unknown lessons and exercises get an error, not silence', async () => {
+    const since = learner.messages.length;
+    learner.send({ type: 'check', lesson: 'no-such-lesson' });
+    learner.send({ type: 'apply', lesson: LESSON, exerciseId: 'no-such-exercise' });
+    await waitFor(() => learner.errors().length >= 2 && learner.messages.slice(since).filter((m) => m.type === 'error').length >= 2, 5_000, 'two errors');
+    const codes = learner.messages.slice(since).flatMap((m) => (m.type === 'error' ? [m.code] : []));
+    assert.deepEqual(codes.sort(), ['unknown_exercise', 'unknown_lesson']);
+    learner.send({ type: 'watch', lesson: LESSON });
+  });
+
+  test('checks keep working after the manager\'s dockerd is killed and comes back', async () => {
+    learner.type('t-manager', 'pkill -x dockerd\r');
+    await waitFor(() => learner.terminals.get('t-manager')!.exited, 30_000, 'shell ends with the node');
+    await waitFor(
+      async () => {
+        try {
+          await learner.open('t-manager', 'manager');
+          return (await learner.run('t-manager', 'docker info --format "{{.Swarm.LocalNodeState}}"', 5_000)).trim() === 'active';
+        } catch {
+          return false;
+        }
+      },
+      90_000,
+      'manager back in its swarm',
+    );
+    await waitState(learner, 'two-web', 'passed', 60_000);
+    const since = learner.messages.length;
+    await learner.run('t-manager', 'docker service scale --detach web=1');
+    await waitState(learner, 'two-web', 'pending', 10_000, since);
+  });
+
+  test('progress survives a server restart', async () => {
+    const cookie = learner.cookie;
+    learner.close();
+    await server.close();
+    server = await startTestServer('checks', { ...env, SWB_INSTANCE: server.config.SWB_INSTANCE, SWB_DATA_DIR: server.config.SWB_DATA_DIR });
+    learner = new Learner(server.url, cookie);
+    await learner.connect();
+    await learner.waitReady();
+    learner.send({ type: 'watch', lesson: LESSON });
+    await waitState(learner, 'swarm-on', 'passed', 10_000);
+    await waitState(learner, 'file-edited', 'passed', 10_000);
+  });
+});
