@@ -15,8 +15,8 @@ interface Store {
 const stores = new WeakMap<SandboxClient, Store>();
 
 function storeOf(client: SandboxClient): Store {
-  let store = stores.get(client);
-  if (store) return store;
+  const existing = stores.get(client);
+  if (existing) return existing;
   const created: Store = { state: null, listeners: new Set() };
   const set = (state: ClusterState | null) => {
     if (created.state === state) return;
