@@ -118,7 +118,11 @@ export class ClusterStateFeed {
       return this.reading;
     }
     this.reading = this.readOnce()
-      .catch((err) => this.opts.log?.warn('cluster state read failed', { cluster: this.opts.clusterId, error: String(err) }))
+      .catch((err) => {
+        // e.g. a manager that just restarted and has no leader yet: look again soon, less often while it lasts.
+        if (this.followUpMs === FOLLOW_UP_FIRST_MS) this.opts.log?.warn('cluster state read failed', { cluster: this.opts.clusterId, error: String(err) });
+        this.lookAgain(false);
+      })
       .finally(() => {
         this.reading = null;
         if (this.again) {
@@ -184,6 +188,12 @@ export class ClusterStateFeed {
       this.followUpMs = FOLLOW_UP_FIRST_MS;
       return;
     }
+    this.lookAgain(changed);
+  }
+
+  private lookAgain(changed: boolean): void {
+    if (this.followUp) clearTimeout(this.followUp);
+    if (!this.unsubscribe) return;
     this.followUpMs = changed ? FOLLOW_UP_FIRST_MS : Math.min(FOLLOW_UP_MAX_MS, this.followUpMs * 2);
     this.followUp = setTimeout(() => {
       this.followUp = null;
