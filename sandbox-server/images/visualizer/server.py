@@ -90,17 +90,25 @@ def read_cluster():
     return raw
 
 
+def read_cluster_safely():
+    try:
+        return read_cluster()
+    except Exception as exc:  # noqa: BLE001 - e.g. a swarm without a leader for a moment
+        return {"source": None, "info": None, "nodes": [], "services": [], "tasks": [],
+                "error": f"The Docker Engine did not answer: {exc}"}
+
+
 class Hub:
     """Reads the cluster after engine events (debounced) and while tasks converge; wakes the pages."""
 
     def __init__(self):
         self.cond = threading.Condition()
         self.version = 0
-        self.payload = json.dumps(read_cluster())
+        self.payload = json.dumps(read_cluster_safely())
         self.dirty = threading.Event()
 
     def refresh(self):
-        payload = json.dumps(read_cluster())
+        payload = json.dumps(read_cluster_safely())
         with self.cond:
             if payload != self.payload:
                 self.payload = payload
@@ -122,10 +130,7 @@ class Hub:
             if woke:
                 time.sleep(0.12)  # events come in bursts
                 self.dirty.clear()
-            try:
-                self.refresh()
-            except Exception as exc:  # noqa: BLE001
-                print(f"refresh failed: {exc}", file=sys.stderr, flush=True)
+            self.refresh()
 
     def follow_events(self):
         query = '/events?filters={"type":["service","node","container"]}'
