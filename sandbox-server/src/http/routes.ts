@@ -14,6 +14,7 @@ import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
 import { BrowserConnection } from './connection.js';
+import { HttpError, json, readBody, readCookie, sameOrigin } from './request.js';
 
 /** Above what any protocol frame needs; bigger frames close the socket with 1009. */
 const WS_MAX_PAYLOAD = 1024 * 1024;
@@ -23,12 +24,6 @@ export interface SandboxHttp {
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
   close(): void;
-}
-
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
 }
 
 export interface SandboxHttpDeps {
@@ -155,45 +150,6 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
       wss.close();
     },
   };
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
-export function readCookie(req: http.IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
-/** Browsers send cookies on cross-site WebSocket upgrades too: refuse other origins. */
-function sameOrigin(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true; // not a browser, or a same-origin GET
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-/** The body up to `limit` bytes; beyond it a 413 (read to the end so the client sees the answer). */
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) chunks.push(c);
-      else if (size > 16 * limit) req.destroy(); // not a file save: stop reading
-    });
-    req.on('end', () => (size > limit ? reject(new HttpError(413, `files are limited to ${limit} bytes`)) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
-  });
 }
 
 /** Engine errors in words an operator or learner can act on. */

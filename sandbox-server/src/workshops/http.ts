@@ -24,9 +24,10 @@ import {
   type LearnerWorkshopServerMessage,
 } from '../protocol/workshop.js';
 import type { SessionManager } from '../sessions/manager.js';
+import { HttpError, json, readBody, readCookie, sameOrigin } from '../http/request.js';
 import { InstructorConnection } from './instructor-socket.js';
 import { dashboardCsv } from './dashboard.js';
-import { WorkshopError, type WorkshopService } from './service.js';
+import type { WorkshopService } from './service.js';
 
 const BASE = workshopPaths.create;
 const BODY_LIMIT = 16 * 1024;
@@ -48,7 +49,7 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
     const parts = url.pathname.slice(BASE.length).split('/').filter(Boolean);
 
     if (parts.length === 0 && method === 'POST') {
-      const { workshop, secret } = service.create(parseBody(await readBody(req)) as CreateWorkshopRequest);
+      const { workshop, secret } = service.create(parseBody(await readText(req)) as CreateWorkshopRequest);
       const body: CreateWorkshopResponse = {
         id: workshop.id,
         joinCode: workshop.joinCode,
@@ -60,10 +61,10 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
 
     if (parts[0] === 'join' && parts.length === 2) {
       const code = joinCode.safeParse(decodeURIComponent(parts[1]!));
-      if (!code.success) throw new WorkshopError(400, 'A join code is 6 letters and digits, e.g. K7MP3Q.');
+      if (!code.success) throw new HttpError(400, 'A join code is 6 letters and digits, e.g. K7MP3Q.');
       if (method === 'GET') {
         const info = service.joinInfo(code.data, sessionOf(req));
-        if (!info.workshop) throw new WorkshopError(404, info.reason!);
+        if (!info.workshop) throw new HttpError(404, info.reason!);
         const body: JoinInfo = {
           title: info.workshop.title,
           open: !info.reason,
@@ -73,8 +74,8 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
         return json(res, 200, body);
       }
       if (method === 'POST') {
-        const parsed = joinRequest.safeParse(parseBody(await readBody(req)));
-        if (!parsed.success) throw new WorkshopError(400, parsed.error.issues[0]?.message ?? 'enter a name');
+        const parsed = joinRequest.safeParse(parseBody(await readText(req)));
+        if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]?.message ?? 'enter a name');
         const joined = service.join(code.data, parsed.data.name, sessionOf(req));
         if (joined.token) {
           res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${joined.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${deps.sessionMaxAgeSeconds}`);
@@ -87,7 +88,7 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
     const id = workshopId.safeParse(parts[0]);
     if (id.success && parts.length === 2) {
       if (parts[1] === 'auth' && method === 'POST') {
-        const key = (parseBody(await readBody(req)) as { key?: unknown }).key;
+        const key = (parseBody(await readText(req)) as { key?: unknown }).key;
         const w = service.authorize(id.data, typeof key === 'string' ? key : undefined);
         // The key moves into an HttpOnly cookie scoped to this workshop's API, so the page can drop it from the URL.
         const maxAge = Math.max(60, Math.round((w.endsAt - Date.now()) / 1000) + 7 * 24 * 3600);
@@ -106,8 +107,8 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
         return void res.end(csv);
       }
       if (parts[1] === 'prewarm' && method === 'POST') {
-        const expected = Number((parseBody(await readBody(req)) as { expected?: unknown }).expected);
-        if (!Number.isInteger(expected) || expected < 0 || expected > 200) throw new WorkshopError(400, 'expected: a head count from 0 to 200');
+        const expected = Number((parseBody(await readText(req)) as { expected?: unknown }).expected);
+        if (!Number.isInteger(expected) || expected < 0 || expected > 200) throw new HttpError(400, 'expected: a head count from 0 to 200');
         await service.prewarm(w, expected);
         return json(res, 202, { ok: true, pool: service.dashboard(w).pool });
       }
@@ -116,7 +117,7 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
         return json(res, 200, { ok: true });
       }
     }
-    throw new WorkshopError(404, `no workshop route ${method} ${url.pathname}`);
+    throw new HttpError(404, `no workshop route ${method} ${url.pathname}`);
   }
 
   function upgradeLearner(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -150,7 +151,7 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
         return true;
       }
       route(req, res, url).catch((err) => {
-        const status = err instanceof WorkshopError ? err.status : err instanceof SyntaxError ? 400 : 500;
+        const status = err instanceof HttpError ? err.status : err instanceof SyntaxError ? 400 : 500;
         if (status === 500) log.error('workshop request failed', { path: url.pathname.replace(/[?].*$/, ''), error: errorMessage(err) });
         if (!res.headersSent) json(res, status, { error: status === 400 && err instanceof SyntaxError ? 'the body must be JSON' : errorMessage(err) });
         else res.end();
@@ -185,43 +186,10 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
   };
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
 function parseBody(raw: string): unknown {
   return raw ? JSON.parse(raw) : {};
 }
 
-function readCookie(req: http.IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
-/** Browsers send cookies on cross-site requests and upgrades too: refuse other origins. */
-function sameOrigin(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= BODY_LIMIT) chunks.push(c);
-    });
-    req.on('end', () => (size > BODY_LIMIT ? reject(new WorkshopError(413, 'request body too large')) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', reject);
-  });
+async function readText(req: http.IncomingMessage): Promise<string> {
+  return (await readBody(req, BODY_LIMIT)).toString('utf8');
 }

@@ -4,6 +4,7 @@
  * down). Sockets and HTTP live beside this file; this is the logic they share.
  */
 import type { ClusterPool } from '../clusters/pool.js';
+import { HttpError } from '../http/request.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
 import type { CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../protocol/workshop.js';
@@ -12,12 +13,6 @@ import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.js';
 import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.js';
 import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.js';
-
-export class WorkshopError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
 
 export interface WorkshopServiceDeps {
   store: WorkshopStore;
@@ -59,11 +54,11 @@ export class WorkshopService {
     const parsed = createWorkshopRequest.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new WorkshopError(400, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+      throw new HttpError(400, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
     }
     const req = parsed.data;
     const unknown = req.lessons.filter((l) => !this.deps.lessons.get(l));
-    if (unknown.length) throw new WorkshopError(400, `unknown lessons: ${unknown.join(', ')} (known: ${this.deps.lessons.slugs().join(', ')})`);
+    if (unknown.length) throw new HttpError(400, `unknown lessons: ${unknown.join(', ')} (known: ${this.deps.lessons.slugs().join(', ')})`);
     const secret = newSecret();
     const now = Date.now();
     const startsAt = req.startsAt ?? now;
@@ -96,7 +91,7 @@ export class WorkshopService {
   /** The workshop if `secret` is its instructor secret; throws 403/404 otherwise. */
   authorize(id: string, secret: string | undefined): WorkshopRow {
     const w = this.deps.store.workshop(id);
-    if (!w || !secretMatches(secret, w.secretHash)) throw new WorkshopError(403, 'This page belongs to the workshop\'s instructor. Open it with the instructor link.');
+    if (!w || !secretMatches(secret, w.secretHash)) throw new HttpError(403, 'This page belongs to the workshop\'s instructor. Open it with the instructor link.');
     return w;
   }
 
@@ -129,7 +124,7 @@ export class WorkshopService {
 
   /** Have clusters warm for `expected` learners in all (those who joined already have theirs). */
   async prewarm(w: WorkshopRow, expected: number): Promise<void> {
-    if (w.endedAt) throw new WorkshopError(409, 'this workshop has ended');
+    if (w.endedAt) throw new HttpError(409, 'this workshop has ended');
     this.deps.store.setExpected(w.id, Math.min(expected, w.capacity));
     await this.updatePoolTarget();
     this.changed(w.id);
@@ -162,7 +157,7 @@ export class WorkshopService {
   }
 
   bringTo(w: WorkshopRow, lesson: string): number {
-    if (!this.deps.lessons.get(lesson)) throw new WorkshopError(400, `there is no lesson "${lesson}"`);
+    if (!this.deps.lessons.get(lesson)) throw new HttpError(400, `there is no lesson "${lesson}"`);
     return this.toLearners(w, { type: 'goto', lesson });
   }
 
@@ -170,7 +165,7 @@ export class WorkshopService {
   learner(w: WorkshopRow, learnerId: string): { row: LearnerRow; session: LearnerSession } {
     const row = this.deps.store.learners(w.id).find((l) => l.id === learnerId);
     const session = row && this.deps.sessions.get(row.sessionId);
-    if (!row || !session) throw new WorkshopError(404, 'that learner has no running session');
+    if (!row || !session) throw new HttpError(404, 'that learner has no running session');
     return { row, session };
   }
 
@@ -202,10 +197,10 @@ export class WorkshopService {
    */
   join(code: string, name: string, current: LearnerSession | undefined): { workshop: WorkshopRow; learner: LearnerRow; session: LearnerSession; token?: string } {
     const info = this.joinInfo(code, current);
-    if (!info.workshop) throw new WorkshopError(404, info.reason!);
+    if (!info.workshop) throw new HttpError(404, info.reason!);
     const w = info.workshop;
     if (info.you && current) return { workshop: w, learner: info.you, session: current };
-    if (info.reason) throw new WorkshopError(w.endsAt < Date.now() ? 410 : 409, info.reason);
+    if (info.reason) throw new HttpError(w.endsAt < Date.now() ? 410 : 409, info.reason);
 
     const reusable = current && current.info.status !== 'expired' && !this.deps.store.learnerBySession(current.id) ? current : undefined;
     const created = reusable ? undefined : this.deps.sessions.create();
@@ -213,7 +208,7 @@ export class WorkshopService {
     const learner = { id: newLearnerId(), workshopId: w.id, name, sessionId: session.id, joinedAt: Date.now() };
     if (!this.deps.store.addLearner(learner, w.capacity)) {
       if (created) void this.deps.sessions.expire(created.session, 'the workshop was full');
-      throw new WorkshopError(409, fullMessage(w));
+      throw new HttpError(409, fullMessage(w));
     }
     void this.deps.sessions.ensureCluster(session).catch(() => undefined); // failures show on the learner's page and the dashboard
     this.deps.log.info('learner joined', { workshop: w.id, learner: learner.id });
