@@ -117,8 +117,8 @@ class LearnerChecks {
   private maxWait: NodeJS.Timeout | undefined;
   private settleTimers: NodeJS.Timeout[] = [];
   private poll: NodeJS.Timeout | undefined;
-  private round: Promise<void> | null = null;
-  private again: { followUp: boolean } | null = null;
+  private queued: Round | null = null;
+  private running = false;
   private applying: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly log: Logger;
@@ -235,7 +235,7 @@ class LearnerChecks {
       clearTimeout(this.debounce);
       clearTimeout(this.maxWait);
       this.debounce = this.maxWait = undefined;
-      void this.runRound({ followUp: followUp || this.pendingFollowUp }).catch((err) => this.log.error('check round failed', { error: errorMessage(err) }));
+      void this.runRound({ followUp: followUp || this.pendingFollowUp });
       this.pendingFollowUp = false;
     };
     this.pendingFollowUp ||= followUp;
@@ -262,36 +262,43 @@ class LearnerChecks {
 
   // ------------------------------------------------------------ rounds
 
-  /** Rounds never overlap: a request during a round runs once more right after it. */
-  private async runRound(opts: { followUp?: boolean; forced?: Set<string>; extra?: { page: Page; lesson: string } }): Promise<void> {
-    if (opts.forced) {
-      // On demand: wait for the current round, then run one that includes this request.
-      await this.round?.catch(() => undefined);
-      return this.evaluateRound(opts);
-    }
-    if (this.round) {
-      this.again = { followUp: (this.again?.followUp ?? false) || !!opts.followUp };
-      return this.round;
-    }
-    this.round = (async () => {
-      try {
-        await this.evaluateRound(opts);
-        while (this.again && !this.disposed) {
-          const next = this.again;
-          this.again = null;
-          await this.evaluateRound(next);
-        }
-      } finally {
-        this.round = null;
-      }
-    })();
-    return this.round;
+  /**
+   * Rounds never overlap, so verdicts reach pages in the order they were read:
+   * requests during a round merge into one more round right after it (an
+   * on-demand Check waits for at most the round in flight).
+   */
+  private runRound(opts: { followUp?: boolean; forced?: Set<string>; extra?: { page: Page; lesson: string } }): Promise<void> {
+    const q = (this.queued ??= { followUp: false, forced: new Set(), extras: [], waiters: [] });
+    q.followUp ||= !!opts.followUp;
+    for (const k of opts.forced ?? []) q.forced.add(k);
+    if (opts.extra) q.extras.push(opts.extra);
+    const done = new Promise<void>((resolve) => q.waiters.push(resolve));
+    if (!this.running) void this.drain();
+    return done;
   }
 
-  private async evaluateRound(opts: { followUp?: boolean; forced?: Set<string>; extra?: { page: Page; lesson: string } }): Promise<void> {
-    if (this.disposed) return;
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queued) {
+        const q = this.queued;
+        this.queued = null;
+        try {
+          if (!this.disposed) await this.evaluateRound(q);
+        } catch (err) {
+          this.log.error('check round failed', { error: errorMessage(err) });
+        } finally {
+          for (const resolve of q.waiters) resolve();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async evaluateRound(opts: Round): Promise<void> {
     const lessons = new Set(this.watchedLessons());
-    if (opts.extra) lessons.add(opts.extra.lesson);
+    for (const e of opts.extras) lessons.add(e.lesson);
     const bound = this.bound;
     const view = bound ? new LiveClusterView(bound.nodes, this.service.engines, this.deps.hostDocker, this.deps.ipvs) : null;
     let unpassed = false;
@@ -303,7 +310,7 @@ class LearnerChecks {
       const results = await Promise.all(
         lc.exercises.map(async (ex): Promise<CheckResult> => {
           const k = key(lesson, ex.id);
-          const forced = opts.forced?.has(k) ?? false;
+          const forced = opts.forced.has(k);
           const sticky = !!stored.get(ex.id)?.passed && !ex.hold;
           if (sticky) return { exerciseId: ex.id, state: 'passed', message: stored.get(ex.id)?.message || 'done' };
           const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id)?.passed ?? false, forced);
@@ -319,7 +326,7 @@ class LearnerChecks {
         const focus = focusOfCheck(lc.exercises[i]?.check);
         return focus ? { ...r, focus } : r;
       });
-      this.publish(lesson, focused, opts.extra?.lesson === lesson ? opts.extra.page : undefined);
+      this.publish(lesson, focused, new Set(opts.extras.filter((e) => e.lesson === lesson).map((e) => e.page)));
     }
     if (!view) return;
     this.updatePolling(polled);
@@ -349,13 +356,13 @@ class LearnerChecks {
     return { exerciseId: ex.id, state, message: outcome.message, ...(hostNote ? { hostNote } : {}) };
   }
 
-  private publish(lesson: string, results: CheckResult[], requester?: Page): void {
+  private publish(lesson: string, results: CheckResult[], requesters: ReadonlySet<Page>): void {
     const msg: ServerMessage = { type: 'checks', lesson, results };
     const json = JSON.stringify(msg);
     for (const page of this.pages) {
-      const wants = page.lesson === lesson || page === requester;
+      const asked = requesters.has(page);
       // The requester of an on-demand check always gets an answer, changed or not.
-      if (!wants || (page.sent.get(lesson) === json && page !== requester)) continue;
+      if (!(page.lesson === lesson || asked) || (page.sent.get(lesson) === json && !asked)) continue;
       page.sent.set(lesson, json);
       page.send(msg);
     }
@@ -363,3 +370,13 @@ class LearnerChecks {
 }
 
 const key = (lesson: string, exerciseId: string) => `${lesson}/${exerciseId}`;
+
+/** One round of checks to run: what asked for it. */
+interface Round {
+  followUp: boolean;
+  /** Exercises checked on demand (`lesson/id`): shown as failed when they do not pass. */
+  forced: Set<string>;
+  /** Pages that asked and must get an answer, changed or not. */
+  extras: { page: Page; lesson: string }[];
+  waiters: (() => void)[];
+}

@@ -35,6 +35,10 @@ describe('ProgressStore', () => {
     assert.equal(back.passed, false);
     assert.equal(back.passedAt, 1000);
 
+    store.forget('s1', 'first-service', 'app-service');
+    assert.equal(store.lesson('s1', 'first-service').size, 0);
+    store.record('s1', 'first-service', 'app-service', true, 'ok');
+
     store.record('gone', 'first-service', 'app-service', true, 'ok');
     assert.equal(store.pruneEndedSessions(), 1);
     assert.equal(store.lesson('s1', 'first-service').size, 1);

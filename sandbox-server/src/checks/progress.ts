@@ -101,6 +101,11 @@ export class ProgressStore {
       .run(sessionId, lesson, exerciseId, now, now);
   }
 
+  /** Forget one exercise's record (a learner or instructor starts it over). */
+  forget(sessionId: string, lesson: string, exerciseId: string): void {
+    this.db.prepare('DELETE FROM exercise_progress WHERE session_id = ? AND lesson = ? AND exercise_id = ?').run(sessionId, lesson, exerciseId);
+  }
+
   /** Progress of sessions that no longer exist (their cookie can never come back). */
   pruneEndedSessions(): number {
     const hasSessions = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'").get();
