@@ -26,11 +26,10 @@ export interface ApplyResult {
   error?: string;
 }
 
-/** Where Check and Apply solution requests go (the workbench's sandbox connection). */
+/** Where Check and Apply solution requests go (the workbench's sandbox connection, which sends them once connected). */
 export interface CheckTarget {
-  /** False when the request could not be sent (not connected). */
-  check(exerciseId: string): boolean;
-  apply(exerciseId: string): boolean;
+  check(exerciseId: string): void;
+  apply(exerciseId: string): void;
 }
 
 export interface WorkbenchTarget {
@@ -88,20 +87,28 @@ export class WorkbenchBridge {
   private checks: CheckTarget | null = null;
   private applies = new Map<string, ApplyResult>();
 
+  /** Requests made before the workbench was there; sent once it connects. */
+  private waitingChecks: { kind: 'check' | 'apply'; id: string }[] = [];
+
   connectChecks(target: CheckTarget): () => void {
     this.checks = target;
+    const waiting = this.waitingChecks;
+    this.waitingChecks = [];
+    for (const w of waiting) (w.kind === 'check' ? target.check : target.apply)(w.id);
     return () => {
       if (this.checks === target) this.checks = null;
     };
   }
 
-  checkExercise(id: string): boolean {
-    return this.checks?.check(id) ?? false;
+  checkExercise(id: string): void {
+    if (this.checks) this.checks.check(id);
+    else this.waitingChecks.push({ kind: 'check', id });
   }
 
   applySolution(id: string): void {
-    const sent = this.checks?.apply(id) ?? false;
-    this.setApplyResult(id, sent ? { running: true } : { running: false, error: 'Not connected to your cluster yet: try again in a moment.' });
+    this.setApplyResult(id, { running: true });
+    if (this.checks) this.checks.apply(id);
+    else this.waitingChecks.push({ kind: 'apply', id });
   }
 
   setApplyResult(id: string, result: ApplyResult): void {

@@ -5,15 +5,22 @@
  * bridge (so each exercise block shows its state and message by itself), and
  * sends the exercise blocks' Check and Apply solution requests.
  */
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
+import type { ClientMessage } from '../../../sandbox-server/src/protocol/index';
 import type { WorkbenchBridge } from '../../_lib/bridge';
 import { progress } from '../../_lib/progress';
 import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox';
 
 export function useExerciseChecks(client: SandboxClient, bridge: WorkbenchBridge, lessonSlug: string, connection: SandboxSnapshot['connection']['kind']): void {
+  // Check / Apply pressed while (re)connecting: sent as soon as the socket is open.
+  const waiting = useRef<ClientMessage[]>([]);
+
   useEffect(() => {
     if (connection !== 'connected') return;
     client.sendMessage({ type: 'watch', lesson: lessonSlug });
+    const queued = waiting.current;
+    waiting.current = [];
+    for (const m of queued) client.sendMessage(m);
     return () => void client.sendMessage({ type: 'watch', lesson: null });
   }, [client, lessonSlug, connection]);
 
@@ -34,12 +41,13 @@ export function useExerciseChecks(client: SandboxClient, bridge: WorkbenchBridge
     [client, bridge, lessonSlug],
   );
 
-  useEffect(
-    () =>
-      bridge.connectChecks({
-        check: (exerciseId) => client.sendMessage({ type: 'check', lesson: lessonSlug, exerciseId }),
-        apply: (exerciseId) => client.sendMessage({ type: 'apply', lesson: lessonSlug, exerciseId }),
-      }),
-    [client, bridge, lessonSlug],
-  );
+  useEffect(() => {
+    const send = (m: ClientMessage) => {
+      if (!client.sendMessage(m)) waiting.current.push(m);
+    };
+    return bridge.connectChecks({
+      check: (exerciseId) => send({ type: 'check', lesson: lessonSlug, exerciseId }),
+      apply: (exerciseId) => send({ type: 'apply', lesson: lessonSlug, exerciseId }),
+    });
+  }, [client, bridge, lessonSlug]);
 }
