@@ -4,9 +4,8 @@
  * (unless its check says `hold: true`); Apply solution is recorded too, for
  * the instructor's view later.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../db.js';
 
 export interface ExerciseProgress {
   lesson: string;
@@ -21,7 +20,6 @@ export interface ExerciseProgress {
   updatedAt: number;
 }
 
-// Its own table and its own version counter: the sessions store owns `user_version`.
 const MIGRATIONS = [
   `CREATE TABLE exercise_progress (
      session_id TEXT NOT NULL,
@@ -50,18 +48,7 @@ export class ProgressStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 2000');
-    this.db.exec('CREATE TABLE IF NOT EXISTS progress_schema (version INTEGER NOT NULL)');
-    const version = (this.db.prepare('SELECT MAX(version) AS v FROM progress_schema').get() as { v: number | null }).v ?? 0;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.prepare('INSERT INTO progress_schema (version) VALUES (?)').run(v + 1);
-      })();
-    }
+    this.db = openDatabase(file, 'exercise-progress', MIGRATIONS);
   }
 
   /** Every exercise of a lesson the learner has a record for. */

@@ -2,9 +2,8 @@
  * Learner sessions on disk (embedded SQLite), so a server restart adopts each
  * learner's cluster instead of orphaning it. Only a hash of the token is stored.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../db.js';
 
 export interface SessionRow {
   id: string;
@@ -26,14 +25,7 @@ export class SessionStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.exec(MIGRATIONS[v]!);
-      this.db.pragma(`user_version = ${v + 1}`);
-    }
+    this.db = openDatabase(file, 'sessions', MIGRATIONS);
   }
 
   all(): SessionRow[] {

@@ -3,9 +3,8 @@
  * server restart brings the dashboard back. Only a hash of the instructor
  * secret is stored; learners point at their session by its id (itself a hash).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../db.js';
 
 export interface WorkshopRow {
   id: string;
@@ -82,17 +81,7 @@ export class WorkshopStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('foreign_keys = ON');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    this.db = openDatabase(file, 'workshops', MIGRATIONS);
   }
 
   insertWorkshop(w: WorkshopRow): void {
