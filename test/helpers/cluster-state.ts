@@ -217,6 +217,19 @@ export async function restoreState(nodes: TestNode[], before: ClusterSnapshot): 
       30_000,
       'extra swarm networks removed',
     );
+    // Workers let go of an overlay later than the manager; a stack deployed while a removed
+    // network of the same shape lingers there can come up without working service DNS.
+    await waitFor(
+      async () => {
+        for (const n of nodes) {
+          const nets = (await n.engine.listNetworks()) as { Name: string; Scope?: string }[];
+          if (nets.some((x) => x.Scope === 'swarm' && !BUILT_IN_NETWORKS.has(x.Name) && !before.swarmNetworks.has(x.Name))) return false;
+        }
+        return true;
+      },
+      30_000,
+      'extra swarm networks gone from every node',
+    );
   }
 
   // 4. Plain containers and local networks per node.
