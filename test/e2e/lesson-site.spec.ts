@@ -10,8 +10,14 @@ test('lesson 2: typing docker swarm init into the embedded terminal initialises 
   await page.goto('/lessons/initialise-the-swarm');
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await openTerminal(page, 'manager');
+  const exercise = page.locator('[data-exercise-id="swarm-active"]');
+  await expect(exercise).not.toHaveAttribute('data-state', 'passed');
   await typeCommand(page, 'manager', 'docker swarm init');
   await expect(terminalScreen(page, 'manager')).toContainText('Swarm initialized', { timeout: 60_000 });
+  // The exercise turns green by itself (live checks on cluster events): no button is pressed.
+  const t0 = Date.now();
+  await expect(exercise).toHaveAttribute('data-state', 'passed', { timeout: 15_000 });
+  console.log(`swarm-active turned green ${Date.now() - t0} ms after "Swarm initialized" appeared`);
 });
 
 test('a Run button sends its command to the terminal of its node', async ({ page }) => {
