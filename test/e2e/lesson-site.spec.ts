@@ -22,6 +22,9 @@ test('lesson 2: typing docker swarm init into the embedded terminal initialises 
 
 test('a Run button sends its command to the terminal of its node', async ({ page }) => {
   await page.goto('/lessons/self-healing');
+  // As a learner would: the status line says the cluster is ready before Run is pressed.
+  await expect(page.locator('[data-sandbox-status="ready"]')).toBeVisible({ timeout: 60_000 });
+  await expect(terminalScreen(page, 'manager')).toContainText('root@manager', { timeout: 60_000 });
   const command = page.locator('[data-command-node="worker-1"]').filter({ has: page.locator('code', { hasText: /^docker ps$/ }) }).first();
   await command.getByRole('button', { name: /^Run/ }).click();
   await expect(terminalTab(page, 'worker-1')).toHaveAttribute('aria-selected', 'true');
