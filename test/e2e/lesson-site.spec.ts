@@ -34,11 +34,14 @@ test('a Run button sends its command to the terminal of its node', async ({ page
 
 test('edit init.sql in the editor, save, and read it back on a worker', async ({ page }) => {
   await page.goto('/lessons/database-service');
+  await expect(page.locator('[data-sandbox-status="ready"]')).toBeVisible({ timeout: 60_000 });
   await page.locator('[role="tab"][data-tab="editor"]').click();
   await page.getByRole('tab', { name: /init\.sql/ }).click();
   const editor = page.locator('.monaco-editor').first();
   await expect(editor).toBeVisible({ timeout: 60_000 });
   await expect(editor).toContainText('CREATE TABLE', { timeout: 30_000 });
+  // Until the file has been read from the node, the editor shows the lesson's copy read-only.
+  await expect(editor.locator('textarea').first()).not.toHaveAttribute('aria-readonly', 'true', { timeout: 30_000 });
   await editor.click();
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.type("INSERT INTO messages (body) VALUES ('edited in the browser');\n");
