@@ -21,7 +21,7 @@ import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 import { SessionManager } from './sessions/manager.js';
 import { SessionStore } from './sessions/store.js';
-import { startWorkshops, type Workshops } from './workshops/index.js';
+import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/index.js';
 
 export interface SandboxDeps {
   config: Config;
@@ -86,6 +86,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
 
   const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }));
   const store = new SessionStore(path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`));
+  const workshopStore = openWorkshopStore(config.dataDir, config.SWB_INSTANCE);
   const sessions = new SessionManager({
     store,
     pool,
@@ -95,6 +96,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     maxTtlMs: config.SWB_MAX_TTL_MIN * 60_000,
     hostLimits: facts.limits,
     log: log.child({ part: 'sessions' }),
+    pinnedUntil: (id) => workshopStore.openUntil(id),
   });
 
   // Adopt what an earlier run left: owned clusters go back to their learners, the rest to the pool.
@@ -130,13 +132,13 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   });
 
   const workshops = startWorkshops({
-    dataDir: config.dataDir,
-    instance: config.SWB_INSTANCE,
+    store: workshopStore,
     sessions,
     pool,
     basePoolSize: config.SWB_POOL_SIZE,
     lessons: checks.deps.catalog,
     progress,
+    checks,
     sessionMaxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
     log,
   });

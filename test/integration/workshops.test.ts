@@ -24,6 +24,7 @@ import { leftovers, removeInstance, testConfig } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const LESSON = 'initialise-the-swarm';
+const NEXT = 'first-service';
 const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
 const post = (url: string, body: unknown, cookie = '') =>
   fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}) }, body: JSON.stringify(body) });
@@ -46,7 +47,12 @@ function socket<T>(url: string, cookie: string, parse: (v: unknown) => T) {
 
 describe('workshops', () => {
   const config = testConfig('workshops', { SWB_WORKERS: '0' });
-  const log = createLogger('pretty', { instance: config.SWB_INSTANCE }, config.SWB_LOG_LEVEL);
+  // Every line the server logs, at every level: secrets and tokens must never be among them.
+  const logged: string[] = [];
+  const log = createLogger('json', { instance: config.SWB_INSTANCE }, 'info', (line, level) => {
+    logged.push(line);
+    if (level === 'error') process.stderr.write(line + '\n');
+  });
   const cleanups: (() => Promise<void>)[] = [];
   after(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -59,7 +65,7 @@ describe('workshops', () => {
     let base = `http://127.0.0.1:${server.port}`;
 
     // ---- create
-    const created = await post(`${base}${workshopPaths.create}`, { title: 'Swarm 101', lessons: [LESSON], capacity: 2 });
+    const created = await post(`${base}${workshopPaths.create}`, { title: 'Swarm 101', lessons: [LESSON, NEXT], capacity: 2 });
     assert.equal(created.status, 201, await created.clone().text());
     const ws = (await created.json()) as CreateWorkshopResponse;
     assert.match(ws.joinCode, /^[A-Z2-9]{6}$/);
@@ -134,6 +140,27 @@ describe('workshops', () => {
     await waitFor(() => inst.output().includes('watched-42'), 10_000, 'the typing reaches the instructor', inst.output);
     inst.ws.send(JSON.stringify({ type: 'broadcast', text: 'Break in 5 minutes' }));
     await waitFor(() => notices.messages.some((m) => m.type === 'notice' && m.text === 'Break in 5 minutes'), 10_000, 'broadcast');
+
+    // ---- bring everyone to the next lesson: Bob never initialised his swarm, so that solution is applied on his cluster
+    inst.ws.send(JSON.stringify({ type: 'bringTo', lesson: NEXT }));
+    await waitFor(() => notices.messages.some((m) => m.type === 'goto' && m.lesson === NEXT && !m.catchingUp), 10_000, 'Ada sent on, nothing to apply');
+    await waitFor(() => inst.messages.some((m) => m.type === 'notice' && /Applying earlier solutions on 1 cluster/.test(m.text)), 10_000, 'instructor told');
+    const bobRow = async () => (await getDashboard()).learners.find((l) => l.name === 'Bob')!;
+    let bobCatchUp = '';
+    await waitFor(async () => (bobCatchUp = JSON.stringify((await bobRow()).catchUp)).includes('"state":"done"'), 120_000, "Bob's catch-up", () => bobCatchUp);
+    const bobNow = await bobRow();
+    assert.ok(bobNow.passed.includes(`${LESSON}/swarm-active`), `the applied solution counts as passed once its check holds: ${JSON.stringify(bobNow)}`);
+    assert.deepEqual([bobNow.lesson, bobNow.catchUp?.done, bobNow.catchUp?.total], [NEXT, 1, 1]);
+    assert.equal((await getDashboard()).learners[0]!.catchUp, undefined, 'Ada had done it all');
+
+    // ---- the room's failing check messages: Ada's page checks the next lesson, where she has no service yet
+    page.send({ type: 'watch', lesson: NEXT });
+    await waitFor(async () => ((await getDashboard()).exercises.find((e) => e.lesson === NEXT)?.failing.length ?? 0) > 0, 30_000, 'failing messages');
+    const d1b = await getDashboard();
+    const failing = d1b.exercises.find((e) => e.lesson === NEXT)!.failing;
+    assert.equal(failing[0]!.learners, 1);
+    assert.match(failing[0]!.message, /service/);
+    assert.deepEqual(d1b.learners[0]!.working, { key: `${NEXT}/app-service`, message: failing[0]!.message });
     inst.ws.close();
     notices.ws.close();
     page.close();
@@ -148,6 +175,12 @@ describe('workshops', () => {
     assert.deepEqual(d2.learners.map((l) => l.name), ['Ada', 'Bob']);
     assert.ok(d2.learners[0]!.passed.includes(`${LESSON}/swarm-active`), 'progress survives a restart');
     assert.equal(d2.learners[0]!.health, 'ready', 'the cluster was adopted');
+
+    // ---- workshop learners keep their clusters until the workshop ends, however long they are away
+    const stray = server.sandbox.sessions.create().session;
+    await server.sandbox.sessions.reap(Date.now() + 90 * 60_000);
+    assert.equal(server.sandbox.sessions.get(stray.id), undefined, 'an idle session outside workshops is reaped');
+    assert.deepEqual((await getDashboard()).learners.map((l) => l.health), ['ready', 'ready'], 'the workshop pins its learners');
 
     // ---- a workshop that leaves resets to the instructor refuses a learner's own reset
     const strict = (await (await post(`${base}${workshopPaths.create}`, { title: 'Strict', lessons: [LESSON], capacity: 1, learnersMayReset: false })).json()) as CreateWorkshopResponse;
@@ -166,9 +199,18 @@ describe('workshops', () => {
     assert.equal((await post(`${base}${workshopPaths.end(ws.id)}`, {}, instructor)).status, 200);
     assert.deepEqual(await leftovers(config.SWB_INSTANCE), { containers: 0, networks: 0, volumes: 0 });
     const csv = await (await fetch(`${base}${workshopPaths.csv(ws.id)}`, { headers: { Cookie: instructor } })).text();
-    assert.match(csv, new RegExp(`^name,joined_at,current_lesson,passed_count,${LESSON}/swarm-active\\r\\n`));
-    assert.match(csv, new RegExp(`\\r\\nAda,[^,]+,${LESSON},1,1\\r\\n`));
-    assert.match(csv, /\r\nBob,[^,]+,,0,0\r\n/);
+    assert.match(csv, new RegExp(`^name,joined_at,current_lesson,passed_count,${LESSON}/swarm-active,${NEXT}/app-service\\r\\n`));
+    assert.match(csv, new RegExp(`\\r\\nAda,[^,]+,${NEXT},1,1,0\\r\\n`));
+    assert.match(csv, new RegExp(`\\r\\nBob,[^,]+,${NEXT},1,1,0\\r\\n`), 'Bob passed by catching up');
     assert.equal((await post(`${base}${workshopPaths.join(ws.joinCode)}`, { name: 'Late' })).status, 404, 'an ended workshop takes no one');
+
+    // ---- nothing secret was ever logged (the log did record the workshop's life)
+    const all = logged.join('\n');
+    assert.match(all, /workshop created/);
+    assert.match(all, /learner joined/);
+    for (const [what, secret] of Object.entries({ key, strictKey, ada, bob, cy, instructor, strictCookie })) {
+      const value = secret.includes('=') ? secret.slice(secret.indexOf('=') + 1) : secret;
+      assert.ok(value.length >= 40 && !all.includes(value), `${what} never appears in the log`);
+    }
   });
 });

@@ -16,10 +16,11 @@ import type { LearnerSession } from '../sessions/manager.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
 import { runSteps } from './apply.js';
+import { catchUp, catchUpSteps, type CatchUpResult, type CatchUpStep } from './catch-up.js';
 import type { CheckedExercise, LessonCatalog } from './catalog.js';
 import { evaluate, needsPolling } from './evaluate.js';
 import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.js';
-import type { ProgressStore } from './progress.js';
+import type { ExerciseProgress, ProgressStore } from './progress.js';
 import type { InnerEventsMessage } from '../engine/inner-events.js';
 import { focusOfCheck } from '../visualizer/focus.js';
 
@@ -94,6 +95,22 @@ export class CheckService {
   /** Something changed that no Docker event reports (e.g. a file saved from the editor). */
   nudge(sessionId: string, why: string): void {
     this.learners.get(sessionId)?.schedule(why, true);
+  }
+
+  /** The exercises of `lessons` this learner has not passed, in order. */
+  unpassed(sessionId: string, lessons: string[]): CatchUpStep[] {
+    return catchUpSteps(this.deps, sessionId, lessons);
+  }
+
+  /** Apply these exercises' solutions on the learner's cluster, checking each (see catch-up.ts); open pages follow along. */
+  async catchUp(session: LearnerSession, steps: CatchUpStep[], onStep: (done: number, current: string) => void): Promise<CatchUpResult> {
+    const cluster = session.cluster;
+    if (!cluster || session.info.status !== 'ready') throw new Error('the cluster is not ready');
+    this.deps.log.info('catching a learner up', { session: session.id.slice(0, 8), exercises: steps.length });
+    return catchUp({ ...this.deps, engines: this.engines }, { sessionId: session.id, cluster }, steps, (done, current) => {
+      this.nudge(session.id, 'catch-up step');
+      onStep(done, current);
+    });
   }
 
   /** Learners with at least one page connected (metrics, bench). */
@@ -313,7 +330,7 @@ class LearnerChecks {
           const forced = opts.forced.has(k);
           const sticky = !!stored.get(ex.id)?.passed && !ex.hold;
           if (sticky) return { exerciseId: ex.id, state: 'passed', message: stored.get(ex.id)?.message || 'done' };
-          const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id)?.passed ?? false, forced);
+          const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id), forced);
           if (result.state !== 'passed') {
             unpassed = true;
             if (ex.check && needsPolling(ex.check)) polled = true;
@@ -336,7 +353,7 @@ class LearnerChecks {
     }
   }
 
-  private async evaluateExercise(lesson: string, ex: CheckedExercise, view: LiveClusterView | null, wasPassed: boolean, forced: boolean): Promise<CheckResult> {
+  private async evaluateExercise(lesson: string, ex: CheckedExercise, view: LiveClusterView | null, stored: ExerciseProgress | undefined, forced: boolean): Promise<CheckResult> {
     const k = key(lesson, ex.id);
     if (!ex.check) return { exerciseId: ex.id, state: 'pending', message: 'this exercise has no automatic check' };
     if (!view) {
@@ -345,7 +362,11 @@ class LearnerChecks {
       return { exerciseId: ex.id, state: 'pending', message };
     }
     const outcome = await evaluate(ex.check, view);
-    if (outcome.passed !== wasPassed && (outcome.passed || ex.hold)) {
+    const wasPassed = stored?.passed ?? false;
+    // Passes (and a `hold` exercise turning back) are stored; so is a new failing message, for the instructor's room view.
+    const turned = outcome.passed !== wasPassed && (outcome.passed || ex.hold);
+    const newFailure = !outcome.passed && !wasPassed && stored?.message !== outcome.message;
+    if (turned || newFailure) {
       this.deps.progress.record(this.session.id, lesson, ex.id, outcome.passed, outcome.message);
       if (outcome.passed) this.log.info('exercise passed', { lesson, exercise: ex.id });
     }

@@ -35,6 +35,11 @@ describe('ProgressStore', () => {
     assert.equal(back.passed, false);
     assert.equal(back.passedAt, 1000);
 
+    // The latest failing message is kept (for the room's "common failures"), without touching the first pass.
+    assert.equal(store.record('s1', 'first-service', 'app-service', false, 'gone', 3500), false, 'same message, no write');
+    assert.equal(store.record('s1', 'first-service', 'app-service', false, '1 of 3 replicas running', 4000), true);
+    assert.equal(store.lesson('s1', 'first-service').get('app-service')!.message, '1 of 3 replicas running');
+
     store.forget('s1', 'first-service', 'app-service');
     assert.equal(store.lesson('s1', 'first-service').size, 0);
     store.record('s1', 'first-service', 'app-service', true, 'ok');

@@ -62,7 +62,11 @@ export class ProgressStore {
     return new Map(rows.map((r) => [r.exerciseId, { ...r, passed: r.passed === 1 }]));
   }
 
-  /** Record a verdict. Returns true when the stored pass/fail changed. */
+  /**
+   * Record a verdict. A pass is kept with its first time; the message of a
+   * verdict that does not pass is kept too (the instructor's dashboard groups
+   * the room's failing messages). Returns true when the stored row changed.
+   */
   record(sessionId: string, lesson: string, exerciseId: string, passed: boolean, message: string, now = Date.now()): boolean {
     const info = this.db
       .prepare(
@@ -73,7 +77,7 @@ export class ProgressStore {
            passed_at = COALESCE(exercise_progress.passed_at, excluded.passed_at),
            message = excluded.message,
            updated_at = excluded.updated_at
-         WHERE exercise_progress.passed != excluded.passed`,
+         WHERE exercise_progress.passed != excluded.passed OR (excluded.passed = 0 AND exercise_progress.message != excluded.message)`,
       )
       .run({ sessionId, lesson, exerciseId, passed: passed ? 1 : 0, message, now });
     return info.changes > 0;

@@ -103,10 +103,30 @@ export const dashboardLearner = z.object({
   stuck: z.boolean(),
   /** `lesson/exerciseId` of every passed exercise. */
   passed: z.array(z.string()),
+  /** The exercise the learner works on (first unpassed one of their lesson) and its latest check message. */
+  working: z.object({ key: z.string(), message: z.string() }).optional(),
+  /** "Bring everyone to lesson N": earlier solutions being applied on this learner's cluster. */
+  catchUp: z
+    .object({
+      lesson: lessonSlug,
+      done: z.number().int(),
+      total: z.number().int(),
+      state: z.enum(['waiting', 'running', 'done', 'stopped']),
+      /** What is being applied, or why it stopped. */
+      message: z.string().optional(),
+    })
+    .optional(),
 });
 export type DashboardLearner = z.infer<typeof dashboardLearner>;
 
-export const dashboardExercise = z.object({ key: z.string(), lesson: lessonSlug, exerciseId: z.string(), passed: z.number().int() });
+export const dashboardExercise = z.object({
+  key: z.string(),
+  lesson: lessonSlug,
+  exerciseId: z.string(),
+  passed: z.number().int(),
+  /** The room's most common check messages for learners working on this exercise, most frequent first. */
+  failing: z.array(z.object({ message: z.string(), learners: z.number().int() })),
+});
 export type DashboardExercise = z.infer<typeof dashboardExercise>;
 
 export const dashboard = z.object({
@@ -135,7 +155,7 @@ export const instructorMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('unwatch') }),
   z.object({ type: z.literal('reset'), learnerId: z.string().max(40) }),
   z.object({ type: z.literal('broadcast'), text: z.string().trim().min(1).max(500) }),
-  /** Every learner's page opens this lesson. */
+  /** Every learner's page opens this lesson; earlier exercises a learner has not passed get their solutions applied. */
   z.object({ type: z.literal('bringTo'), lesson: lessonSlug }),
 ]);
 export type InstructorMessage = z.infer<typeof instructorMessage>;
@@ -163,7 +183,8 @@ export const learnerWorkshopServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('workshop'), title: z.string(), name: z.string(), lessons: z.array(lessonSlug), learnersMayReset: z.boolean() }),
   z.object({ type: z.literal('notice'), text: z.string(), at: z.number() }),
   z.object({ type: z.literal('watched'), watching: z.boolean() }),
-  z.object({ type: z.literal('goto'), lesson: lessonSlug }),
+  /** `catchingUp`: the solutions of earlier exercises are being applied on this learner's cluster. */
+  z.object({ type: z.literal('goto'), lesson: lessonSlug, catchingUp: z.boolean().optional() }),
   z.object({ type: z.literal('ended') }),
 ]);
 export type LearnerWorkshopServerMessage = z.infer<typeof learnerWorkshopServerMessage>;

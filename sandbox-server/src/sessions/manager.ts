@@ -2,7 +2,7 @@
  * Learner sessions: an unguessable token (cookie) maps to one session, which
  * owns at most one cluster. Clusters come from the warm pool, or are started
  * cold with progress when the pool is empty. Idle and absolute time limits
- * reap sessions and their clusters.
+ * reap sessions and their clusters (not while a workshop pins them).
  */
 import crypto from 'node:crypto';
 import type { ClusterInfo } from '../protocol/index.js';
@@ -49,6 +49,11 @@ export interface SessionManagerDeps {
   maxTtlMs: number;
   hostLimits: string[];
   log: Logger;
+  /**
+   * Until when a session is kept whatever its idle and absolute limits (a
+   * workshop learner keeps their cluster until the workshop ends), or undefined.
+   */
+  pinnedUntil?: (sessionId: string) => number | undefined;
 }
 
 export function hashToken(token: string): string {
@@ -134,6 +139,10 @@ export class SessionManager {
 
   async reap(now = Date.now()): Promise<void> {
     for (const session of [...this.sessions.values()]) {
+      if ((this.deps.pinnedUntil?.(session.id) ?? 0) > now) {
+        this.persist(session);
+        continue;
+      }
       const idle = session.connections === 0 && now - session.lastSeen > this.deps.idleTtlMs;
       const tooOld = now - session.createdAt > this.deps.maxTtlMs;
       if (idle || tooOld) {
@@ -181,7 +190,7 @@ export class SessionManager {
       progress: undefined,
       fraction: 1,
       nodes: cluster.cluster.nodes.map(({ name, role, ip }) => ({ name, role, ip })),
-      expiresAt: session.createdAt + this.deps.maxTtlMs,
+      expiresAt: Math.max(session.createdAt + this.deps.maxTtlMs, this.deps.pinnedUntil?.(session.id) ?? 0),
     });
     this.persist(session);
   }

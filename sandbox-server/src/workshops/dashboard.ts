@@ -13,8 +13,11 @@ export interface LessonSource {
 
 /** What the dashboard needs from exercise progress (the checks' ProgressStore fits). */
 export interface ProgressSource {
-  lesson(sessionId: string, lesson: string): Map<string, { passed: boolean; passedAt: number | null }>;
+  lesson(sessionId: string, lesson: string): Map<string, { passed: boolean; passedAt: number | null; message: string }>;
 }
+
+/** How many of the room's most common failing messages each exercise shows. */
+const TOP_FAILING = 3;
 
 export interface DashboardInputs {
   workshop: WorkshopRow;
@@ -24,6 +27,7 @@ export interface DashboardInputs {
   session: (id: string) => LearnerSession | undefined;
   online: (learnerId: string) => boolean;
   pool: { ready: number; target: number };
+  catchUp: (learnerId: string) => DashboardLearner['catchUp'];
   stuckAfterMs: number;
   now?: number;
 }
@@ -32,7 +36,7 @@ export const exerciseKey = (lesson: string, exerciseId: string) => `${lesson}/${
 
 export function workshopExercises(workshop: WorkshopRow, lessons: LessonSource): DashboardExercise[] {
   return workshop.lessons.flatMap((lesson) =>
-    (lessons.get(lesson)?.exercises ?? []).map((e) => ({ key: exerciseKey(lesson, e.id), lesson, exerciseId: e.id, passed: 0 })),
+    (lessons.get(lesson)?.exercises ?? []).map((e) => ({ key: exerciseKey(lesson, e.id), lesson, exerciseId: e.id, passed: 0, failing: [] })),
   );
 }
 
@@ -56,12 +60,19 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
   const now = inp.now ?? Date.now();
   const exercises = workshopExercises(w, inp.lessons);
   const byKey = new Map(exercises.map((e) => [e.key, e]));
+  const failing = new Map<string, Map<string, number>>();
   const learners = inp.learners.map((l): DashboardLearner => {
     const { passed, last } = passedOf(l, w, inp.progress);
     for (const k of passed) {
       const e = byKey.get(k);
       if (e) e.passed++;
     }
+    const working = l.finalPassed ? undefined : workingOn(l, inp);
+    if (working) {
+      const counts = failing.get(working.key) ?? new Map<string, number>();
+      failing.set(working.key, counts.set(working.message, (counts.get(working.message) ?? 0) + 1));
+    }
+    const catchUp = inp.catchUp(l.id);
     const session = inp.session(l.sessionId);
     const status = session?.info.status;
     const health = !session || status === 'expired' || !status ? 'gone' : status;
@@ -78,8 +89,18 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
       lastProgressAt: last,
       stuck: online && !w.endedAt && passed.length < exercises.length && now - since > inp.stuckAfterMs,
       passed,
+      ...(working ? { working } : {}),
+      ...(catchUp ? { catchUp } : {}),
     };
   });
+  for (const [key, counts] of failing) {
+    const e = byKey.get(key);
+    if (!e) continue;
+    e.failing = [...counts]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .slice(0, TOP_FAILING)
+      .map(([message, n]) => ({ message, learners: n }));
+  }
   return {
     workshop: {
       id: w.id,
@@ -96,6 +117,19 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
     learners,
     pool: inp.pool,
   };
+}
+
+/**
+ * The exercise a learner is on: the first one of their current lesson they
+ * have not passed, with the latest message its check gave them (none until a
+ * page of theirs has checked it).
+ */
+function workingOn(l: LearnerRow, inp: DashboardInputs): { key: string; message: string } | undefined {
+  if (!l.lesson) return undefined;
+  const stored = inp.progress.lesson(l.sessionId, l.lesson);
+  const next = inp.lessons.get(l.lesson)?.exercises.find((e) => !stored.get(e.id)?.passed);
+  const message = next && stored.get(next.id)?.message;
+  return next && message ? { key: exerciseKey(l.lesson, next.id), message } : undefined;
 }
 
 /** Progress as CSV: one row per learner, one column per exercise (1 = passed). */

@@ -78,7 +78,9 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
         if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]?.message ?? 'enter a name');
         const joined = service.join(code.data, parsed.data.name, sessionOf(req));
         if (joined.token) {
-          res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${joined.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${deps.sessionMaxAgeSeconds}`);
+          // The session lives until the workshop ends (see pinnedUntil), so the cookie must too.
+          const maxAge = Math.max(deps.sessionMaxAgeSeconds, Math.ceil((joined.workshop.endsAt - Date.now()) / 1000) + 3600);
+          res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${joined.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`);
         }
         const body: JoinResponse = { lesson: joined.learner.lesson ?? joined.workshop.lessons[0]!, name: joined.learner.name };
         return json(res, 200, body);

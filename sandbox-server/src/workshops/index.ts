@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { SessionManager } from '../sessions/manager.js';
 import type { LessonSource, ProgressSource } from './dashboard.js';
 import { createWorkshopHttp, type WorkshopHttp } from './http.js';
-import { WorkshopService } from './service.js';
+import { WorkshopService, type CatchUpRunner } from './service.js';
 import { WorkshopStore } from './store.js';
 
 export interface Workshops {
@@ -17,20 +17,25 @@ export interface Workshops {
   close(): void;
 }
 
+/** The workshops' own SQLite file; opened before the sessions, whose reaper asks it which sessions a workshop keeps. */
+export function openWorkshopStore(dataDir: string, instance: string): WorkshopStore {
+  return new WorkshopStore(path.join(dataDir, `workshops-${instance}.db`));
+}
+
 export function startWorkshops(deps: {
-  dataDir: string;
-  instance: string;
+  store: WorkshopStore;
   sessions: SessionManager;
   pool: ClusterPool;
   basePoolSize: number;
   lessons: LessonSource & { slugs(): string[] };
   progress: ProgressSource;
+  checks: CatchUpRunner;
   sessionMaxAgeSeconds: number;
   log: Logger;
 }): Workshops {
-  const store = new WorkshopStore(path.join(deps.dataDir, `workshops-${deps.instance}.db`));
+  const { store } = deps;
   const log = deps.log.child({ part: 'workshops' });
-  const service = new WorkshopService({ store, sessions: deps.sessions, pool: deps.pool, basePoolSize: deps.basePoolSize, lessons: deps.lessons, progress: deps.progress, log });
+  const service = new WorkshopService({ store, sessions: deps.sessions, pool: deps.pool, basePoolSize: deps.basePoolSize, lessons: deps.lessons, progress: deps.progress, checks: deps.checks, log });
   const http = createWorkshopHttp({ service, sessions: deps.sessions, sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds, log });
   return {
     service,

@@ -65,8 +65,9 @@ export class InstructorConnection {
         return this.send({ type: 'notice', text: `Message sent to ${n} learner${n === 1 ? '' : 's'} online.` });
       }
       case 'bringTo': {
-        const n = this.service.bringTo(this.workshop, msg.lesson);
-        return this.send({ type: 'notice', text: `${n} learner${n === 1 ? '' : 's'} sent to ${msg.lesson}.` });
+        const { reached, catchingUp } = this.service.bringTo(this.workshop, msg.lesson);
+        const caught = catchingUp ? ` Applying earlier solutions on ${catchingUp} cluster${catchingUp === 1 ? '' : 's'}: see the Lesson column.` : '';
+        return this.send({ type: 'notice', text: `${reached} learner${reached === 1 ? '' : 's'} online sent to ${msg.lesson}.${caught}` });
       }
     }
   }

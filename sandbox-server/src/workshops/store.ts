@@ -153,6 +153,14 @@ export class WorkshopStore {
     return row && toLearner(row);
   }
 
+  /** When the open workshop this session learns in ends (its cluster is kept until then), or undefined. */
+  openUntil(sessionId: string): number | undefined {
+    const row = this.db
+      .prepare('SELECT MAX(w.ends_at) AS endsAt FROM learners l JOIN workshops w ON w.id = l.workshop_id WHERE l.session_id = ? AND w.ended_at IS NULL')
+      .get(sessionId) as { endsAt: number | null };
+    return row.endsAt ?? undefined;
+  }
+
   setLesson(learnerId: string, lesson: string | null): void {
     this.db.prepare('UPDATE learners SET lesson = ? WHERE id = ?').run(lesson, learnerId);
   }

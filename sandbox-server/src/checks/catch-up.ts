@@ -1,0 +1,96 @@
+/**
+ * Catch-up: bring a learner's cluster to the start of a lesson by applying,
+ * in lesson order, the solution of every earlier exercise they have not
+ * passed. Each solution is checked before the next one runs, because later
+ * solutions build on the state earlier ones leave (a service needs the swarm).
+ * A workshop's "bring everyone to lesson N" runs this for every learner.
+ */
+import type Docker from 'dockerode';
+import type { LiveCluster } from '../clusters/live.js';
+import { runSteps } from './apply.js';
+import type { CheckedExercise, LessonCatalog } from './catalog.js';
+import { evaluate } from './evaluate.js';
+import { InnerEngines, LiveClusterView } from './live-view.js';
+import type { ProgressStore } from './progress.js';
+
+export interface CatchUpDeps {
+  catalog: LessonCatalog;
+  progress: ProgressStore;
+  engines: InnerEngines;
+  hostDocker: Docker;
+  ipvs: boolean;
+}
+
+export interface CatchUpTarget {
+  sessionId: string;
+  cluster: LiveCluster;
+}
+
+export interface CatchUpStep {
+  lesson: string;
+  exercise: CheckedExercise;
+}
+
+/** How it went: exercises brought to passing, and where it stopped if it did. */
+export interface CatchUpResult {
+  applied: string[];
+  stopped?: { key: string; message: string };
+}
+
+/** A solution's state takes a moment to settle (tasks start, images unpack): poll its check this long. */
+const SETTLE_TIMEOUT_MS = 150_000;
+const SETTLE_POLL_MS = 1000;
+
+/** The exercises of `lessons` this learner has not passed, in order (what a catch-up would apply). */
+export function catchUpSteps(deps: Pick<CatchUpDeps, 'catalog' | 'progress'>, sessionId: string, lessons: string[]): CatchUpStep[] {
+  return lessons.flatMap((lesson) => {
+    const stored = deps.progress.lesson(sessionId, lesson);
+    return (deps.catalog.get(lesson)?.exercises ?? [])
+      .filter((e) => !stored.get(e.id)?.passed && (e.check || e.solution.length))
+      .map((exercise) => ({ lesson, exercise }));
+  });
+}
+
+export async function catchUp(
+  deps: CatchUpDeps,
+  target: CatchUpTarget,
+  steps: CatchUpStep[],
+  onStep: (done: number, current: string) => void,
+  settleTimeoutMs = SETTLE_TIMEOUT_MS,
+): Promise<CatchUpResult> {
+  const { cluster, sessionId } = target;
+  const nodes = cluster.cluster.nodes.map(({ name, ip, containerId }) => ({ name, ip, containerId }));
+  const verdict = (ex: CheckedExercise) => evaluate(ex.check!, new LiveClusterView(nodes, deps.engines, deps.hostDocker, deps.ipvs));
+  const applied: string[] = [];
+
+  for (const [i, { lesson, exercise }] of steps.entries()) {
+    const key = `${lesson}/${exercise.id}`;
+    onStep(i, key);
+    // Already true on the cluster (done while no page was checking): record it, apply nothing.
+    if (exercise.check) {
+      const now = await verdict(exercise);
+      if (now.passed) {
+        deps.progress.record(sessionId, lesson, exercise.id, true, now.message);
+        continue;
+      }
+    }
+    const ran = await runSteps((node) => cluster.container(node), exercise.solution);
+    deps.progress.recordApplied(sessionId, lesson, exercise.id);
+    applied.push(key);
+    if (!exercise.check) continue;
+    let last = await verdict(exercise);
+    const deadline = Date.now() + settleTimeoutMs;
+    while (!last.passed && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+      last = await verdict(exercise);
+    }
+    if (!last.passed) {
+      const failedStep = ran.find((s) => s.exitCode !== 0);
+      const why = failedStep ? `\`${failedStep.run}\` on ${failedStep.node} failed: ${failedStep.output.trim().split('\n').pop() ?? ''}` : last.message;
+      return { applied, stopped: { key, message: why } };
+    }
+    deps.progress.record(sessionId, lesson, exercise.id, true, last.message);
+  }
+  onStep(steps.length, '');
+  return { applied };
+}
