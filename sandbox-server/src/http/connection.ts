@@ -28,9 +28,16 @@ interface Attached {
   viewer: TerminalViewer;
 }
 
+/** An `open` still waiting for its cluster or shell: its channel is already taken. */
+interface Opening {
+  channel: number;
+  cancelled: boolean;
+}
+
 export class BrowserConnection {
   private readonly byId = new Map<string, Attached>();
   private readonly byChannel = new Map<number, Attached>();
+  private readonly opening = new Map<string, Opening>();
   private readonly unsubscribe: () => void;
   /** The cluster whose picture this socket receives, and how to stop receiving it. */
   private watched: { cluster: LiveCluster; stop: () => void } | null = null;
@@ -96,6 +103,7 @@ export class BrowserConnection {
       case 'ack':
         return this.withTerminal(msg.terminalId, (a) => a.term.ack(a.viewer, msg.offset));
       case 'detach':
+        if (this.cancelOpening(msg.terminalId) && !this.byId.has(msg.terminalId)) return;
         return this.withTerminal(msg.terminalId, (a) => this.release(a));
       case 'ping':
         return this.send({ type: 'pong', id: msg.id });
@@ -108,25 +116,46 @@ export class BrowserConnection {
     }
   }
 
+  /**
+   * Opens run concurrently (a page opens several tabs at once, e.g. a Run
+   * pressed before the socket connected), so the channel is taken before the
+   * first await: two shells must never share a channel, or one tab's keystrokes
+   * and output would go to the other's shell.
+   */
   private async open(msg: Extract<ClientMessage, { type: 'open' }>): Promise<void> {
+    // A newer open of the same terminal replaces an older one, pending or attached.
+    this.cancelOpening(msg.terminalId);
+    const previous = this.byId.get(msg.terminalId);
+    if (previous) this.release(previous);
+    const channel = this.freeChannel();
+    if (channel === undefined) return this.fail('internal', 'too many terminals open on this connection', msg.terminalId);
+    const pending: Opening = { channel, cancelled: false };
+    this.opening.set(msg.terminalId, pending);
+    try {
+      await this.attachShell(msg, pending);
+    } finally {
+      if (this.opening.get(msg.terminalId) === pending) this.opening.delete(msg.terminalId);
+    }
+  }
+
+  private async attachShell(msg: Extract<ClientMessage, { type: 'open' }>, pending: Opening): Promise<void> {
+    const { channel } = pending;
     const cluster = await this.sessions.ensureCluster(this.session).catch(() => undefined);
+    if (pending.cancelled) return;
     if (!cluster) return this.fail('not_ready', this.session.info.progress ?? 'your cluster is not ready', msg.terminalId);
     if (!cluster.node(msg.node)) {
       const names = cluster.cluster.nodes.map((n) => n.name).join(', ');
       return this.fail('unknown_node', `there is no node "${msg.node}" in your cluster (nodes: ${names})`, msg.terminalId);
     }
-    const previous = this.byId.get(msg.terminalId);
-    if (previous) this.release(previous);
-    const channel = this.freeChannel();
-    if (channel === undefined) return this.fail('internal', 'too many terminals open on this connection', msg.terminalId);
 
     let term: TerminalSession;
     try {
       term = await cluster.terminal(msg.terminalId, msg.node, msg.cols, msg.rows);
     } catch (err) {
+      if (pending.cancelled) return;
       return this.fail('exec_failed', `could not start a shell on ${msg.node}: ${errorMessage(err)}`, msg.terminalId);
     }
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (pending.cancelled || this.ws.readyState !== this.ws.OPEN) return;
     const viewer: TerminalViewer = {
       output: (data) => this.sendBinary(channel, data),
       exited: (code) => {
@@ -159,8 +188,18 @@ export class BrowserConnection {
   }
 
   private freeChannel(): number | undefined {
-    for (let c = 0; c < 256; c++) if (!this.byChannel.has(c)) return c;
+    const taken = new Set([...this.byChannel.keys(), ...[...this.opening.values()].map((o) => o.channel)]);
+    for (let c = 0; c < 256; c++) if (!taken.has(c)) return c;
     return undefined;
+  }
+
+  /** Drop a pending open of this terminal (detached or opened again); true if there was one. */
+  private cancelOpening(terminalId: string): boolean {
+    const pending = this.opening.get(terminalId);
+    if (!pending) return false;
+    pending.cancelled = true;
+    this.opening.delete(terminalId);
+    return true;
   }
 
   private release(a: Attached): void {
@@ -174,6 +213,7 @@ export class BrowserConnection {
   }
 
   private onClose(): void {
+    for (const id of [...this.opening.keys()]) this.cancelOpening(id);
     for (const a of [...this.byId.values()]) this.release(a);
     this.checks.close();
     this.watched?.stop();
