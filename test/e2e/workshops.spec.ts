@@ -1,12 +1,35 @@
 /**
  * A workshop in three browsers at once: the instructor's dashboard and two
  * learners who join with the code. A pass turns the learner's cell green, the
- * instructor watches a learner type, and a learner cannot open the dashboard.
+ * instructor watches a learner type, brings everyone to the next lesson (the
+ * learner who skipped an exercise gets its solution applied), a learner can
+ * open neither the dashboard nor its socket, and the end removes every
+ * container, network and volume of the learners' clusters.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
+import { E2E_INSTANCE } from '../../playwright.config';
+import { docker } from '../helpers/server';
 import { openTerminal, terminalScreen, typeCommand } from './terminal';
 
 const LESSON = 'initialise-the-swarm';
+const NEXT = 'first-service';
+
+/** The id of a learner's cluster, found on the engine by its manager's address. */
+async function clusterOf(page: Page): Promise<string> {
+  const { cluster } = (await (await page.request.post('/sandbox/session')).json()) as { cluster: { nodes: { name: string; ip: string }[] } };
+  const ip = cluster.nodes.find((n) => n.name === 'manager')?.ip;
+  const containers = await docker.listContainers({ all: true, filters: labelFilter(E2E_INSTANCE) });
+  const manager = containers.find((c) => Object.values(c.NetworkSettings.Networks).some((n) => n.IPAddress === ip));
+  expect(manager, `a container with the manager's address ${ip}`).toBeTruthy();
+  return manager!.Labels[LABEL.cluster]!;
+}
+
+async function thingsOf(clusterId: string): Promise<number> {
+  const filters = labelFilter(E2E_INSTANCE, clusterId);
+  const [c, n, v] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
+  return c.length + n.length + (v.Volumes?.length ?? 0);
+}
 
 async function join(browser: Browser, code: string, name: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -18,7 +41,7 @@ async function join(browser: Browser, code: string, name: string): Promise<Page>
 }
 
 test('instructor dashboard with two learners: join, live pass, watch a terminal, 403 for learners', async ({ browser, request }) => {
-  const res = await request.post('/sandbox/workshops', { data: { title: 'Swarm in the afternoon', lessons: [LESSON], capacity: 2 } });
+  const res = await request.post('/sandbox/workshops', { data: { title: 'Swarm in the afternoon', lessons: [LESSON, NEXT], capacity: 2 } });
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { id: string; joinCode: string; instructorUrl: string };
 
@@ -51,14 +74,39 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
   await instructor.locator('[aria-label="Watched learner terminal"]').scrollIntoViewIfNeeded();
   await expect(instructor.locator('[aria-label="Watched learner terminal"]')).toContainText('typed-by-bob-42', { timeout: 15_000 });
 
-  // A learner who finds the dashboard address gets a 403, on the page and from the API.
+  // Bring everyone to the next lesson: both pages go there; Bob never initialised his swarm, so that is applied for him.
+  await instructor.getByLabel('Bring everyone to').selectOption(NEXT);
+  await instructor.getByRole('button', { name: 'Go', exact: true }).click();
+  await expect(ada).toHaveURL(new RegExp(`/lessons/${NEXT}$`));
+  await expect(bob).toHaveURL(new RegExp(`/lessons/${NEXT}$`));
+  await expect(bob.getByText(/being applied on your cluster/)).toBeVisible();
+  await expect(row('Bob').locator(`td[data-exercise="${LESSON}/swarm-active"]`)).toHaveAttribute('data-state', 'passed', { timeout: 90_000 });
+  await expect(row('Bob').locator('[data-catch-up]')).toHaveAttribute('data-catch-up', 'done');
+  await expect(row('Ada').locator('[data-catch-up]'), 'Ada had done everything before').toHaveCount(0);
+  // Both now face the same unpassed check: the room view groups their message.
+  await expect(instructor.getByRole('region', { name: 'Common failing checks' })).toContainText('2 ×', { timeout: 30_000 });
+
+  // A learner who finds the dashboard address gets a 403, on the page, from the API and on its socket (no one's terminal).
+  const clusters = await Promise.all([clusterOf(ada), clusterOf(bob)]);
   await ada.goto(`/workshops/${ws.id}`);
   await expect(ada.getByRole('heading', { name: 'Not allowed (403)' })).toBeVisible();
   expect((await ada.request.get(`/sandbox/workshops/${ws.id}/dashboard`)).status()).toBe(403);
+  const socketOpened = await ada.evaluate(
+    (path) =>
+      new Promise<boolean>((resolve) => {
+        const s = new WebSocket(location.origin.replace(/^http/, 'ws') + path);
+        s.onopen = () => resolve(true);
+        s.onerror = () => resolve(false);
+      }),
+    `/sandbox/workshops/${ws.id}/ws`,
+  );
+  expect(socketOpened, "a learner cannot open the instructor's socket").toBe(false);
 
-  // End: the learners are told, their clusters go.
+  // End: the learners are told, and every container, network and volume of their clusters is gone.
+  expect(await thingsOf(clusters[0])).toBeGreaterThan(0);
   instructor.once('dialog', (d) => void d.accept());
   await instructor.getByRole('button', { name: 'End workshop' }).click();
   await expect(instructor.getByText('Workshop ended: every learner cluster was removed.')).toBeVisible({ timeout: 60_000 });
   await expect(bob.getByText('The workshop has ended.')).toBeVisible();
+  for (const id of clusters) expect(await thingsOf(id), `cluster ${id} left nothing behind`).toBe(0);
 });

@@ -181,10 +181,20 @@ export function InstructorDashboard({ id }: { id: string }) {
                     {!l.online && <span className={styles.muted}> (offline)</span>}
                     {l.stuck && <span className={styles.badge}>stuck?</span>}
                   </th>
-                  <td>{l.lesson ?? '—'}</td>
+                  <td>
+                    {l.lesson ?? '—'}
+                    {l.catchUp && <CatchUpNote c={l.catchUp} />}
+                  </td>
                   <td>{ago(l.lastProgressAt, now)}</td>
                   {data.exercises.map((e) => (
-                    <td key={e.key} className={styles.cell} data-exercise={e.key} data-state={passed.has(e.key) ? 'passed' : 'pending'}>
+                    <td
+                      key={e.key}
+                      className={styles.cell}
+                      data-exercise={e.key}
+                      data-state={passed.has(e.key) ? 'passed' : 'pending'}
+                      title={l.working?.key === e.key ? `working on it: ${l.working.message}` : undefined}
+                    >
+                      {l.working?.key === e.key && !passed.has(e.key) ? '…' : ''}
                       {passed.has(e.key) ? '✓' : ''}
                       <span className="visually-hidden">{passed.has(e.key) ? 'passed' : 'not yet'}</span>
                     </td>
@@ -210,6 +220,8 @@ export function InstructorDashboard({ id }: { id: string }) {
         </table>
       </div>
 
+      <CommonFailures exercises={data.exercises} />
+
       {watching && (
         <section className={styles.watch} aria-label="Watched terminal">
           <div className={styles.inline}>
@@ -229,6 +241,47 @@ export function InstructorDashboard({ id }: { id: string }) {
         </section>
       )}
     </main>
+  );
+}
+
+function CatchUpNote({ c }: { c: NonNullable<Dashboard['learners'][number]['catchUp']> }) {
+  const text =
+    c.state === 'waiting'
+      ? `waiting to apply ${c.total} earlier solution${c.total === 1 ? '' : 's'}`
+      : c.state === 'running'
+        ? `applying ${c.done + 1}/${c.total}: ${c.message ?? ''}`
+        : c.state === 'done'
+          ? `caught up (${c.total} applied)`
+          : `catch-up stopped at ${c.message ?? 'an error'}`;
+  return (
+    <div className={c.state === 'stopped' ? styles.error : styles.muted} data-catch-up={c.state}>
+      {text}
+    </div>
+  );
+}
+
+/** What the room is stuck on: per exercise, the check messages learners working on it see most. */
+function CommonFailures({ exercises }: { exercises: Dashboard['exercises'] }) {
+  const failing = exercises.filter((e) => e.failing.length);
+  if (!failing.length) return null;
+  return (
+    <section className={styles.card} aria-label="Common failing checks">
+      <h2 style={{ marginTop: 0 }}>What learners are stuck on</h2>
+      <ul>
+        {failing.map((e) => (
+          <li key={e.key} data-exercise={e.key}>
+            <strong>{e.key}</strong>
+            <ul>
+              {e.failing.map((f) => (
+                <li key={f.message}>
+                  {f.learners} × <q>{f.message}</q>
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -297,6 +350,7 @@ function Broadcast({ lessons, send }: { lessons: string[]; send: (msg: Instructo
         <button className="btn" type="submit">
           Go
         </button>
+        <span className={styles.muted}>opens it for everyone and applies the earlier solutions each learner has not done</span>
       </form>
     </div>
   );

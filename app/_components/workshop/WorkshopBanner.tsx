@@ -37,7 +37,10 @@ export function WorkshopBanner() {
         if (msg.type === 'workshop') setTitle(msg.title);
         else if (msg.type === 'watched') setWatched(msg.watching);
         else if (msg.type === 'notice') setNotice(msg.text);
-        else if (msg.type === 'goto') router.push(`/lessons/${msg.lesson}`);
+        else if (msg.type === 'goto') {
+          if (msg.catchingUp) setNotice('Your instructor moved everyone on: the solutions of the exercises you had not done yet are being applied on your cluster. They turn green in a moment.');
+          router.push(`/lessons/${msg.lesson}`);
+        }
         else if (msg.type === 'ended') {
           setWatched(false);
           setNotice('The workshop has ended. Thank you for taking part!');
