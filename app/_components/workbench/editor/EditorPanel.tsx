@@ -1,31 +1,24 @@
 'use client';
 /**
  * The lesson's lab files: read from the manager node, edited in Monaco,
- * saved to every node. Until the cluster is ready it shows the lesson's
- * original files read-only, so the learner can still read them.
+ * saved to every node. The editor is editable as soon as it is on screen:
+ * until the node's copy has been read it holds the lesson's copy, and when
+ * the node's copy arrives it replaces the text only if the learner has not
+ * typed (their edits are kept, unsaved, otherwise). A Save pressed before
+ * the cluster is ready is carried out once the node's copy has been read.
  */
 import dynamic from 'next/dynamic';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { LabFileView } from '../../../_lib/content/lessons';
 import type { SandboxClient } from '../../../_lib/sandbox';
 import { usePrefersDark } from '../useSandbox';
+import { initialFileState, isDirty, withNodeCopy, type FileState } from './file-state';
 import styles from './editor.module.css';
 
 const MonacoEditor = dynamic(() => import('./MonacoEditor'), {
   ssr: false,
   loading: () => <p className={styles.loading}>Loading the editor…</p>,
 });
-
-interface FileState {
-  text: string;
-  /** Last text known to be on the nodes (to tell unsaved edits). */
-  saved: string;
-  source: 'original' | 'node';
-  busy: 'loading' | 'saving' | null;
-  /** Bumped when `text` is replaced from outside the editor (loaded from the node). */
-  version: number;
-  message: { tone: 'ok' | 'error'; text: string } | null;
-}
 
 interface Props {
   client: SandboxClient;
@@ -43,7 +36,7 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
   const dark = usePrefersDark();
   const baseId = useId();
   const [state, setState] = useState<Record<string, FileState>>(() =>
-    Object.fromEntries(files.map((f) => [f.path, { text: f.original ?? '', saved: f.original ?? '', source: 'original', busy: null, version: 0, message: null }])),
+    Object.fromEntries(files.map((f) => [f.path, initialFileState(f.original ?? '')])),
   );
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -54,7 +47,8 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
   }, []);
 
   // Read the files from the node once per cluster (first start, after a reset), not on
-  // every reconnect. Unsaved edits survive: they stay dirty against the node's text.
+  // every reconnect. Edits made meanwhile (on the lesson's copy, or unsaved ones from
+  // before a reset) are kept and stay dirty against the node's text.
   const loadedEpoch = useRef(-1);
   useEffect(() => {
     if (!live || loadedEpoch.current === clusterEpoch) return;
@@ -62,21 +56,16 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
     for (const f of files) {
       patch(f.path, { busy: 'loading', message: null });
       client.http.readFile(f.path).then(
-        (text) =>
-          setState((s) => {
-            const cur = s[f.path]!;
-            const dirty = cur.source === 'node' && cur.text !== cur.saved;
-            return { ...s, [f.path]: { ...cur, text: dirty ? cur.text : text, saved: text, source: 'node', busy: null, version: cur.version + 1 } };
-          }),
+        (text) => setState((s) => ({ ...s, [f.path]: withNodeCopy(s[f.path]!, f.path, text) })),
         (err: Error) => {
           loadedEpoch.current = -1; // try again on the next chance
-          patch(f.path, { busy: null, message: { tone: 'error', text: `Could not read the file from the manager: ${err.message}` } });
+          patch(f.path, { busy: null, saveWanted: false, message: { tone: 'error', text: `Could not read the file from the manager: ${err.message}` } });
         },
       );
     }
   }, [live, clusterEpoch, files, client, patch]);
 
-  const dirtyCount = useMemo(() => Object.values(state).filter((f) => f.source === 'node' && f.text !== f.saved).length, [state]);
+  const dirtyCount = useMemo(() => Object.values(state).filter(isDirty).length, [state]);
   useEffect(() => onDirtyChange(dirtyCount), [dirtyCount, onDirtyChange]);
   useEffect(() => {
     if (!dirtyCount) return;
@@ -88,9 +77,14 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
   const save = useCallback(
     async (path: string, fromEditor?: string) => {
       const f = stateRef.current[path];
-      if (!f || f.source !== 'node' || f.busy) return;
+      if (!f || f.busy === 'saving') return;
       const text = fromEditor ?? f.text;
-      patch(path, { text, busy: 'saving', message: null });
+      if (f.source !== 'node' || f.busy === 'loading') {
+        // Not read from this cluster yet (starting, or reading): save once it has been.
+        patch(path, { text, saveWanted: true, message: null });
+        return;
+      }
+      patch(path, { text, busy: 'saving', saveWanted: false, message: null });
       try {
         await client.http.writeFile(path, text);
         patch(path, { busy: null, saved: text, message: { tone: 'ok', text: `Saved ${path} to every node.` } });
@@ -100,6 +94,11 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
     },
     [client, patch],
   );
+
+  // A Save pressed early goes out once the node's copy has been read.
+  useEffect(() => {
+    for (const [path, f] of Object.entries(state)) if (f.saveWanted && f.source === 'node' && !f.busy) void save(path);
+  }, [state, save]);
 
   const current = state[openPath] ?? state[files[0]?.path ?? ''];
   const currentPath = state[openPath] ? openPath : (files[0]?.path ?? '');
@@ -117,7 +116,7 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
   }
 
   if (!current) return <p className={styles.loading}>This lesson has no files to edit.</p>;
-  const dirty = current.source === 'node' && current.text !== current.saved;
+  const dirty = isDirty(current);
   const panelId = `${baseId}-file`;
 
   return (
@@ -136,7 +135,7 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
           {files.map((f) => {
             const s = state[f.path]!;
             const selected = f.path === currentPath;
-            const isDirty = s.source === 'node' && s.text !== s.saved;
+            const fileDirty = isDirty(s);
             return (
               <button
                 key={f.path}
@@ -155,7 +154,7 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
                 onClick={() => onOpenPath(f.path)}
               >
                 {f.path}
-                {isDirty && (
+                {fileDirty && (
                   <span className={styles.dirty} aria-label="(unsaved changes)">
                     ●
                   </span>
@@ -164,17 +163,25 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
             );
           })}
         </div>
-        <button type="button" className="btn btn-small btn-primary" onClick={() => void save(currentPath)} disabled={!dirty || current.busy !== null} title="Save to every node (Ctrl+S)">
-          {current.busy === 'saving' ? 'Saving…' : 'Save'}
+        <button
+          type="button"
+          className="btn btn-small btn-primary"
+          onClick={() => void save(currentPath)}
+          disabled={!dirty || current.busy === 'saving' || current.saveWanted}
+          title="Save to every node (Ctrl+S)"
+        >
+          {current.busy === 'saving' || current.saveWanted ? 'Saving…' : 'Save'}
         </button>
       </div>
       <div className={styles.info} role="status" aria-live="polite">
         {current.message ? (
           <span className={current.message.tone === 'error' ? styles.error : styles.ok}>{current.message.text}</span>
+        ) : current.saveWanted ? (
+          'Saving to every node as soon as your cluster is ready…'
         ) : current.busy === 'loading' ? (
-          'Reading the file from the manager…'
+          'Reading the file from your cluster… (you can already edit)'
         ) : current.source === 'original' ? (
-          'The lesson’s original file, read-only until your cluster is ready.'
+          'The lesson’s copy, ready to edit: saving works once your cluster is ready.'
         ) : (
           <span>
             <code>/lab/{currentPath}</code> on every node · Ctrl+S saves
@@ -186,7 +193,6 @@ export function EditorPanel({ client, files, live, clusterEpoch, openPath, onOpe
           path={currentPath}
           value={current.text}
           version={current.version}
-          readOnly={current.source !== 'node' || current.busy === 'saving'}
           dark={dark}
           onChange={(text) => patch(currentPath, { text, message: null })}
           onSave={(text) => void save(currentPath, text)}

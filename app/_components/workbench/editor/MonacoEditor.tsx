@@ -11,14 +11,13 @@ interface Props {
   /** The file's text; applied to the editor only when `version` changes (typing owns it otherwise). */
   value: string;
   version: number;
-  readOnly: boolean;
   dark: boolean;
   onChange: (value: string) => void;
   /** Ctrl+S: gets the editor's text itself, which may be ahead of React state. */
   onSave: (text: string) => void;
 }
 
-export default function MonacoEditor({ path, value, version, readOnly, dark, onChange, onSave }: Props) {
+export default function MonacoEditor({ path, value, version, dark, onChange, onSave }: Props) {
   const save = useRef(onSave);
   save.current = onSave;
   const uri = `file:///lab/${path}`;
@@ -47,8 +46,6 @@ export default function MonacoEditor({ path, value, version, readOnly, dark, onC
       onMount={onMount}
       loading={<p style={{ padding: 12 }}>Loading the editor…</p>}
       options={{
-        readOnly,
-        readOnlyMessage: { value: 'This is the lesson’s original file: it becomes editable once your cluster is ready.' },
         minimap: { enabled: false },
         fontFamily: terminalFont,
         fontSize: 13.5,
