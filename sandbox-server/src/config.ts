@@ -27,6 +27,9 @@ export const configSchema = z.object({
     .string()
     .default('10.89.0.0/16')
     .describe('Address range for learner networks; each cluster takes one /24 (a /16 holds 256 clusters).'),
+  SWB_MAX_CLUSTERS: int(40, 1, 1000).describe(
+    'Most clusters this host runs at once (learners\' and warm ones). Past it, new learners are told the server is full instead of slowing everyone down.',
+  ),
   SWB_NODE_MEMORY_MB: int(1024, 128, 65536).describe('Memory limit per node (MiB).'),
   SWB_NODE_CPUS: z.coerce.number().min(0.1).max(64).default(1).describe('CPU limit per node.'),
   SWB_NODE_PIDS: int(2048, 64, 1_000_000).describe('Process limit per node.'),

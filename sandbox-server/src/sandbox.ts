@@ -84,7 +84,9 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     await destroyCluster(docker, config.SWB_INSTANCE, c.id);
   };
 
-  const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }));
+  // Learners' clusters, warm ones and cold starts all count against the host's limit.
+  const hasRoom = (): boolean => sessions.clustersInUse + pool.running < config.SWB_MAX_CLUSTERS;
+  const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }), hasRoom);
   const store = new SessionStore(path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`));
   const workshopStore = openWorkshopStore(config.dataDir, config.SWB_INSTANCE);
   const sessions = new SessionManager({
@@ -97,6 +99,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     hostLimits: facts.limits,
     log: log.child({ part: 'sessions' }),
     pinnedUntil: (id) => workshopStore.openUntil(id),
+    hasRoom,
   });
 
   // Adopt what an earlier run left: owned clusters go back to their learners, the rest to the pool.
@@ -139,6 +142,8 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     lessons: checks.deps.catalog,
     progress,
     checks,
+    hasRoom,
+    maxClusters: config.SWB_MAX_CLUSTERS,
     sessionMaxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
     log,
   });

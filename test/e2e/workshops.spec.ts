@@ -110,3 +110,29 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
   await expect(bob.getByText('The workshop has ended.')).toBeVisible();
   for (const id of clusters) expect(await thingsOf(id), `cluster ${id} left nothing behind`).toBe(0);
 });
+
+test('an instructor creates a workshop from the site and opens its dashboard', async ({ page }) => {
+  await page.goto('/workshops/new');
+  await page.getByLabel('Title').fill('Form-made workshop');
+  await page.getByLabel('Capacity (learners)').fill('4');
+  await page.getByLabel(/Expected learners/).fill('0');
+  const inHours = (h: number) => new Date(Date.now() + h * 3600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await page.getByLabel('Starts').fill(inHours(0));
+  await page.getByLabel(/^Ends/).fill(inHours(-1));
+  await page.getByRole('button', { name: 'Create workshop' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'must end at least 5 minutes after it starts' })).toBeVisible();
+  await page.getByLabel(/^Ends/).fill(inHours(2));
+  await page.getByRole('button', { name: 'Create workshop' }).click();
+  await expect(page.getByRole('heading', { name: 'Workshop created' })).toBeVisible();
+  const code = await page.locator('p[class*="code"]').first().textContent();
+  expect(code).toMatch(/^[A-Z2-9]{6}$/);
+
+  await page.getByRole('link', { name: 'Open the dashboard' }).click();
+  await expect(page.getByRole('heading', { name: 'Form-made workshop' })).toBeVisible();
+  await expect(page.getByTestId('join-code')).toHaveText(code!);
+  await expect(page, 'the secret leaves the address bar').not.toHaveURL(/key=/);
+  await expect(page.getByText('0 of 4 joined')).toBeVisible();
+  page.once('dialog', (d) => void d.accept());
+  await page.getByRole('button', { name: 'End workshop' }).click();
+  await expect(page.getByText('Workshop ended: every learner cluster was removed.')).toBeVisible();
+});

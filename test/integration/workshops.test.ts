@@ -214,3 +214,48 @@ describe('workshops', () => {
     }
   });
 });
+
+describe('workshops on a full host', () => {
+  const config = testConfig('ws-full', { SWB_WORKERS: '0', SWB_MAX_CLUSTERS: '1' });
+  after(() => removeInstance(config.SWB_INSTANCE));
+
+  test('pre-warm waits for the start; past SWB_MAX_CLUSTERS joins and sessions are told the server is full', async () => {
+    const server = await runServer(config, createLogger('pretty', {}, 'error'));
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const startsAt = Date.now() + 3600_000;
+      const ws = (await (await post(`${base}${workshopPaths.create}`, { title: 'Later', lessons: [LESSON], capacity: 3, expected: 2, startsAt })).json()) as CreateWorkshopResponse;
+      const instructor = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key: new URL(ws.instructorUrl, base).searchParams.get('key') }));
+      const dash = (await (await fetch(`${base}${workshopPaths.dashboard(ws.id)}`, { headers: { Cookie: instructor } })).json()) as Dashboard;
+      assert.deepEqual([dash.workshop.expected, dash.workshop.prewarmAt], [2, startsAt - 15 * 60_000], 'warmed 15 minutes before the start');
+      assert.equal(server.sandbox.pool.targetSize, 0, 'nothing runs an hour early');
+
+      // Pre-warm now: two asked for, but the host holds one cluster.
+      assert.equal((await post(`${base}${workshopPaths.prewarm(ws.id)}`, { expected: 2 }, instructor)).status, 202);
+      assert.equal(server.sandbox.pool.targetSize, 2);
+      await waitFor(() => server.sandbox.pool.readyCount === 1, 120_000, 'one warm cluster');
+      assert.equal(server.sandbox.pool.running, 1, 'the pool stops at the host limit');
+
+      const ada = await post(`${base}${workshopPaths.join(ws.joinCode)}`, { name: 'Ada' });
+      assert.equal(ada.status, 200, 'the warm cluster goes to the first learner');
+      const info = (await (await fetch(`${base}${workshopPaths.join(ws.joinCode)}`)).json()) as { open: boolean; reason?: string };
+      assert.equal(info.open, false);
+      assert.match(info.reason ?? '', /places left, but the server runs as many clusters as it may/);
+      const bob = await post(`${base}${workshopPaths.join(ws.joinCode)}`, { name: 'Bob' });
+      assert.equal(bob.status, 409);
+      assert.equal(server.sandbox.pool.running, 0, 'no cluster started past the limit');
+
+      // Outside workshops: a new session's cluster fails with the same reason, in words.
+      const plain = cookieOf(await post(`${base}${paths.session}`, {}));
+      let status = '';
+      await waitFor(async () => {
+        const { cluster } = (await (await post(`${base}${paths.session}`, {}, plain)).json()) as { cluster: { status: string; progress?: string } };
+        status = `${cluster.status}: ${cluster.progress ?? ''}`;
+        return cluster.status === 'failed';
+      }, 10_000, 'the session is told', () => status);
+      assert.match(status, /running as many clusters as it may \(SWB_MAX_CLUSTERS\)/);
+    } finally {
+      await server.close();
+    }
+  });
+});

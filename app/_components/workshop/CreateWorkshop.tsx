@@ -1,5 +1,8 @@
 'use client';
-/** The instructor's form: title, lessons, capacity, duration. Answers with the links to share and to keep. */
+/**
+ * The instructor's form: title, lessons, capacity, expected head count, start
+ * and end. Answers with the links to share and to keep.
+ */
 import { useState } from 'react';
 import type { CreateWorkshopResponse } from '../../../sandbox-server/src/protocol/workshop';
 import { callJson, workshopPaths } from './api';
@@ -9,7 +12,9 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
   const [title, setTitle] = useState('Docker Swarm workshop');
   const [chosen, setChosen] = useState(() => new Set(lessons.map((l) => l.slug)));
   const [capacity, setCapacity] = useState(20);
-  const [hours, setHours] = useState(3);
+  const [expected, setExpected] = useState(10);
+  const [starts, setStarts] = useState(() => localInput(Date.now()));
+  const [ends, setEnds] = useState(() => localInput(Date.now() + 3 * 3600_000));
   const [mayReset, setMayReset] = useState(true);
   const [created, setCreated] = useState<CreateWorkshopResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -18,7 +23,18 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
     e.preventDefault();
     setError(null);
     try {
-      const body = { title, lessons: lessons.filter((l) => chosen.has(l.slug)).map((l) => l.slug), capacity, durationMin: Math.round(hours * 60), learnersMayReset: mayReset };
+      const startsAt = new Date(starts).getTime();
+      const durationMin = Math.round((new Date(ends).getTime() - startsAt) / 60_000);
+      if (!(durationMin >= 5)) throw new Error('The workshop must end at least 5 minutes after it starts.');
+      const body = {
+        title,
+        lessons: lessons.filter((l) => chosen.has(l.slug)).map((l) => l.slug),
+        capacity,
+        expected: Math.min(expected, capacity),
+        startsAt,
+        durationMin,
+        learnersMayReset: mayReset,
+      };
       setCreated(await callJson<CreateWorkshopResponse>(workshopPaths.create, { method: 'POST', body }));
     } catch (err) {
       setError((err as Error).message);
@@ -88,8 +104,16 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
           <input type="number" min={1} max={200} value={capacity} onChange={(e) => setCapacity(Number(e.target.value))} />
         </label>
         <label>
-          Duration (hours)
-          <input type="number" min={0.25} max={168} step={0.25} value={hours} onChange={(e) => setHours(Number(e.target.value))} />
+          Expected learners (their clusters are warmed up 15 minutes before the start)
+          <input type="number" min={0} max={200} value={expected} onChange={(e) => setExpected(Number(e.target.value))} />
+        </label>
+        <label>
+          Starts
+          <input type="datetime-local" value={starts} onChange={(e) => setStarts(e.target.value)} required />
+        </label>
+        <label>
+          Ends (every learner cluster is removed then)
+          <input type="datetime-local" value={ends} onChange={(e) => setEnds(e.target.value)} required />
         </label>
         <label style={{ display: 'flex', fontWeight: 400 }}>
           <input type="checkbox" checked={mayReset} onChange={(e) => setMayReset(e.target.checked)} /> Learners may reset their own cluster
@@ -100,4 +124,10 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
       </form>
     </main>
   );
+}
+
+/** `YYYY-MM-DDTHH:MM` in local time, what a datetime-local input holds. */
+function localInput(ms: number): string {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
 }

@@ -122,7 +122,7 @@ export function InstructorDashboard({ id }: { id: string }) {
           <a className="btn" href={workshopPaths.csv(w.id)} download>
             Export progress (CSV)
           </a>
-          {!ended && <PrewarmForm id={w.id} pool={data.pool} onDone={setNotice} />}
+          {!ended && <PrewarmForm id={w.id} workshop={w} pool={data.pool} onDone={setNotice} />}
           {!ended && (
             <button
               className="btn btn-danger"
@@ -285,8 +285,9 @@ function CommonFailures({ exercises }: { exercises: Dashboard['exercises'] }) {
   );
 }
 
-function PrewarmForm({ id, pool, onDone }: { id: string; pool: Dashboard['pool']; onDone: (text: string) => void }) {
-  const [expected, setExpected] = useState(10);
+function PrewarmForm({ id, workshop, pool, onDone }: { id: string; workshop: Dashboard['workshop']; pool: Dashboard['pool']; onDone: (text: string) => void }) {
+  const [expected, setExpected] = useState(workshop.expected || 10);
+  const later = workshop.expected > 0 && workshop.prewarmAt > Date.now();
   return (
     <form
       className={styles.inline}
@@ -302,7 +303,9 @@ function PrewarmForm({ id, pool, onDone }: { id: string; pool: Dashboard['pool']
         Pre-warm
       </button>
       <span className={styles.muted} role="status">
-        warm clusters: {pool.ready}/{pool.target}
+        <progress max={Math.max(pool.target, 1)} value={Math.min(pool.ready, pool.target)} aria-label="Warm clusters ready" /> warm clusters: {pool.ready}/{pool.target}
+        {later && ` · ${workshop.expected} more from ${new Date(workshop.prewarmAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`}
+        {pool.target >= pool.hostLimit && ` · this server runs at most ${pool.hostLimit} clusters`}
       </span>
     </form>
   );

@@ -16,11 +16,19 @@ export class ClusterPool {
     private readonly provision: () => Promise<LiveCluster>,
     private readonly destroy: (c: LiveCluster) => Promise<void>,
     private readonly log: Logger,
+    /** Whether the host may run one more cluster (SWB_MAX_CLUSTERS); the pool never takes the last places from learners. */
+    private readonly hasRoom: () => boolean = () => true,
   ) {}
 
   get readyCount(): number {
     return this.ready.length;
   }
+
+  /** Clusters this pool runs: ready ones and the one being started. */
+  get running(): number {
+    return this.ready.length + (this.starting ? 1 : 0);
+  }
+  private starting = false;
 
   /** How many ready clusters the pool is filling up to. */
   get targetSize(): number {
@@ -44,7 +52,8 @@ export class ClusterPool {
   /** A ready cluster, or undefined when the pool is empty; starts a refill either way. */
   take(): LiveCluster | undefined {
     const cluster = this.ready.shift();
-    this.refill();
+    // After the taker has assigned it (synchronously), so the host limit counts it once, not zero times.
+    queueMicrotask(() => this.refill());
     return cluster;
   }
 
@@ -53,9 +62,10 @@ export class ClusterPool {
     this.filling = true;
     void (async () => {
       try {
-        while (!this.closed && this.ready.length < this.size) {
+        while (!this.closed && this.ready.length < this.size && this.hasRoom()) {
           const started = Date.now();
-          const cluster = await this.provision();
+          this.starting = true;
+          const cluster = await this.provision().finally(() => (this.starting = false));
           if (this.closed || this.ready.length >= this.size) {
             await this.destroy(cluster);
             return;

@@ -57,6 +57,7 @@ export const createWorkshopRequest = z.object({
   title: z.string().trim().min(1).max(120).describe('Shown to learners on the join page.'),
   lessons: z.array(lessonSlug).min(1).max(50).describe('Lesson slugs in order; learners land in the first.'),
   capacity: z.number().int().min(1).max(200).describe('Most learners that may join.'),
+  expected: z.number().int().min(0).max(200).default(0).describe('Learners expected: this many clusters are warmed up shortly before the start.'),
   startsAt: z.number().int().optional().describe('ms epoch; default now.'),
   durationMin: z.number().int().min(5).max(7 * 24 * 60).default(180).describe('After this the workshop ends by itself.'),
   learnersMayReset: z.boolean().default(true).describe('Whether learners may reset their own cluster.'),
@@ -140,11 +141,14 @@ export const dashboard = z.object({
     endedAt: z.number().nullable(),
     learnersMayReset: z.boolean(),
     joinCode: z.string(),
+    /** Clusters warmed for the expected head count from `prewarmAt` on. */
+    expected: z.number().int(),
+    prewarmAt: z.number(),
   }),
   exercises: z.array(dashboardExercise),
   learners: z.array(dashboardLearner),
   /** Pre-warm progress: clusters ready in the pool against the number asked for. */
-  pool: z.object({ ready: z.number().int(), target: z.number().int() }),
+  pool: z.object({ ready: z.number().int(), target: z.number().int(), hostLimit: z.number().int() }),
 });
 export type Dashboard = z.infer<typeof dashboard>;
 

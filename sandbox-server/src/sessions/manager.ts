@@ -54,7 +54,12 @@ export interface SessionManagerDeps {
    * workshop learner keeps their cluster until the workshop ends), or undefined.
    */
   pinnedUntil?: (sessionId: string) => number | undefined;
+  /** Whether the host may start one more cluster (SWB_MAX_CLUSTERS); a warm one can always be handed out. */
+  hasRoom?: () => boolean;
 }
+
+/** What a learner is told when the host runs as many clusters as it may. */
+export const SERVER_FULL = 'this server is running as many clusters as it may (SWB_MAX_CLUSTERS); one frees up when a learner leaves';
 
 export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
@@ -63,6 +68,8 @@ export function hashToken(token: string): string {
 export class SessionManager {
   private readonly sessions = new Map<string, LearnerSession>();
   private reaper: NodeJS.Timeout | undefined;
+  /** Cold starts in flight for sessions (they count against the host's limit before they have a cluster). */
+  private provisioning = 0;
 
   constructor(private readonly deps: SessionManagerDeps) {}
 
@@ -100,6 +107,13 @@ export class SessionManager {
     return this.sessions.size;
   }
 
+  /** Clusters learners hold or are getting (the warm pool counts its own). */
+  get clustersInUse(): number {
+    let n = this.provisioning;
+    for (const s of this.sessions.values()) if (s.cluster) n++;
+    return n;
+  }
+
   /** The session that owns a running cluster (for access checks on per-cluster URLs). */
   ownerOfCluster(clusterId: string): LearnerSession | undefined {
     for (const s of this.sessions.values()) if (s.cluster?.id === clusterId) return s;
@@ -129,6 +143,7 @@ export class SessionManager {
     const cluster = session.cluster ?? (await session.pending?.catch(() => undefined));
     session.cluster = undefined;
     if (cluster) await this.deps.destroy(cluster);
+    this.deps.pool.refill(); // the place it held may be the one the pool was waiting for
     this.deps.log.info('session ended', { session: session.id.slice(0, 8), why });
   }
 
@@ -169,7 +184,11 @@ export class SessionManager {
     }
     session.update({ status: 'provisioning', progress: 'starting your cluster', fraction: 0, nodes: [] });
     try {
-      const cluster = await this.deps.provision((step, fraction) => session.update({ status: 'provisioning', progress: step, fraction }));
+      if (this.deps.hasRoom && !this.deps.hasRoom()) throw new Error(SERVER_FULL);
+      this.provisioning++;
+      const cluster = await this.deps
+        .provision((step, fraction) => session.update({ status: 'provisioning', progress: step, fraction }))
+        .finally(() => this.provisioning--);
       if (!this.sessions.has(session.id)) {
         await this.deps.destroy(cluster); // expired while it was starting
         throw new Error('session ended while its cluster was starting');

@@ -7,7 +7,7 @@ import type { LearnerRow, WorkshopRow } from './store.js';
 
 const workshop: WorkshopRow = {
   id: 'abcdefghijkl', title: 'T', lessons: ['one', 'two'], capacity: 3, startsAt: 0, endsAt: 10_000_000, learnersMayReset: true,
-  secretHash: 'x', joinCode: 'ABCDEF', createdAt: 0, endedAt: null, expected: 0,
+  secretHash: 'x', joinCode: 'ABCDEF', createdAt: 0, endedAt: null, expected: 0, prewarmAt: 0,
 };
 const learner = (id: string, name: string, sessionId: string): LearnerRow => ({ id, workshopId: workshop.id, name, sessionId, joinedAt: 1000, lesson: 'one', finalPassed: null });
 const lessons = { get: (slug: string) => (slug === 'one' ? { exercises: [{ id: 'a' }, { id: 'b' }] } : { exercises: [{ id: 'c' }] }) };
@@ -31,7 +31,7 @@ test('counts passes per exercise, health, and flags online learners without prog
     progress,
     session: (id) => (id === 's1' ? session('ready', 1) : id === 's2' ? session('failed', 1) : undefined),
     online: () => false,
-    pool: { ready: 0, target: 0 },
+    pool: { ready: 0, target: 0, hostLimit: 40 },
     catchUp: (id) => (id === 'l4' ? { lesson: 'two', done: 1, total: 2, state: 'running', message: 'one/b' } : undefined),
     stuckAfterMs: 60_000,
     now: 100_000,

@@ -26,7 +26,7 @@ export interface DashboardInputs {
   progress: ProgressSource;
   session: (id: string) => LearnerSession | undefined;
   online: (learnerId: string) => boolean;
-  pool: { ready: number; target: number };
+  pool: Dashboard['pool'];
   catchUp: (learnerId: string) => DashboardLearner['catchUp'];
   stuckAfterMs: number;
   now?: number;
@@ -112,6 +112,8 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
       endedAt: w.endedAt,
       learnersMayReset: w.learnersMayReset,
       joinCode: w.joinCode,
+      expected: w.expected,
+      prewarmAt: w.prewarmAt,
     },
     exercises,
     learners,

@@ -30,12 +30,14 @@ export function startWorkshops(deps: {
   lessons: LessonSource & { slugs(): string[] };
   progress: ProgressSource;
   checks: CatchUpRunner;
+  hasRoom: () => boolean;
+  maxClusters: number;
   sessionMaxAgeSeconds: number;
   log: Logger;
 }): Workshops {
   const { store } = deps;
   const log = deps.log.child({ part: 'workshops' });
-  const service = new WorkshopService({ store, sessions: deps.sessions, pool: deps.pool, basePoolSize: deps.basePoolSize, lessons: deps.lessons, progress: deps.progress, checks: deps.checks, log });
+  const service = new WorkshopService({ store, sessions: deps.sessions, pool: deps.pool, basePoolSize: deps.basePoolSize, lessons: deps.lessons, progress: deps.progress, checks: deps.checks, hasRoom: deps.hasRoom, maxClusters: deps.maxClusters, log });
   const http = createWorkshopHttp({ service, sessions: deps.sessions, sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds, log });
   return {
     service,

@@ -23,6 +23,9 @@ export interface CatchUpRunner {
 
 type CatchUpStatus = NonNullable<DashboardLearner['catchUp']>;
 
+/** Clusters for the expected head count are warmed up this long before the start. */
+const PREWARM_LEAD_MS = 15 * 60_000;
+
 /** Catch-ups run a few at a time: each runs docker commands on its learner's nodes, and this host has few cores. */
 const CATCH_UP_PARALLEL = 3;
 
@@ -35,6 +38,9 @@ export interface WorkshopServiceDeps {
   lessons: LessonSource & { slugs(): string[] };
   progress: ProgressSource;
   checks: CatchUpRunner;
+  /** Whether the host may start one more cluster, and its limit (SWB_MAX_CLUSTERS). */
+  hasRoom: () => boolean;
+  maxClusters: number;
   log: Logger;
   /** Online and no exercise passed for this long: flagged as stuck. */
   stuckAfterMs?: number;
@@ -92,11 +98,13 @@ export class WorkshopService {
         joinCode: newJoinCode(),
         createdAt: now,
         endedAt: null,
-        expected: 0,
+        expected: Math.min(req.expected, req.capacity),
+        prewarmAt: startsAt - PREWARM_LEAD_MS,
       };
       try {
         this.deps.store.insertWorkshop(workshop);
         this.deps.log.info('workshop created', { workshop: workshop.id, capacity: workshop.capacity, lessons: workshop.lessons.length });
+        void this.updatePoolTarget();
         return { workshop, secret };
       } catch (err) {
         // A join code already used by an open workshop: draw another.
@@ -121,7 +129,7 @@ export class WorkshopService {
       progress: this.deps.progress,
       session: (id) => this.deps.sessions.get(id),
       online: (learnerId) => (this.learnerSockets.get(learnerId)?.size ?? 0) > 0,
-      pool: { ready: this.deps.pool.readyCount, target: this.deps.pool.targetSize },
+      pool: { ready: this.deps.pool.readyCount, target: this.deps.pool.targetSize, hostLimit: this.deps.maxClusters },
       catchUp: (learnerId) => this.catchUps.get(learnerId),
       stuckAfterMs: this.deps.stuckAfterMs ?? 10 * 60_000,
     });
@@ -143,7 +151,7 @@ export class WorkshopService {
   /** Have clusters warm for `expected` learners in all (those who joined already have theirs). */
   async prewarm(w: WorkshopRow, expected: number): Promise<void> {
     if (w.endedAt) throw new HttpError(409, 'this workshop has ended');
-    this.deps.store.setExpected(w.id, Math.min(expected, w.capacity));
+    this.deps.store.setExpected(w.id, Math.min(expected, w.capacity), Date.now());
     await this.updatePoolTarget();
     this.changed(w.id);
   }
@@ -230,6 +238,8 @@ export class WorkshopService {
     if (you) return { workshop: w, you };
     if (Date.now() > w.endsAt) return { workshop: w, you, reason: 'This workshop has ended.' };
     if (this.deps.store.learnerCount(w.id) >= w.capacity) return { workshop: w, you, reason: fullMessage(w) };
+    const hasCluster = !!session?.cluster || !!session?.pending;
+    if (!hasCluster && this.deps.pool.readyCount === 0 && !this.deps.hasRoom()) return { workshop: w, you, reason: SERVER_FULL_MESSAGE };
     return { workshop: w, you };
   }
 
@@ -342,8 +352,9 @@ export class WorkshopService {
 
   private tick(): void {
     for (const id of this.dashboards.keys()) this.changed(id);
-    // Every ~30 s: end workshops whose time is up (their clusters must not run on).
+    // Every ~30 s: end workshops whose time is up (their clusters must not run on), start pre-warming those about to begin.
     if (this.ticks++ % 30) return;
+    void this.updatePoolTarget().catch((err) => this.deps.log.error('resizing the warm pool failed', { error: errorMessage(err) }));
     for (const w of this.deps.store.openWorkshops()) {
       if (Date.now() > w.endsAt) void this.end(w).catch((err) => this.deps.log.error('ending a workshop failed', { error: errorMessage(err) }));
     }
@@ -361,10 +372,13 @@ export class WorkshopService {
     return set?.size ? 1 : 0;
   }
 
-  /** Pool size = everyday size + clusters still missing for the expected head count of open workshops. */
+  /** Pool size = everyday size + clusters still missing for the expected head count of open workshops about to start. */
   private async updatePoolTarget(): Promise<void> {
     let extra = 0;
-    for (const w of this.deps.store.openWorkshops()) extra += Math.max(0, w.expected - this.deps.store.learnerCount(w.id));
+    const now = Date.now();
+    for (const w of this.deps.store.openWorkshops()) {
+      if (w.prewarmAt <= now) extra += Math.max(0, w.expected - this.deps.store.learnerCount(w.id));
+    }
     const target = this.deps.basePoolSize + extra;
     if (target !== this.deps.pool.targetSize) {
       this.deps.log.info('warm pool size', { target, extra });
@@ -373,4 +387,5 @@ export class WorkshopService {
   }
 }
 
+const SERVER_FULL_MESSAGE = 'This workshop has places left, but the server runs as many clusters as it may right now. Ask your instructor (they can end other sessions or raise SWB_MAX_CLUSTERS).';
 const fullMessage = (w: WorkshopRow) => `This workshop is full: all ${w.capacity} places are taken. Ask your instructor for a place.`;

@@ -20,6 +20,8 @@ export interface WorkshopRow {
   endedAt: number | null;
   /** Clusters the instructor asked to have warm (expected head count). */
   expected: number;
+  /** From when the pool keeps `expected` clusters warm (shortly before the start, or when the instructor presses Pre-warm). */
+  prewarmAt: number;
 }
 
 export interface LearnerRow {
@@ -59,6 +61,8 @@ const MIGRATIONS = [
      final_passed TEXT
    );
    CREATE UNIQUE INDEX learners_session ON learners (workshop_id, session_id);`,
+  // 0 = at once, as before this column existed.
+  `ALTER TABLE workshops ADD COLUMN prewarm_at INTEGER NOT NULL DEFAULT 0`,
 ];
 
 interface RawWorkshop extends Omit<WorkshopRow, 'lessons' | 'learnersMayReset'> {
@@ -70,7 +74,7 @@ interface RawLearner extends Omit<LearnerRow, 'finalPassed'> {
 }
 
 const WORKSHOP_COLUMNS = `id, title, lessons, capacity, starts_at AS startsAt, ends_at AS endsAt, learners_may_reset AS learnersMayReset,
-  secret_hash AS secretHash, join_code AS joinCode, created_at AS createdAt, ended_at AS endedAt, expected`;
+  secret_hash AS secretHash, join_code AS joinCode, created_at AS createdAt, ended_at AS endedAt, expected, prewarm_at AS prewarmAt`;
 const LEARNER_COLUMNS = `id, workshop_id AS workshopId, name, session_id AS sessionId, joined_at AS joinedAt, lesson, final_passed AS finalPassed`;
 
 const toWorkshop = (r: RawWorkshop | undefined): WorkshopRow | undefined =>
@@ -87,8 +91,8 @@ export class WorkshopStore {
   insertWorkshop(w: WorkshopRow): void {
     this.db
       .prepare(
-        `INSERT INTO workshops (id, title, lessons, capacity, starts_at, ends_at, learners_may_reset, secret_hash, join_code, created_at, ended_at, expected)
-         VALUES (@id, @title, @lessons, @capacity, @startsAt, @endsAt, @learnersMayReset, @secretHash, @joinCode, @createdAt, @endedAt, @expected)`,
+        `INSERT INTO workshops (id, title, lessons, capacity, starts_at, ends_at, learners_may_reset, secret_hash, join_code, created_at, ended_at, expected, prewarm_at)
+         VALUES (@id, @title, @lessons, @capacity, @startsAt, @endsAt, @learnersMayReset, @secretHash, @joinCode, @createdAt, @endedAt, @expected, @prewarmAt)`,
       )
       .run({ ...w, lessons: JSON.stringify(w.lessons), learnersMayReset: w.learnersMayReset ? 1 : 0 });
   }
@@ -106,8 +110,9 @@ export class WorkshopStore {
     return (this.db.prepare(`SELECT ${WORKSHOP_COLUMNS} FROM workshops WHERE ended_at IS NULL`).all() as RawWorkshop[]).map((r) => toWorkshop(r)!);
   }
 
-  setExpected(id: string, expected: number): void {
-    this.db.prepare('UPDATE workshops SET expected = ? WHERE id = ?').run(expected, id);
+  /** Warm clusters for `expected` learners from `prewarmAt` on. */
+  setExpected(id: string, expected: number, prewarmAt: number): void {
+    this.db.prepare('UPDATE workshops SET expected = ?, prewarm_at = ? WHERE id = ?').run(expected, prewarmAt, id);
   }
 
   /** Mark ended and freeze each learner's passed exercises, in one transaction. */
