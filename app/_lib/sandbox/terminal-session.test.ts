@@ -123,4 +123,57 @@ describe('TerminalSession', () => {
     assert.deepEqual(s.controls().at(-1), { type: 'detach', terminalId: 't-manager' });
     assert.equal(s.t.getState(), 'closed');
   });
+
+  it('retries an open the server answered not_ready, even if no cluster message follows', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const s = setup();
+    const opens = () => s.controls().filter((m) => m.type === 'open').length;
+    s.t.tryOpen();
+    s.t.onError('not_ready', 'your cluster is not ready');
+    assert.equal(s.t.getState(), 'waiting');
+    t.mock.timers.tick(399);
+    assert.equal(opens(), 1, 'not at once');
+    t.mock.timers.tick(201); // the first retry comes within 500 ms +-20%
+    assert.equal(opens(), 2);
+    assert.equal(s.t.getState(), 'opening');
+
+    // Backing off: the second retry waits about twice as long.
+    s.t.onError('not_ready', 'still not ready');
+    t.mock.timers.tick(700);
+    assert.equal(opens(), 2);
+    t.mock.timers.tick(500);
+    assert.equal(opens(), 3);
+    s.t.onOpened(0, 0);
+    assert.equal(s.t.getState(), 'open');
+  });
+
+  it('a not_ready retry waits while the cluster is not ready, and a cluster message opens only once', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const s = setup();
+    const opens = () => s.controls().filter((m) => m.type === 'open').length;
+    s.t.tryOpen();
+    s.setReady(false);
+    s.t.onError('not_ready', 'starting your cluster');
+    t.mock.timers.tick(60_000);
+    assert.equal(opens(), 1, 'no open while the cluster is not ready');
+    s.setReady(true);
+    s.t.tryOpen(); // the `ready` cluster message
+    assert.equal(opens(), 2);
+
+    // A cluster message that comes before the retry makes the retry moot.
+    s.t.onError('not_ready', 'not ready');
+    s.t.tryOpen();
+    t.mock.timers.tick(60_000);
+    assert.equal(opens(), 3, 'no second open');
+  });
+
+  it('closing drops a pending not_ready retry', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const s = setup();
+    s.t.tryOpen();
+    s.t.onError('not_ready', 'not ready');
+    s.t.close();
+    t.mock.timers.tick(60_000);
+    assert.equal(s.controls().filter((m) => m.type === 'open').length, 1);
+  });
 });

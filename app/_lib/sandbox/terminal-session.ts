@@ -5,6 +5,7 @@
  * (input, resize, close) through the TerminalHandle interface.
  */
 import type { ClientMessage, ErrorCode, NodeName } from '../../../sandbox-server/src/protocol/index';
+import { reconnectDelay } from './backoff';
 import { encodeInputFrames, textToBytes } from './frames';
 import { StreamOffsets } from './offsets';
 import type { TerminalHandle, TerminalSink, TerminalState } from './types';
@@ -35,6 +36,9 @@ export class TerminalSession implements TerminalHandle {
   /** The shell is gone (exit, cluster reset): the next open starts a clean view. */
   private freshNext = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A retry of an open the server answered `not_ready`, and how many in a row there were. */
+  private notReadyTimer: ReturnType<typeof setTimeout> | null = null;
+  private notReadyAttempts = 0;
   private readonly listeners = new Set<(s: TerminalState) => void>();
 
   constructor(
@@ -91,6 +95,7 @@ export class TerminalSession implements TerminalHandle {
     if (this.state === 'closed') return;
     if (this.state === 'open' || this.state === 'opening') this.transport.sendControl({ type: 'detach', terminalId: this.terminalId });
     this.clearFlush();
+    this.clearNotReadyRetry();
     this.channel = null;
     this.setState('closed');
     this.transport.release(this);
@@ -118,12 +123,14 @@ export class TerminalSession implements TerminalHandle {
       ...(offset === undefined ? {} : { offset }),
     });
     if (!sent) return;
+    this.clearNotReadyRetry();
     this.openedSize = { ...this.size };
     this.setState('opening');
   }
 
   onOpened(channel: number, serverOffset: number): void {
     if (this.state !== 'opening') return;
+    this.notReadyAttempts = 0;
     const outcome = this.offsets.onOpened(serverOffset);
     if (outcome.kind === 'restart') {
       this.generation++;
@@ -164,8 +171,12 @@ export class TerminalSession implements TerminalHandle {
     if (this.state === 'closed') return;
     this.channel = null;
     if (code === 'not_ready') {
-      // The cluster is not ready after all: wait for the next `cluster` message.
+      // The cluster is not ready after all. The server sends `not_ready` only when claiming a cluster failed,
+      // and usually a `cluster` message (failed, expired) came first, so the next `ready` one reopens. But a
+      // claim from the warm pool announces `ready` before it records the session, and if that write throws no
+      // other `cluster` message follows: so also retry after a backoff (a no-op unless the cluster looks ready).
       this.setState('waiting');
+      this.scheduleNotReadyRetry();
       return;
     }
     this.sink.notice(`[${message}; press Enter to try again]`);
@@ -217,6 +228,20 @@ export class TerminalSession implements TerminalHandle {
       const ack = this.offsets.flushAck();
       if (ack !== null) this.sendAck(ack);
     }, ACK_FLUSH_MS);
+  }
+
+  private scheduleNotReadyRetry(): void {
+    this.clearNotReadyRetry();
+    const delay = reconnectDelay(this.notReadyAttempts++);
+    this.notReadyTimer = setTimeout(() => {
+      this.notReadyTimer = null;
+      this.tryOpen();
+    }, delay);
+  }
+
+  private clearNotReadyRetry(): void {
+    if (this.notReadyTimer !== null) clearTimeout(this.notReadyTimer);
+    this.notReadyTimer = null;
   }
 
   private clearFlush(): void {

@@ -1,0 +1,328 @@
+/**
+ * The bookkeeping of one browser socket's terminals, with the awaits of an
+ * `open` (cluster, then shell) held open by hand so that opens overlap in
+ * exactly the order that once gave two shells one channel.
+ * Run: node --import tsx --test sandbox-server/src/http/connection.test.ts
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { describe, it } from 'node:test';
+import type { WebSocket } from 'ws';
+import type { CheckClient, CheckService } from '../checks/checker.js';
+import type { Logger } from '../log.js';
+import { decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../protocol/index.js';
+import type { LearnerSession, SessionManager } from '../sessions/manager.js';
+import type { TerminalViewer } from '../terminals/terminal.js';
+import { BrowserConnection } from './connection.js';
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(err: Error): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+/** Let every pending promise continuation run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A shell: records who is attached and what was typed into it. */
+class FakeShell {
+  readonly viewers = new Set<TerminalViewer>();
+  readonly typed: string[] = [];
+  attach(viewer: TerminalViewer): { from: number; data: Buffer } {
+    this.viewers.add(viewer);
+    return { from: 0, data: Buffer.alloc(0) };
+  }
+  detach(viewer: TerminalViewer): void {
+    this.viewers.delete(viewer);
+  }
+  write(data: Buffer): void {
+    this.typed.push(data.toString('utf8'));
+  }
+  resize(): void {}
+  ack(): void {}
+}
+
+/** The socket as the connection uses it: events in, `send` out, `readyState`. */
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly messages: ServerMessage[] = [];
+  readonly binary: { channel: number; text: string }[] = [];
+  send(data: string | Buffer, opts?: { binary?: boolean }): void {
+    if (opts?.binary && typeof data !== 'string') {
+      const frame = decodeBinary(new Uint8Array(data))!;
+      this.binary.push({ channel: frame.channel, text: Buffer.from(frame.payload).toString('utf8') });
+    } else {
+      this.messages.push(JSON.parse(data.toString()) as ServerMessage);
+    }
+  }
+  close(): void {
+    this.readyState = 3;
+    this.emit('close');
+  }
+}
+
+function setup() {
+  const ws = new FakeSocket();
+  /** Each `cluster.terminal` call, in order: the test decides when (and whether) its shell starts. */
+  const starts: { terminalId: string; node: string; shell: Deferred<FakeShell> }[] = [];
+  const cluster = {
+    cluster: { nodes: [{ name: 'manager' }, { name: 'worker-1' }] },
+    node: (name: string) => (['manager', 'worker-1'].includes(name) ? { name } : undefined),
+    terminal: (terminalId: string, node: string) => {
+      const shell = deferred<FakeShell>();
+      starts.push({ terminalId, node, shell });
+      return shell.promise;
+    },
+    state: { subscribe: () => () => undefined },
+  };
+  let clusterReady = deferred<typeof cluster>();
+  const session = {
+    connections: 0,
+    lastSeen: 0,
+    info: { status: 'provisioning', nodes: [], hostLimits: [] },
+    cluster: undefined,
+    onChange: () => () => undefined,
+  };
+  const sessions = { ensureCluster: () => clusterReady.promise };
+  let checksClosed = false;
+  const checkClient: CheckClient = { watch: () => undefined, check: async () => undefined, apply: async () => undefined, close: () => (checksClosed = true) };
+  const checks = { connect: () => checkClient };
+  const log: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, child: () => log };
+
+  const conn = new BrowserConnection(
+    ws as unknown as WebSocket,
+    session as unknown as LearnerSession,
+    sessions as unknown as SessionManager,
+    checks as unknown as CheckService,
+    log,
+  );
+
+  return {
+    ws,
+    session,
+    starts,
+    /** The cluster becomes ready: every `ensureCluster` waiting (and every later one) gets it. */
+    clusterReady: () => clusterReady.resolve(cluster),
+    clusterFails: () => clusterReady.reject(new Error('no cluster')),
+    /** A fresh, not yet settled cluster claim for later opens. */
+    clusterPendingAgain: () => (clusterReady = deferred<typeof cluster>()),
+    checksClosed: () => checksClosed,
+    send: (msg: ClientMessage) => ws.emit('message', Buffer.from(JSON.stringify(msg)), false),
+    type: (channel: number, text: string) => ws.emit('message', Buffer.from(encodeBinary(channel, Buffer.from(text))), true),
+    open: (terminalId: string, node: 'manager' | 'worker-1') => ({ type: 'open', terminalId, node, cols: 80, rows: 24 }) as const,
+    opened: () => ws.messages.filter((m): m is Extract<ServerMessage, { type: 'opened' }> => m.type === 'opened'),
+    errors: () => ws.messages.filter((m): m is Extract<ServerMessage, { type: 'error' }> => m.type === 'error'),
+    /** The connection's own books, read only to prove nothing is left behind. */
+    books: () => {
+      const c = conn as unknown as { byId: Map<string, unknown>; byChannel: Map<number, unknown>; opening?: Map<string, unknown> };
+      return { attached: c.byId.size, channels: c.byChannel.size, opening: c.opening?.size ?? 0 };
+    },
+  };
+}
+
+const shellFor = (s: ReturnType<typeof setup>, terminalId: string, n = 0) => s.starts.filter((x) => x.terminalId === terminalId)[n]!;
+
+describe('BrowserConnection: terminal opens', () => {
+  it('two overlapping opens of different terminals get different channels, whatever order their shells start in', async () => {
+    const s = setup();
+    // Both opens arrive while the cluster is still starting (a Run pressed right after load).
+    s.send(s.open('t-manager', 'manager'));
+    s.send(s.open('t-worker-1', 'worker-1'));
+    await settle();
+    s.clusterReady();
+    await settle();
+    assert.deepEqual(s.starts.map((x) => x.terminalId), ['t-manager', 't-worker-1'], 'both shells are starting at once');
+
+    // The later open's shell starts first.
+    const manager = new FakeShell();
+    const worker = new FakeShell();
+    shellFor(s, 't-worker-1').shell.resolve(worker);
+    await settle();
+    shellFor(s, 't-manager').shell.resolve(manager);
+    await settle();
+
+    const opened = s.opened();
+    assert.equal(opened.length, 2);
+    const channelOf = (id: string) => opened.find((m) => m.terminalId === id)!.channel;
+    assert.notEqual(channelOf('t-manager'), channelOf('t-worker-1'), 'two shells never share a channel');
+
+    // Keystrokes and output follow their own channel.
+    s.type(channelOf('t-worker-1'), 'docker ps\r');
+    s.type(channelOf('t-manager'), 'hostname\r');
+    assert.deepEqual(worker.typed, ['docker ps\r']);
+    assert.deepEqual(manager.typed, ['hostname\r']);
+    [...worker.viewers][0]!.output(Buffer.from('root@worker-1'));
+    [...manager.viewers][0]!.output(Buffer.from('root@manager'));
+    assert.deepEqual(s.ws.binary, [
+      { channel: channelOf('t-worker-1'), text: 'root@worker-1' },
+      { channel: channelOf('t-manager'), text: 'root@manager' },
+    ]);
+    assert.deepEqual(s.errors(), []);
+    assert.deepEqual(s.books(), { attached: 2, channels: 2, opening: 0 });
+  });
+
+  it('opens with the cluster already ready still reserve their channel before the shell starts', async () => {
+    const s = setup();
+    s.clusterReady();
+    await settle();
+    s.send(s.open('a', 'manager'));
+    s.send(s.open('b', 'manager'));
+    s.send(s.open('c', 'worker-1'));
+    await settle();
+    assert.equal(s.starts.length, 3);
+    for (const x of [...s.starts].reverse()) x.shell.resolve(new FakeShell());
+    await settle();
+    assert.deepEqual(new Set(s.opened().map((m) => m.channel)).size, 3);
+  });
+
+  it('a detach while the cluster is starting cancels the open: no shell is started or attached, and its channel is free again', async () => {
+    const s = setup();
+    s.send(s.open('t-manager', 'manager'));
+    await settle();
+    s.send({ type: 'detach', terminalId: 't-manager' });
+    await settle();
+    assert.deepEqual(s.books(), { attached: 0, channels: 0, opening: 0 });
+    s.clusterReady();
+    await settle();
+    assert.equal(s.starts.length, 0, 'no shell was asked for');
+    assert.deepEqual(s.ws.messages.filter((m) => m.type !== 'cluster'), [], 'no opened, and no error for the detach either');
+
+    s.send(s.open('t-worker-1', 'worker-1'));
+    await settle();
+    shellFor(s, 't-worker-1').shell.resolve(new FakeShell());
+    await settle();
+    assert.equal(s.opened()[0]?.channel, 0, 'the cancelled open left channel 0 free');
+  });
+
+  it('a detach while the shell is starting: the shell is not attached and its channel is freed, even if the shell fails', async () => {
+    const s = setup();
+    s.clusterReady();
+    s.send(s.open('t-manager', 'manager'));
+    s.send(s.open('t-worker-1', 'worker-1'));
+    await settle();
+    s.send({ type: 'detach', terminalId: 't-manager' });
+    await settle();
+
+    // A third tab opens while the cancelled shell is still starting: it may take the freed channel.
+    s.send(s.open('t-manager-2', 'manager'));
+    await settle();
+    const manager = new FakeShell();
+    shellFor(s, 't-manager').shell.resolve(manager);
+    shellFor(s, 't-worker-1').shell.resolve(new FakeShell());
+    shellFor(s, 't-manager-2').shell.resolve(new FakeShell());
+    await settle();
+
+    assert.equal(manager.viewers.size, 0, 'the detached terminal never got a viewer');
+    assert.deepEqual(
+      s.opened().map((m) => [m.terminalId, m.channel]),
+      [
+        ['t-worker-1', 1],
+        ['t-manager-2', 0],
+      ],
+    );
+    assert.deepEqual(s.errors(), []);
+    assert.deepEqual(s.books(), { attached: 2, channels: 2, opening: 0 });
+
+    // A cancelled open whose shell then fails says nothing either.
+    s.send(s.open('t-gone', 'worker-1'));
+    await settle();
+    s.send({ type: 'detach', terminalId: 't-gone' });
+    shellFor(s, 't-gone').shell.reject(new Error('exec failed'));
+    await settle();
+    assert.deepEqual(s.errors(), []);
+    assert.deepEqual(s.books(), { attached: 2, channels: 2, opening: 0 });
+  });
+
+  it('a newer open of the same terminal replaces a pending one: one viewer, one opened, one channel', async () => {
+    for (const firstStartsFirst of [true, false]) {
+      const s = setup();
+      s.clusterReady();
+      s.send(s.open('t-manager', 'manager'));
+      await settle();
+      s.send({ ...s.open('t-manager', 'manager'), cols: 100 });
+      await settle();
+
+      // In the server both opens start (or reuse) the same shell.
+      const shell = new FakeShell();
+      const [older, newer] = [shellFor(s, 't-manager', 0), shellFor(s, 't-manager', 1)];
+      for (const x of firstStartsFirst ? [older, newer] : [newer, older]) {
+        x.shell.resolve(shell);
+        await settle();
+      }
+
+      assert.equal(shell.viewers.size, 1, `one viewer (older shell started ${firstStartsFirst ? 'first' : 'last'})`);
+      assert.equal(s.opened().length, 1);
+      assert.deepEqual(s.books(), { attached: 1, channels: 1, opening: 0 });
+      s.type(s.opened()[0]!.channel, 'x');
+      assert.deepEqual(shell.typed, ['x']);
+    }
+  });
+
+  it('the socket closing while opens are pending attaches nothing and leaves nothing behind', async () => {
+    const s = setup();
+    s.send(s.open('t-manager', 'manager'));
+    s.send(s.open('t-worker-1', 'worker-1'));
+    await settle();
+    s.clusterReady();
+    await settle();
+    // A third open still waits for its cluster (a reset started meanwhile).
+    s.clusterPendingAgain();
+    s.send(s.open('t-other', 'manager'));
+    await settle();
+    assert.equal(s.session.connections, 1);
+
+    s.ws.close();
+    assert.deepEqual(s.books(), { attached: 0, channels: 0, opening: 0 });
+    const sentBefore = s.ws.messages.length;
+    const shells = s.starts.map((x) => {
+      const shell = new FakeShell();
+      x.shell.resolve(shell);
+      return shell;
+    });
+    s.clusterReady();
+    await settle();
+
+    assert.equal(s.starts.length, 2, 'the open still waiting for its cluster never asked for a shell');
+    assert.deepEqual(shells.map((sh) => sh.viewers.size), [0, 0], 'no shell got a viewer');
+    assert.equal(s.ws.messages.length, sentBefore, 'nothing sent on a closed socket');
+    assert.deepEqual(s.books(), { attached: 0, channels: 0, opening: 0 });
+    assert.equal(s.session.connections, 0);
+    assert.equal(s.checksClosed(), true);
+  });
+
+  it('the socket closing with shells attached detaches them', async () => {
+    const s = setup();
+    s.clusterReady();
+    s.send(s.open('t-manager', 'manager'));
+    await settle();
+    const shell = new FakeShell();
+    shellFor(s, 't-manager').shell.resolve(shell);
+    await settle();
+    assert.equal(shell.viewers.size, 1);
+    s.ws.close();
+    assert.equal(shell.viewers.size, 0);
+    assert.deepEqual(s.books(), { attached: 0, channels: 0, opening: 0 });
+  });
+
+  it('an open whose cluster cannot start answers not_ready and frees its channel', async () => {
+    const s = setup();
+    s.send(s.open('t-manager', 'manager'));
+    await settle();
+    s.clusterFails();
+    await settle();
+    assert.deepEqual(
+      s.errors().map((e) => [e.code, e.terminalId]),
+      [['not_ready', 't-manager']],
+    );
+    assert.deepEqual(s.books(), { attached: 0, channels: 0, opening: 0 });
+  });
+});
