@@ -251,7 +251,7 @@ function CatchUpNote({ c }: { c: NonNullable<Dashboard['learners'][number]['catc
       : c.state === 'running'
         ? `applying ${c.done + 1}/${c.total}: ${c.message ?? ''}`
         : c.state === 'done'
-          ? `caught up (${c.total} applied)`
+          ? `caught up (${c.total} earlier exercise${c.total === 1 ? '' : 's'} done)`
           : `catch-up stopped at ${c.message ?? 'an error'}`;
   return (
     <div className={c.state === 'stopped' ? styles.error : styles.muted} data-catch-up={c.state}>

@@ -16,7 +16,7 @@ const row = (passed: boolean, message: string) => ({ passed, passedAt: passed ? 
 const stored: Record<string, Record<string, ReturnType<typeof row>>> = {
   s1: { a: row(true, 'ok'), b: row(false, 'service web has 1 of 3 replicas running') },
   s2: { a: row(false, 'this node is not in a swarm') },
-  s4: { a: row(false, 'this node is not in a swarm') },
+  s4: { a: row(false, 'this node is not in a swarm (state: inactive (never joined))') },
 };
 const progress = {
   lesson: (sessionId: string, lesson: string) => new Map(lesson === 'one' ? Object.entries(stored[sessionId] ?? {}) : []),
@@ -43,7 +43,7 @@ test('counts passes per exercise, health, and flags online learners without prog
     ['Gone', 'gone', false, false, null],
     ['Bo', 'gone', false, false, null],
   ]);
-  // Each learner counts once, for the exercise they are on; never-checked learners add nothing.
+  // Each learner counts once, for the exercise they are on; never-checked learners add nothing; details in parentheses do not split a group.
   assert.deepEqual(d.exercises.map((e) => [e.key, e.failing]), [
     ['one/a', [{ message: 'this node is not in a swarm', learners: 2 }]],
     ['one/b', [{ message: 'service web has 1 of 3 replicas running', learners: 1 }]],

@@ -70,7 +70,8 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
     const working = l.finalPassed ? undefined : workingOn(l, inp);
     if (working) {
       const counts = failing.get(working.key) ?? new Map<string, number>();
-      failing.set(working.key, counts.set(working.message, (counts.get(working.message) ?? 0) + 1));
+      const gist = messageGist(working.message);
+      failing.set(working.key, counts.set(gist, (counts.get(gist) ?? 0) + 1));
     }
     const catchUp = inp.catchUp(l.id);
     const session = inp.session(l.sessionId);
@@ -119,6 +120,17 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
     learners,
     pool: inp.pool,
   };
+}
+
+/**
+ * A check message without its parenthesised details, which name what is
+ * particular to one cluster ("(services: `bold_shannon` …)"), so the same
+ * mistake made by a room reads as one line.
+ */
+export function messageGist(message: string): string {
+  let out = message;
+  for (let prev = ''; prev !== out; ) [prev, out] = [out, out.replace(/\s*\([^()]*\)/g, '')];
+  return out.trim() || message;
 }
 
 /**
