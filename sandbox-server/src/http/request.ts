@@ -1,5 +1,6 @@
 /** Small HTTP helpers shared by the sandbox, workshop and preview routes. */
 import type http from 'node:http';
+import { isPreviewCapabilityUrl } from '../preview/proxy.js';
 
 /** An error that becomes an HTTP status and a JSON `{ error }` body. */
 export class HttpError extends Error {
@@ -24,10 +25,16 @@ export function readCookie(req: http.IncomingMessage, name: string): string | un
   return undefined;
 }
 
-/** Browsers send cookies on cross-site requests and WebSocket upgrades too: refuse other origins. */
+/**
+ * Browsers send cookies on cross-site requests and WebSocket upgrades too: refuse other origins,
+ * including `Origin: null` (sandboxed documents such as port previews, file: pages, some redirects).
+ * The one exception is a port preview's capability address: a preview runs in an opaque origin on
+ * purpose and its own requests (scripts, forms, sockets) go there; it never acts on the cookie.
+ */
 export function sameOrigin(req: http.IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (!origin) return true; // not a browser, or a same-origin GET
+  if (origin === 'null') return isPreviewCapabilityUrl(req.url);
   try {
     return new URL(origin).host === req.headers.host;
   } catch {
