@@ -41,13 +41,18 @@ export interface CatchUpResult {
 const SETTLE_TIMEOUT_MS = 150_000;
 const SETTLE_POLL_MS = 1000;
 
-/** The exercises of `lessons` this learner has not passed, in order (what a catch-up would apply). */
-export function catchUpSteps(deps: Pick<CatchUpDeps, 'catalog' | 'progress'>, sessionId: string, lessons: string[]): CatchUpStep[] {
+/**
+ * The exercises of `lessons` not done on this cluster, in order (what a
+ * catch-up would apply): never passed, or passed on a cluster since reset.
+ */
+export function catchUpSteps(deps: Pick<CatchUpDeps, 'catalog' | 'progress'>, sessionId: string, clusterId: string, lessons: string[]): CatchUpStep[] {
   return lessons.flatMap((lesson) => {
     const stored = deps.progress.lesson(sessionId, lesson);
-    return (deps.catalog.get(lesson)?.exercises ?? [])
-      .filter((e) => !stored.get(e.id)?.passed && (e.check || e.solution.length))
-      .map((exercise) => ({ lesson, exercise }));
+    const doneHere = (id: string) => {
+      const p = stored.get(id);
+      return !!p?.passed && (p.clusterId === null || p.clusterId === clusterId);
+    };
+    return (deps.catalog.get(lesson)?.exercises ?? []).filter((e) => !doneHere(e.id) && (e.check || e.solution.length)).map((exercise) => ({ lesson, exercise }));
   });
 }
 
@@ -70,7 +75,7 @@ export async function catchUp(
     if (exercise.check) {
       const now = await verdict(exercise);
       if (now.passed) {
-        deps.progress.record(sessionId, lesson, exercise.id, true, now.message);
+        deps.progress.record(sessionId, lesson, exercise.id, true, now.message, { clusterId: cluster.id });
         continue;
       }
     }
@@ -89,7 +94,7 @@ export async function catchUp(
       const why = failedStep ? `\`${failedStep.run}\` on ${failedStep.node} failed: ${failedStep.output.trim().split('\n').pop() ?? ''}` : last.message;
       return { applied, stopped: { key, message: why } };
     }
-    deps.progress.record(sessionId, lesson, exercise.id, true, last.message);
+    deps.progress.record(sessionId, lesson, exercise.id, true, last.message, { clusterId: cluster.id });
   }
   onStep(steps.length, '');
   return { applied };

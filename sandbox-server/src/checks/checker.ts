@@ -97,9 +97,10 @@ export class CheckService {
     this.learners.get(sessionId)?.schedule(why, true);
   }
 
-  /** The exercises of `lessons` this learner has not passed, in order. */
-  unpassed(sessionId: string, lessons: string[]): CatchUpStep[] {
-    return catchUpSteps(this.deps, sessionId, lessons);
+  /** The exercises of `lessons` not done on this learner's current cluster, in order. */
+  notDoneHere(session: LearnerSession, lessons: string[]): CatchUpStep[] {
+    // A cluster still starting (or being reset) is new: nothing passed so far was done on it.
+    return catchUpSteps(this.deps, session.id, session.cluster?.id ?? 'a cluster not started yet', lessons);
   }
 
   /** Apply these exercises' solutions on the learner's cluster, checking each (see catch-up.ts); open pages follow along. */
@@ -328,8 +329,10 @@ class LearnerChecks {
         lc.exercises.map(async (ex): Promise<CheckResult> => {
           const k = key(lesson, ex.id);
           const forced = opts.forced.has(k);
-          const sticky = !!stored.get(ex.id)?.passed && !ex.hold;
-          if (sticky) return { exerciseId: ex.id, state: 'passed', message: stored.get(ex.id)?.message || 'done' };
+          // A pass stays (unless `hold`); one made on an earlier cluster is checked again, to learn whether this cluster has it too.
+          const row = stored.get(ex.id);
+          const sticky = !!row?.passed && !ex.hold && (row.clusterId === null || !bound || row.clusterId === bound.cluster.id);
+          if (sticky) return { exerciseId: ex.id, state: 'passed', message: row.message || 'done' };
           const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id), forced);
           if (result.state !== 'passed') {
             unpassed = true;
@@ -363,13 +366,17 @@ class LearnerChecks {
     }
     const outcome = await evaluate(ex.check, view);
     const wasPassed = stored?.passed ?? false;
-    // Passes (and a `hold` exercise turning back) are stored; so is a new failing message, for the instructor's room view.
+    const clusterId = this.bound?.cluster.id ?? null;
+    // Passes (and a `hold` exercise turning back) are stored with their cluster; so is a new failing message, for the instructor's room view.
     const turned = outcome.passed !== wasPassed && (outcome.passed || ex.hold);
     const newFailure = !outcome.passed && !wasPassed && stored?.message !== outcome.message;
-    if (turned || newFailure) {
-      this.deps.progress.record(this.session.id, lesson, ex.id, outcome.passed, outcome.message);
-      if (outcome.passed) this.log.info('exercise passed', { lesson, exercise: ex.id });
+    const passedOnThisCluster = outcome.passed && wasPassed && stored?.clusterId !== clusterId;
+    if (turned || newFailure || passedOnThisCluster) {
+      this.deps.progress.record(this.session.id, lesson, ex.id, outcome.passed, outcome.message, { clusterId });
+      if (turned && outcome.passed) this.log.info('exercise passed', { lesson, exercise: ex.id });
     }
+    // Passed on an earlier cluster, not (yet) on this one: still the learner's pass.
+    if (!outcome.passed && wasPassed && !ex.hold) return { exerciseId: ex.id, state: 'passed', message: stored?.message || 'done' };
     if (outcome.passed) this.asked.delete(k);
     else if (forced) this.asked.add(k);
     const state = outcome.passed ? 'passed' : this.asked.has(k) ? 'failed' : 'pending';

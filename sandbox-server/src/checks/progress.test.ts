@@ -20,8 +20,8 @@ describe('ProgressStore', () => {
     const sessions = new SessionStore(file);
     sessions.upsert({ id: 's1', clusterId: null, createdAt: 1, lastSeen: 1 });
     let store = new ProgressStore(file);
-    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok', 1000), true);
-    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok again', 2000), false, 'no change, no write');
+    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok', { now: 1000 }), true);
+    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok again', { now: 2000 }), false, 'no change, no write');
     store.recordApplied('s1', 'first-service', 'app-service', 1500);
     store.close();
 
@@ -30,15 +30,22 @@ describe('ProgressStore', () => {
     assert.deepEqual({ passed: p.passed, passedAt: p.passedAt, appliedAt: p.appliedAt, message: p.message }, { passed: true, passedAt: 1000, appliedAt: 1500, message: 'ok' });
 
     // A `hold` exercise that stops holding turns back; its first pass time stays.
-    assert.equal(store.record('s1', 'first-service', 'app-service', false, 'gone', 3000), true);
+    assert.equal(store.record('s1', 'first-service', 'app-service', false, 'gone', { now: 3000 }), true);
     const back = store.lesson('s1', 'first-service').get('app-service')!;
     assert.equal(back.passed, false);
     assert.equal(back.passedAt, 1000);
 
     // The latest failing message is kept (for the room's "common failures"), without touching the first pass.
-    assert.equal(store.record('s1', 'first-service', 'app-service', false, 'gone', 3500), false, 'same message, no write');
-    assert.equal(store.record('s1', 'first-service', 'app-service', false, '1 of 3 replicas running', 4000), true);
+    assert.equal(store.record('s1', 'first-service', 'app-service', false, 'gone', { now: 3500 }), false, 'same message, no write');
+    assert.equal(store.record('s1', 'first-service', 'app-service', false, '1 of 3 replicas running', { now: 4000 }), true);
     assert.equal(store.lesson('s1', 'first-service').get('app-service')!.message, '1 of 3 replicas running');
+
+    // The cluster of the latest pass is kept: after a reset the state is gone, and a pass on the new cluster says so.
+    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok', { clusterId: 'c1', now: 5000 }), true);
+    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok', { clusterId: 'c1', now: 5500 }), false);
+    assert.equal(store.record('s1', 'first-service', 'app-service', true, 'ok', { clusterId: 'c2', now: 6000 }), true);
+    const moved = store.lesson('s1', 'first-service').get('app-service')!;
+    assert.deepEqual([moved.clusterId, moved.passedAt], ['c2', 1000]);
 
     store.forget('s1', 'first-service', 'app-service');
     assert.equal(store.lesson('s1', 'first-service').size, 0);

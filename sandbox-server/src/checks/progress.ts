@@ -18,6 +18,8 @@ export interface ExerciseProgress {
   /** The last verdict's message. */
   message: string;
   updatedAt: number;
+  /** The cluster it last passed on (null: passed before this was kept). After a reset the state is gone. */
+  clusterId: string | null;
 }
 
 const MIGRATIONS = [
@@ -32,6 +34,7 @@ const MIGRATIONS = [
      updated_at INTEGER NOT NULL,
      PRIMARY KEY (session_id, lesson, exercise_id)
    )`,
+  `ALTER TABLE exercise_progress ADD COLUMN cluster_id TEXT`,
 ];
 
 interface Row {
@@ -42,6 +45,7 @@ interface Row {
   appliedAt: number | null;
   message: string;
   updatedAt: number;
+  clusterId: string | null;
 }
 
 export class ProgressStore {
@@ -55,7 +59,8 @@ export class ProgressStore {
   lesson(sessionId: string, lesson: string): Map<string, ExerciseProgress> {
     const rows = this.db
       .prepare(
-        `SELECT lesson, exercise_id AS exerciseId, passed, passed_at AS passedAt, applied_at AS appliedAt, message, updated_at AS updatedAt
+        `SELECT lesson, exercise_id AS exerciseId, passed, passed_at AS passedAt, applied_at AS appliedAt, message, updated_at AS updatedAt,
+           cluster_id AS clusterId
          FROM exercise_progress WHERE session_id = ? AND lesson = ?`,
       )
       .all(sessionId, lesson) as Row[];
@@ -63,23 +68,34 @@ export class ProgressStore {
   }
 
   /**
-   * Record a verdict. A pass is kept with its first time; the message of a
-   * verdict that does not pass is kept too (the instructor's dashboard groups
-   * the room's failing messages). Returns true when the stored row changed.
+   * Record a verdict. A pass is kept with its first time and the cluster it
+   * happened on; the message of a verdict that does not pass is kept too (the
+   * instructor's dashboard groups the room's failing messages). Returns true
+   * when the stored row changed.
    */
-  record(sessionId: string, lesson: string, exerciseId: string, passed: boolean, message: string, now = Date.now()): boolean {
+  record(
+    sessionId: string,
+    lesson: string,
+    exerciseId: string,
+    passed: boolean,
+    message: string,
+    { clusterId = null, now = Date.now() }: { clusterId?: string | null; now?: number } = {},
+  ): boolean {
     const info = this.db
       .prepare(
-        `INSERT INTO exercise_progress (session_id, lesson, exercise_id, passed, passed_at, message, updated_at)
-         VALUES (@sessionId, @lesson, @exerciseId, @passed, CASE WHEN @passed = 1 THEN @now END, @message, @now)
+        `INSERT INTO exercise_progress (session_id, lesson, exercise_id, passed, passed_at, message, updated_at, cluster_id)
+         VALUES (@sessionId, @lesson, @exerciseId, @passed, CASE WHEN @passed = 1 THEN @now END, @message, @now, CASE WHEN @passed = 1 THEN @clusterId END)
          ON CONFLICT(session_id, lesson, exercise_id) DO UPDATE SET
            passed = excluded.passed,
            passed_at = COALESCE(exercise_progress.passed_at, excluded.passed_at),
            message = excluded.message,
-           updated_at = excluded.updated_at
-         WHERE exercise_progress.passed != excluded.passed OR (excluded.passed = 0 AND exercise_progress.message != excluded.message)`,
+           updated_at = excluded.updated_at,
+           cluster_id = COALESCE(excluded.cluster_id, exercise_progress.cluster_id)
+         WHERE exercise_progress.passed != excluded.passed
+           OR (excluded.passed = 0 AND exercise_progress.message != excluded.message)
+           OR (excluded.passed = 1 AND excluded.cluster_id IS NOT NULL AND exercise_progress.cluster_id IS NOT excluded.cluster_id)`,
       )
-      .run({ sessionId, lesson, exerciseId, passed: passed ? 1 : 0, message, now });
+      .run({ sessionId, lesson, exerciseId, passed: passed ? 1 : 0, message, clusterId, now });
     return info.changes > 0;
   }
 

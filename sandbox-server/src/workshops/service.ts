@@ -17,7 +17,7 @@ import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.js';
 
 /** What "bring everyone to lesson N" needs from the checks (CheckService fits). */
 export interface CatchUpRunner {
-  unpassed(sessionId: string, lessons: string[]): CatchUpStep[];
+  notDoneHere(session: LearnerSession, lessons: string[]): CatchUpStep[];
   catchUp(session: LearnerSession, steps: CatchUpStep[], onStep: (done: number, current: string) => void): Promise<CatchUpResult>;
 }
 
@@ -198,7 +198,7 @@ export class WorkshopService {
     for (const l of this.deps.store.learners(w.id)) {
       this.deps.store.setLesson(l.id, lesson); // a learner offline now lands there when they come back
       const session = this.deps.sessions.get(l.sessionId);
-      const steps = session ? this.deps.checks.unpassed(session.id, earlier) : [];
+      const steps = session ? this.deps.checks.notDoneHere(session, earlier) : [];
       const busy = ['waiting', 'running'].includes(this.catchUps.get(l.id)?.state ?? '');
       const catchUp = !!session && steps.length > 0 && !busy;
       reached += this.sendLearner(l.id, { type: 'goto', lesson, ...(catchUp ? { catchingUp: true } : {}) });
