@@ -117,7 +117,8 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
       }
       route(req, res, url).catch((err) => {
         const status = err instanceof HttpError ? err.status : 500;
-        if (status === 500) log.error('sandbox request failed', { path: url.pathname, error: errorMessage(err) });
+        // A preview's capability token (`<port>~<token>`) is a secret: it never reaches the log.
+        if (status === 500) log.error('sandbox request failed', { path: url.pathname.replace(/~[^/]*/, '~…'), error: errorMessage(err) });
         if (!res.headersSent) json(res, status, { error: describeError(err) });
         else res.end();
       });
