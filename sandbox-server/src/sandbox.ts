@@ -173,7 +173,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
       workshops.close();
       http.close();
       checks.close();
-      sessions.close();
+      await sessions.close();
       await pool.drain();
       progress.close();
       store.close();

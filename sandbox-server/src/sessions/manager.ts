@@ -170,11 +170,18 @@ export class SessionManager {
     }
   }
 
-  /** Stop timers; clusters stay up so the next start adopts them. */
-  close(): void {
+  /**
+   * Stop timers; clusters stay up so the next start adopts them. A cold start
+   * still running is waited for: claim() removes what it made, since nobody
+   * would get it now (and its shells would keep this process alive).
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.reaper);
     for (const s of this.sessions.values()) this.persist(s);
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.pending));
   }
+  private closed = false;
 
   private async claim(session: LearnerSession): Promise<LiveCluster> {
     const warm = this.deps.pool.take();
@@ -189,9 +196,9 @@ export class SessionManager {
       const cluster = await this.deps
         .provision((step, fraction) => session.update({ status: 'provisioning', progress: step, fraction }))
         .finally(() => this.provisioning--);
-      if (!this.sessions.has(session.id)) {
-        await this.deps.destroy(cluster); // expired while it was starting
-        throw new Error('session ended while its cluster was starting');
+      if (this.closed || !this.sessions.has(session.id)) {
+        await this.deps.destroy(cluster); // expired (or the server stopped) while it was starting
+        throw new Error(this.closed ? 'the server stopped while your cluster was starting' : 'session ended while its cluster was starting');
       }
       cluster.prewarmShells();
       this.assign(session, cluster);
