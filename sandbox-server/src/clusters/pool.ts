@@ -8,7 +8,8 @@ import type { LiveCluster } from './live.js';
 
 export class ClusterPool {
   private readonly ready: LiveCluster[] = [];
-  private filling = false;
+  /** The refill loop while it runs (drain waits for it: a cold start in flight must not outlive the pool). */
+  private filling: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -59,33 +60,34 @@ export class ClusterPool {
 
   refill(): void {
     if (this.filling || this.closed || this.ready.length >= this.size) return;
-    this.filling = true;
-    void (async () => {
-      try {
-        while (!this.closed && this.ready.length < this.size && this.hasRoom()) {
-          const started = Date.now();
-          this.starting = true;
-          const cluster = await this.provision().finally(() => (this.starting = false));
-          if (this.closed || this.ready.length >= this.size) {
-            await this.destroy(cluster);
-            return;
-          }
-          cluster.prewarmShells();
-          this.ready.push(cluster);
-          this.log.info('warm cluster ready', { cluster: cluster.id, ms: Date.now() - started, pool: this.ready.length });
+    // `.finally` runs after this assignment even when fill() has nothing to do.
+    this.filling = this.fill().finally(() => (this.filling = null));
+  }
+
+  private async fill(): Promise<void> {
+    try {
+      while (!this.closed && this.ready.length < this.size && this.hasRoom()) {
+        const started = Date.now();
+        this.starting = true;
+        const cluster = await this.provision().finally(() => (this.starting = false));
+        if (this.closed || this.ready.length >= this.size) {
+          await this.destroy(cluster);
+          return;
         }
-      } catch (err) {
-        this.log.error('warm pool refill failed; retrying in 15 s', { error: errorMessage(err) });
-        setTimeout(() => this.refill(), 15_000).unref();
-      } finally {
-        this.filling = false;
+        cluster.prewarmShells();
+        this.ready.push(cluster);
+        this.log.info('warm cluster ready', { cluster: cluster.id, ms: Date.now() - started, pool: this.ready.length });
       }
-    })();
+    } catch (err) {
+      this.log.error('warm pool refill failed; retrying in 15 s', { error: errorMessage(err) });
+      setTimeout(() => this.refill(), 15_000).unref();
+    }
   }
 
   /** Stop refilling and tear down every ready cluster. */
   async drain(): Promise<void> {
     this.closed = true;
+    await this.filling;
     const all = this.ready.splice(0);
     await Promise.all(all.map((c) => this.destroy(c)));
   }
