@@ -8,7 +8,8 @@ import type { Logger } from '../log.js';
 import type { SessionManager } from '../sessions/manager.js';
 import type { LessonSource, ProgressSource } from './dashboard.js';
 import { createWorkshopHttp, type WorkshopHttp } from './http.js';
-import { WorkshopService, type CatchUpRunner } from './service.js';
+import type { CatchUpRunner } from './catch-ups.js';
+import { WorkshopService } from './service.js';
 import { WorkshopStore } from './store.js';
 
 export interface Workshops {

@@ -7,27 +7,16 @@ import type { ClusterPool } from '../clusters/pool.js';
 import { HttpError } from '../http/request.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
-import type { CatchUpResult, CatchUpStep } from '../checks/catch-up.js';
-import type { CreateWorkshopRequest, Dashboard, DashboardLearner, LearnerWorkshopServerMessage } from '../protocol/workshop.js';
+import type { CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../protocol/workshop.js';
 import { createWorkshopRequest } from '../protocol/workshop.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
+import { CatchUps, type CatchUpRunner } from './catch-ups.js';
 import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.js';
 import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.js';
 import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.js';
 
-/** What "bring everyone to lesson N" needs from the checks (CheckService fits). */
-export interface CatchUpRunner {
-  notDoneHere(session: LearnerSession, lessons: string[]): CatchUpStep[];
-  catchUp(session: LearnerSession, steps: CatchUpStep[], onStep: (done: number, current: string) => void): Promise<CatchUpResult>;
-}
-
-type CatchUpStatus = NonNullable<DashboardLearner['catchUp']>;
-
 /** Clusters for the expected head count are warmed up this long before the start. */
 const PREWARM_LEAD_MS = 15 * 60_000;
-
-/** Catch-ups run a few at a time: each runs docker commands on its learner's nodes, and this host has few cores. */
-const CATCH_UP_PARALLEL = 3;
 
 export interface WorkshopServiceDeps {
   store: WorkshopStore;
@@ -56,16 +45,14 @@ export class WorkshopService {
   private readonly dashboards = new Map<string, { listeners: Set<DashboardSend>; last: string }>();
   private readonly watchers = new Map<string, number>();
   private readonly lastNotice = new Map<string, { text: string; at: number }>();
-  /** Per learner: the latest "bring to lesson" catch-up (kept after it finishes, for the dashboard). */
-  private readonly catchUps = new Map<string, CatchUpStatus>();
-  private catchUpsRunning = 0;
-  private readonly catchUpQueue: (() => void)[] = [];
+  private readonly catchUps: CatchUps;
   private readonly timer: NodeJS.Timeout;
   private ticks = 0;
   /** After close the store is gone; sockets closing late must not touch it. */
   private closed = false;
 
   constructor(private readonly deps: WorkshopServiceDeps) {
+    this.catchUps = new CatchUps(deps.checks, (session) => deps.sessions.ensureCluster(session));
     this.timer = setInterval(() => this.tick(), deps.refreshMs ?? 1000);
     this.timer.unref();
     void this.updatePoolTarget();
@@ -130,7 +117,7 @@ export class WorkshopService {
       session: (id) => this.deps.sessions.get(id),
       online: (learnerId) => (this.learnerSockets.get(learnerId)?.size ?? 0) > 0,
       pool: { ready: this.deps.pool.readyCount, target: this.deps.pool.targetSize, hostLimit: this.deps.maxClusters },
-      catchUp: (learnerId) => this.catchUps.get(learnerId),
+      catchUp: (learnerId) => this.catchUps.status(learnerId),
       stuckAfterMs: this.deps.stuckAfterMs ?? 10 * 60_000,
     });
   }
@@ -184,8 +171,8 @@ export class WorkshopService {
 
   /**
    * Every learner's page opens `lesson`, and on every cluster the solutions
-   * of earlier exercises (all lessons before it, in order) that learner has
-   * not passed are applied, so everyone starts the lesson from the state it
+   * of earlier exercises (all lessons before it, in order) not yet done on
+   * that cluster are applied, so everyone starts the lesson from the state it
    * expects. Returns how many pages were reached and how many catch up.
    */
   bringTo(w: WorkshopRow, lesson: string): { reached: number; catchingUp: number } {
@@ -198,14 +185,9 @@ export class WorkshopService {
     for (const l of this.deps.store.learners(w.id)) {
       this.deps.store.setLesson(l.id, lesson); // a learner offline now lands there when they come back
       const session = this.deps.sessions.get(l.sessionId);
-      const steps = session ? this.deps.checks.notDoneHere(session, earlier) : [];
-      const busy = ['waiting', 'running'].includes(this.catchUps.get(l.id)?.state ?? '');
-      const catchUp = !!session && steps.length > 0 && !busy;
+      const catchUp = !!session && this.catchUps.start(l.id, session, lesson, earlier, () => this.changed(w.id));
+      if (catchUp) catchingUp++;
       reached += this.sendLearner(l.id, { type: 'goto', lesson, ...(catchUp ? { catchingUp: true } : {}) });
-      if (!catchUp) continue;
-      catchingUp++;
-      this.catchUps.set(l.id, { lesson, done: 0, total: steps.length, state: 'waiting' });
-      void this.runCatchUp(w, l, session, lesson, steps);
     }
     this.deps.log.info('bring to lesson', { workshop: w.id, lesson, reached, catchingUp });
     this.changed(w.id);
@@ -310,32 +292,11 @@ export class WorkshopService {
 
   close(): void {
     this.closed = true;
+    this.catchUps.close();
     clearInterval(this.timer);
   }
 
   // ------------------------------------------------------------ internals
-
-  private async runCatchUp(w: WorkshopRow, l: LearnerRow, session: LearnerSession, lesson: string, steps: CatchUpStep[]): Promise<void> {
-    const status = (patch: Partial<CatchUpStatus>) => {
-      this.catchUps.set(l.id, { ...this.catchUps.get(l.id)!, ...patch });
-      this.changed(w.id);
-    };
-    if (this.catchUpsRunning >= CATCH_UP_PARALLEL) await new Promise<void>((go) => this.catchUpQueue.push(go));
-    this.catchUpsRunning++;
-    try {
-      if (this.closed) return;
-      await this.deps.sessions.ensureCluster(session);
-      status({ state: 'running' });
-      const result = await this.deps.checks.catchUp(session, steps, (done, current) => status({ done, message: current }));
-      if (result.stopped) status({ state: 'stopped', message: `${result.stopped.key}: ${result.stopped.message}` });
-      else status({ state: 'done', done: steps.length, message: undefined });
-    } catch (err) {
-      status({ state: 'stopped', message: errorMessage(err) });
-    } finally {
-      this.catchUpsRunning--;
-      this.catchUpQueue.shift()?.();
-    }
-  }
 
   /** Push the dashboard of a workshop to its open dashboards if it changed. */
   changed(workshopId: string): void {
