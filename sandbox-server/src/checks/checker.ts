@@ -318,7 +318,7 @@ class LearnerChecks {
     const lessons = new Set(this.watchedLessons());
     for (const e of opts.extras) lessons.add(e.lesson);
     const bound = this.bound;
-    const view = bound ? new LiveClusterView(bound.nodes, this.service.engines, this.deps.hostDocker, this.deps.ipvs) : null;
+    const view = bound ? { read: new LiveClusterView(bound.nodes, this.service.engines, this.deps.hostDocker, this.deps.ipvs), clusterId: bound.cluster.id } : null;
     let unpassed = false;
     let polled = false;
     for (const lesson of lessons) {
@@ -356,7 +356,13 @@ class LearnerChecks {
     }
   }
 
-  private async evaluateExercise(lesson: string, ex: CheckedExercise, view: LiveClusterView | null, stored: ExerciseProgress | undefined, forced: boolean): Promise<CheckResult> {
+  private async evaluateExercise(
+    lesson: string,
+    ex: CheckedExercise,
+    view: { read: LiveClusterView; clusterId: string } | null,
+    stored: ExerciseProgress | undefined,
+    forced: boolean,
+  ): Promise<CheckResult> {
     const k = key(lesson, ex.id);
     if (!ex.check) return { exerciseId: ex.id, state: 'pending', message: 'this exercise has no automatic check' };
     if (!view) {
@@ -364,9 +370,9 @@ class LearnerChecks {
       const message = status === 'ready' ? 'checking…' : status === 'failed' ? 'your cluster could not start: press Reset cluster' : 'your cluster is starting';
       return { exerciseId: ex.id, state: 'pending', message };
     }
-    const outcome = await evaluate(ex.check, view);
+    const outcome = await evaluate(ex.check, view.read);
     const wasPassed = stored?.passed ?? false;
-    const clusterId = this.bound?.cluster.id ?? null;
+    const { clusterId } = view;
     // Passes (and a `hold` exercise turning back) are stored with their cluster; so is a new failing message, for the instructor's room view.
     const turned = outcome.passed !== wasPassed && (outcome.passed || ex.hold);
     const newFailure = !outcome.passed && !wasPassed && stored?.message !== outcome.message;
