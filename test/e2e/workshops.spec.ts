@@ -52,6 +52,12 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
   await expect(instructor.getByText('No one has joined yet.')).toBeVisible();
   await instructor.getByRole('button', { name: 'Join card with QR code' }).click();
   await expect(instructor.locator('[aria-label^="QR code for"] svg'), 'QR made locally, no external service').toBeVisible();
+  await instructor.emulateMedia({ media: 'print' });
+  await expect(instructor.getByTestId('print-sheet').locator('svg'), 'printing gives a sheet of cards').toHaveCount(6);
+  await expect(instructor.getByTestId('print-sheet').locator('svg').first()).toBeVisible();
+  await expect(instructor.getByRole('button', { name: 'End workshop' }), 'and nothing else').toBeHidden();
+  await instructor.emulateMedia({ media: 'screen' });
+  await expect(instructor.getByTestId('print-sheet')).toBeHidden();
 
   const [ada, bob] = await Promise.all([join(browser, ws.joinCode, 'Ada'), join(browser, ws.joinCode, 'Bob')]);
   const row = (name: string) => instructor.locator(`tr[data-learner="${name}"]`);
