@@ -16,6 +16,7 @@ import { waitFor } from '../test/helpers/wait.js';
 import { prepareHost, repoRoot } from './lib/prepare.js';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { benchVisualizer } from './bench-visualizer.js';
+import { benchWorkshops } from './bench-workshops.js';
 
 const sh = promisify(execFile);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -117,6 +118,8 @@ try {
 
 // The cluster picture: scale -> WebSocket latency and CPU per watched cluster (its own server and clusters).
 await benchVisualizer();
+// A workshop's dashboard refresh for a room (no engine).
+await benchWorkshops();
 
 async function rawDockerRun(image: string, mode: 'privileged' | 'capabilities'): Promise<number> {
   const id = `swb-bench-${crypto.randomBytes(3).toString('hex')}`;

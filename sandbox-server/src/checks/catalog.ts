@@ -43,8 +43,12 @@ export interface LessonChecks {
   exercises: CheckedExercise[];
 }
 
+/** How long a look at the lessons folder is trusted: edits show within a second, and a room's dashboard does not stat files hundreds of times a refresh. */
+const FRESH_MS = 1000;
+
 export class LessonCatalog {
-  private readonly cache = new Map<string, { mtimeMs: number; lesson: LessonChecks | null }>();
+  private readonly cache = new Map<string, { mtimeMs: number; checkedAt: number; lesson: LessonChecks | null }>();
+  private listing: { at: number; files: [string, string][] } | null = null;
 
   constructor(
     private readonly lessonsDir: string,
@@ -55,16 +59,17 @@ export class LessonCatalog {
   get(slug: string): LessonChecks | undefined {
     const file = this.fileOf(slug);
     if (!file) return undefined;
+    const now = Date.now();
+    const cached = this.cache.get(file);
+    if (cached && now - cached.checkedAt < FRESH_MS) return cached.lesson ?? undefined;
     let mtimeMs: number;
     try {
       mtimeMs = fs.statSync(file).mtimeMs;
     } catch {
       return undefined;
     }
-    const cached = this.cache.get(file);
-    if (cached && cached.mtimeMs === mtimeMs) return cached.lesson ?? undefined;
-    const lesson = this.read(file, slug);
-    this.cache.set(file, { mtimeMs, lesson });
+    const lesson = cached && cached.mtimeMs === mtimeMs ? cached.lesson : this.read(file, slug);
+    this.cache.set(file, { mtimeMs, checkedAt: now, lesson });
     return lesson ?? undefined;
   }
 
@@ -73,16 +78,20 @@ export class LessonCatalog {
   }
 
   private files(): [string, string][] {
+    const now = Date.now();
+    if (this.listing && now - this.listing.at < FRESH_MS) return this.listing.files;
     let names: string[];
     try {
       names = fs.readdirSync(this.lessonsDir);
     } catch {
-      return [];
+      names = [];
     }
-    return names.sort().flatMap((n) => {
+    const files = names.sort().flatMap((n) => {
       const m = LESSON_FILE.exec(n);
       return m ? [[path.join(this.lessonsDir, n), m[2]!] as [string, string]] : [];
     });
+    this.listing = { at: now, files };
+    return files;
   }
 
   private fileOf(slug: string): string | undefined {

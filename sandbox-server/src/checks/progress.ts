@@ -50,21 +50,21 @@ interface Row {
 
 export class ProgressStore {
   private readonly db: Database.Database;
+  /** Prepared once: every check round and every dashboard refresh reads through it. */
+  private readonly lessonRows: Database.Statement<[string, string], Row>;
 
   constructor(file: string) {
     this.db = openDatabase(file, 'exercise-progress', MIGRATIONS);
+    this.lessonRows = this.db.prepare(
+      `SELECT lesson, exercise_id AS exerciseId, passed, passed_at AS passedAt, applied_at AS appliedAt, message, updated_at AS updatedAt,
+         cluster_id AS clusterId
+       FROM exercise_progress WHERE session_id = ? AND lesson = ?`,
+    );
   }
 
   /** Every exercise of a lesson the learner has a record for. */
   lesson(sessionId: string, lesson: string): Map<string, ExerciseProgress> {
-    const rows = this.db
-      .prepare(
-        `SELECT lesson, exercise_id AS exerciseId, passed, passed_at AS passedAt, applied_at AS appliedAt, message, updated_at AS updatedAt,
-           cluster_id AS clusterId
-         FROM exercise_progress WHERE session_id = ? AND lesson = ?`,
-      )
-      .all(sessionId, lesson) as Row[];
-    return new Map(rows.map((r) => [r.exerciseId, { ...r, passed: r.passed === 1 }]));
+    return new Map(this.lessonRows.all(sessionId, lesson).map((r) => [r.exerciseId, { ...r, passed: r.passed === 1 }]));
   }
 
   /**
