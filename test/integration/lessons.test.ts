@@ -145,8 +145,25 @@ class Walker {
       timeoutMs,
       `${lesson.file} ${exerciseId} passes after its solution`,
       () => JSON.stringify(this.latest(lesson.slug)?.find((r) => r.exerciseId === exerciseId)),
-    );
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n--- what each node saw ---\n${await this.diagnose()}`);
+    });
     return { ms: Date.now() - t0, appliedMs, result: result! };
+  }
+
+  /**
+   * Evidence for a solution that never turned green (lesson 9 once saw the app unable to resolve
+   * `database` for 150 s; not reproduced since, see the session notes): per node, its containers,
+   * what names resolve inside each app container, and the overlay's view of its peers and services.
+   */
+  async diagnose(): Promise<string> {
+    const script = [
+      "docker ps --format '{{.Names}} {{.Status}}'",
+      "for c in $(docker ps -q --filter name=app); do echo \"[$c] $(docker exec $c sh -c 'getent hosts database; getent hosts swarmlab_database; getent hosts tasks.swarmlab_database' 2>&1 | tr '\\n' ' ')\"; done",
+      "for n in $(docker network ls -q --filter driver=overlay); do docker network inspect --verbose --format '{{.Name}} peers={{len .Peers}} services={{json .Services}}' $n 2>&1; done",
+    ].join('; ');
+    const parts = await Promise.all(this.nodes.map(async (n) => `[${n.name}]\n${(await sh(n, script).catch((e: Error) => ({ output: e.message }))).output.slice(0, 4000)}`));
+    return parts.join('\n');
   }
 
   async walk(t: TestContext, lesson: Lesson): Promise<void> {
