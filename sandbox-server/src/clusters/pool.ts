@@ -17,7 +17,7 @@ export class ClusterPool {
     private readonly provision: () => Promise<LiveCluster>,
     private readonly destroy: (c: LiveCluster) => Promise<void>,
     private readonly log: Logger,
-    /** Whether the host may run one more cluster (SWB_MAX_CLUSTERS); the pool never takes the last places from learners. */
+    /** Whether the host may run one more cluster (SWB_MAX_CLUSTERS): warm ones count like learners'. */
     private readonly hasRoom: () => boolean = () => true,
   ) {}
 
