@@ -60,14 +60,24 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
   const now = inp.now ?? Date.now();
   const exercises = workshopExercises(w, inp.lessons);
   const byKey = new Map(exercises.map((e) => [e.key, e]));
+  // Passes and the exercise being worked on read the same rows: each (learner, lesson) once per picture.
+  const rows = new Map<string, ReturnType<ProgressSource['lesson']>>();
+  const progress: ProgressSource = {
+    lesson: (sessionId, lesson) => {
+      const key = `${sessionId}\n${lesson}`;
+      let r = rows.get(key);
+      if (!r) rows.set(key, (r = inp.progress.lesson(sessionId, lesson)));
+      return r;
+    },
+  };
   const failing = new Map<string, Map<string, number>>();
   const learners = inp.learners.map((l): DashboardLearner => {
-    const { passed, last } = passedOf(l, w, inp.progress);
+    const { passed, last } = passedOf(l, w, progress);
     for (const k of passed) {
       const e = byKey.get(k);
       if (e) e.passed++;
     }
-    const working = l.finalPassed ? undefined : workingOn(l, inp);
+    const working = l.finalPassed ? undefined : workingOn(l, inp, progress);
     if (working) {
       const counts = failing.get(working.key) ?? new Map<string, number>();
       const gist = messageGist(working.message);
@@ -138,9 +148,9 @@ export function messageGist(message: string): string {
  * have not passed, with the latest message its check gave them (none until a
  * page of theirs has checked it).
  */
-function workingOn(l: LearnerRow, inp: DashboardInputs): { key: string; message: string } | undefined {
+function workingOn(l: LearnerRow, inp: DashboardInputs, progress: ProgressSource): { key: string; message: string } | undefined {
   if (!l.lesson) return undefined;
-  const stored = inp.progress.lesson(l.sessionId, l.lesson);
+  const stored = progress.lesson(l.sessionId, l.lesson);
   const next = inp.lessons.get(l.lesson)?.exercises.find((e) => !stored.get(e.id)?.passed);
   const message = next && stored.get(next.id)?.message;
   return next && message ? { key: exerciseKey(l.lesson, next.id), message } : undefined;
