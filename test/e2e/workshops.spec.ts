@@ -9,7 +9,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
 import { E2E_INSTANCE } from '../../playwright.config';
-import { docker } from '../helpers/server';
+import { docker, leftovers } from '../helpers/server';
 import { openTerminal, terminalScreen, typeCommand } from './terminal';
 
 const LESSON = 'initialise-the-swarm';
@@ -26,9 +26,8 @@ async function clusterOf(page: Page): Promise<string> {
 }
 
 async function thingsOf(clusterId: string): Promise<number> {
-  const filters = labelFilter(E2E_INSTANCE, clusterId);
-  const [c, n, v] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters }), docker.listVolumes({ filters })]);
-  return c.length + n.length + (v.Volumes?.length ?? 0);
+  const left = await leftovers(E2E_INSTANCE, clusterId);
+  return left.containers + left.networks + left.volumes;
 }
 
 async function join(browser: Browser, code: string, name: string): Promise<Page> {

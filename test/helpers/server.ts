@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../sandbox-server/src/config.js';
 import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
-import { LABEL } from '../../sandbox-server/src/clusters/labels.js';
+import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.js';
 import { destroyCluster } from '../../sandbox-server/src/clusters/provision.js';
 import { createLogger } from '../../sandbox-server/src/log.js';
 import { runServer, type RunningServer } from '../../sandbox-server/src/main.js';
@@ -34,9 +34,9 @@ export async function startTestServer(name: string, env: Record<string, string> 
   return { ...server, url: `http://127.0.0.1:${server.port}`, config };
 }
 
-/** Everything labelled with this instance: containers, networks, volumes. */
-export async function leftovers(instance: string): Promise<{ containers: number; networks: number; volumes: number }> {
-  const filters = JSON.stringify({ label: [`${LABEL.instance}=${instance}`] });
+/** Everything labelled with this instance (or one cluster of it): containers, networks, volumes. */
+export async function leftovers(instance: string, clusterId?: string): Promise<{ containers: number; networks: number; volumes: number }> {
+  const filters = labelFilter(instance, clusterId);
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
@@ -47,7 +47,7 @@ export async function leftovers(instance: string): Promise<{ containers: number;
 
 /** Remove every cluster of an instance (test clean-up, also after failures). */
 export async function removeInstance(instance: string): Promise<void> {
-  const filters = JSON.stringify({ label: [`${LABEL.instance}=${instance}`] });
+  const filters = labelFilter(instance);
   const ids = new Set<string>();
   for (const c of await docker.listContainers({ all: true, filters })) ids.add(c.Labels[LABEL.cluster]!);
   for (const n of await docker.listNetworks({ filters })) ids.add(n.Labels?.[LABEL.cluster] ?? '');
