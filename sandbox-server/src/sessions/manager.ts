@@ -59,7 +59,7 @@ export interface SessionManagerDeps {
 }
 
 /** What a learner is told when the host runs as many clusters as it may. */
-export const SERVER_FULL = 'this server is running as many clusters as it may (SWB_MAX_CLUSTERS); one frees up when a learner leaves';
+const SERVER_FULL = 'this server is running as many clusters as it may (SWB_MAX_CLUSTERS); one frees up when a learner leaves';
 
 export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');

@@ -14,7 +14,7 @@ export interface CatchUpRunner {
   catchUp(session: LearnerSession, steps: CatchUpStep[], onStep: (done: number, current: string) => void): Promise<CatchUpResult>;
 }
 
-export type CatchUpStatus = NonNullable<DashboardLearner['catchUp']>;
+type CatchUpStatus = NonNullable<DashboardLearner['catchUp']>;
 
 const PARALLEL = 3;
 

@@ -137,7 +137,7 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
  * particular to one cluster ("(services: `bold_shannon` …)"), so the same
  * mistake made by a room reads as one line.
  */
-export function messageGist(message: string): string {
+function messageGist(message: string): string {
   let out = message;
   for (let prev = ''; prev !== out; ) [prev, out] = [out, out.replace(/\s*\([^()]*\)/g, '')];
   return out.trim() || message;
