@@ -39,7 +39,16 @@ export const configSchema = z.object({
   SWB_MIRROR: bool.default(true).describe('Serve lab images from the local read-only registry mirror. Off: nodes pull from Docker Hub.'),
   SWB_MIRROR_PORT: int(5000, 1, 65535).describe('Port of the local registry mirror.'),
   SWB_MIRROR_DIR: z.string().default('/var/lib/swb/registry').describe('Storage of the local registry mirror.'),
-  SWB_FIREWALL: bool.default(true).describe('Install iptables rules that keep learner nodes off this host (except the mirror).'),
+  SWB_FIREWALL: bool
+    .default(true)
+    .describe('Install iptables/ip6tables rules that keep learner nodes off this host (except the mirror), off other networks and off the internet. Off only for debugging.'),
+  SWB_ISOLATION: z
+    .enum(['userns', 'hardened'])
+    .default('userns')
+    .describe('userns: learner nodes run on a dedicated Docker Engine with --userns-remap (root in a node is an unprivileged uid on the host); hardened: on the host engine with capabilities only (the fallback when the host cannot run the learner engine).'),
+  SWB_LEARNER_DIR: z.string().default('/var/lib/swb/learner-engine').describe('Disk image, data root and log of the learner engine.'),
+  SWB_LEARNER_DISK_GB: int(64, 4, 100_000).describe('Size cap of the learner engine\'s disk (a sparse XFS file; at most 80 % of the free space when first made).'),
+  SWB_NODE_DISK_MB: int(8192, 320, 1_000_000).describe('Disk of each node\'s /var/lib/docker (MiB): a learner who fills it gets ENOSPC.'),
   SWB_WEB: bool.default(true).describe('Serve the web app from the same process and port (off: sandbox only).'),
   SWB_LOG_FORMAT: z.enum(['pretty', 'json']).default(process.stdout.isTTY ? 'pretty' : 'json'),
   SWB_LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),

@@ -11,6 +11,7 @@ import { loadConfig, type Config } from './config.js';
 import { connectDocker, pingEngine } from './engine/docker.js';
 import { ensureImages } from './images/index.js';
 import { ensureMirror } from './images/mirror.js';
+import { setupNodeEngine } from './engine/node-engine.js';
 import { createLogger, errorMessage, type Logger } from './log.js';
 import { startSandbox, type Sandbox } from './sandbox.js';
 
@@ -37,9 +38,16 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
   const mirror = config.SWB_MIRROR
     ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }) })
     : null;
+  // Images and the mirror stay on the host engine; learner nodes run on the learner engine.
+  const { docker: nodeDocker, ...nodeEngine } = await setupNodeEngine(config, docker, images.node, {
+    info: (line) => log.info(line, { part: 'isolation' }),
+    warn: (line) => log.warn(line, { part: 'isolation' }),
+  });
+  log.info('learner nodes', { isolation: nodeEngine.isolation, engine: nodeEngine.isolation === 'userns' ? 'learner engine (--userns-remap)' : 'host engine' });
   const sandbox = await startSandbox({
     config,
-    docker,
+    docker: nodeDocker,
+    nodeEngine,
     nodeImage: images.node,
     mirrorPort: mirror?.port ?? null,
     labFilesDir: path.join(repoRoot, 'content/files'),

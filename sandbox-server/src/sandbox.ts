@@ -6,7 +6,9 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Config } from './config.js';
+import { watchNodeStarts } from './engine/cgroups.js';
 import { detectHostFacts, type HostFacts } from './engine/host.js';
+import type { NodeEngine } from './engine/node-engine.js';
 import { labArchive, readLabFiles } from './files/labfiles.js';
 import { LiveCluster } from './clusters/live.js';
 import { ClusterPool } from './clusters/pool.js';
@@ -16,7 +18,7 @@ import { LessonCatalog } from './checks/catalog.js';
 import { CheckService } from './checks/checker.js';
 import { ProgressStore } from './checks/progress.js';
 import { createSandboxHttp, type SandboxHttp } from './http/routes.js';
-import { installFirewall } from './isolation/firewall.js';
+import { installFirewall, watchFirewall } from './isolation/firewall.js';
 import type { Logger } from './log.js';
 import { errorMessage } from './log.js';
 import { SessionManager } from './sessions/manager.js';
@@ -25,7 +27,10 @@ import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/i
 
 export interface SandboxDeps {
   config: Config;
+  /** The engine that runs learner nodes (the learner engine, or the host engine in hardened mode). */
   docker: Docker;
+  /** How nodes are isolated on that engine (default: hardened, no per-node disks). */
+  nodeEngine?: Omit<NodeEngine, 'docker'>;
   nodeImage: string;
   /** Port of the running registry mirror, or null to let nodes pull from Docker Hub. */
   mirrorPort: number | null;
@@ -48,16 +53,29 @@ export interface Sandbox {
 
 export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   const { config, docker, log } = deps;
-  const facts = await detectHostFacts(docker, deps.nodeImage);
-  log.info('host facts', { security: facts.security, ipvs: facts.ipvs, cgroup: facts.cgroup });
-  if (facts.securityNote) log.warn(facts.securityNote);
+  const nodeEngine = deps.nodeEngine ?? { isolation: 'hardened' as const, note: 'no learner engine given', cgroupOwner: null, disks: null };
+  const facts = detectHostFacts(nodeEngine.isolation, nodeEngine.note);
+  log.info('host facts', { isolation: facts.isolation, ipvs: facts.ipvs, cgroup: facts.cgroup, nodeDiskMb: nodeEngine.disks?.sizeMb ?? null });
+  if (facts.isolationNote) log.warn(`isolation: hardened capabilities only (${facts.isolationNote})`);
   if (!facts.ipvs) log.warn('no IPVS on this host: swarm VIPs and the ingress routing mesh will not work; use dnsrr and host-mode publishing');
 
+  let stopFirewallWatch = () => {};
   if (config.SWB_FIREWALL) {
-    await installFirewall(deps.mirrorPort).catch((err) =>
-      log.error('could not install the firewall rules that keep learner nodes off this host', { error: errorMessage(err) }),
-    );
+    try {
+      await installFirewall(deps.mirrorPort);
+    } catch (err) {
+      throw new Error(
+        `Cannot install the firewall rules that keep learner nodes off this host, other networks and the internet (${errorMessage(err)}). ` +
+          'Run as root with iptables and ip6tables installed, or set SWB_FIREWALL=off to run without them (never with untrusted learners).',
+      );
+    }
+    stopFirewallWatch = watchFirewall(deps.mirrorPort, 30_000, log.child({ part: 'firewall' }));
+  } else {
+    log.warn('SWB_FIREWALL=off: learner nodes can reach this host, other networks and the internet');
   }
+  const stopCgroupWatch = nodeEngine.cgroupOwner
+    ? watchNodeStarts(docker, config.SWB_INSTANCE, nodeEngine.cgroupOwner, (err) => log.warn('could not hand a node its cgroups', { error: errorMessage(err) }))
+    : () => {};
 
   const archive = await labArchive(readLabFiles(deps.labFilesDir));
   const scrollbackBytes = config.SWB_SCROLLBACK_KB * 1024;
@@ -70,7 +88,9 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
         instance: config.SWB_INSTANCE,
         nodeImage: deps.nodeImage,
         workers: config.SWB_WORKERS,
-        security: facts.security,
+        isolation: facts.isolation,
+        cgroupOwner: nodeEngine.cgroupOwner,
+        disks: nodeEngine.disks,
         limits: { memoryMb: config.SWB_NODE_MEMORY_MB, cpus: config.SWB_NODE_CPUS, pids: config.SWB_NODE_PIDS },
         subnetRange: config.SWB_SUBNET_POOL,
         mirrorPort: deps.mirrorPort,
@@ -151,7 +171,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     sessions,
     checks,
     maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
-    health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
+    health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, isolation: facts.isolation }),
     log,
     resetRefusal: (session) => workshops.service.resetRefusal(session),
   });
@@ -170,6 +190,8 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     checks,
     workshops,
     async close() {
+      stopFirewallWatch();
+      stopCgroupWatch();
       workshops.close();
       http.close();
       checks.close();

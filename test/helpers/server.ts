@@ -6,13 +6,20 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../sandbox-server/src/config.js';
+import Docker from 'dockerode';
 import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
+import { learnerSocket } from '../../sandbox-server/src/engine/node-engine.js';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.js';
 import { destroyCluster } from '../../sandbox-server/src/clusters/provision.js';
 import { createLogger } from '../../sandbox-server/src/log.js';
 import { runServer, type RunningServer } from '../../sandbox-server/src/main.js';
 
-export const docker = connectDocker(process.env.DOCKER_HOST);
+/** The host engine (images, the mirror, control containers of tests). */
+export const hostDocker = connectDocker(process.env.DOCKER_HOST);
+const envConfig = loadConfig({ ...process.env, SWB_LOG_FORMAT: 'pretty' });
+/** The engine that runs learner nodes: the user-namespaced learner engine unless SWB_ISOLATION=hardened. */
+export const docker =
+  envConfig.SWB_ISOLATION === 'userns' && !envConfig.DOCKER_HOST ? new Docker({ socketPath: learnerSocket(envConfig) }) : hostDocker;
 
 export function testConfig(name: string, env: Record<string, string> = {}): Config {
   return loadConfig({

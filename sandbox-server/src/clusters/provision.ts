@@ -7,7 +7,9 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.js';
-import { nodeHostConfig, type NodeSecurity } from '../engine/host.js';
+import { chownNodeCgroups, type CgroupOwner } from '../engine/cgroups.js';
+import { nodeHostConfig, type Isolation } from '../engine/host.js';
+import { ensureNodeDisk, isNodeDiskMount, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.js';
 import { putLabFiles } from '../files/labfiles.js';
 import type { NodeInfo } from '../protocol/index.js';
 import { LABEL, clusterLabels, labelFilter } from './labels.js';
@@ -29,7 +31,11 @@ export interface ProvisionSpec {
   instance: string;
   nodeImage: string;
   workers: number;
-  security: NodeSecurity;
+  isolation: Isolation;
+  /** Under a user namespace: who the node's cgroup directories are handed to after start. */
+  cgroupOwner?: CgroupOwner | null;
+  /** A disk of its own per node for /var/lib/docker (else a plain volume). */
+  disks?: NodeDisks | null;
   limits: { memoryMb: number; cpus: number; pids: number };
   /** Range the cluster networks' /24 subnets are taken from. */
   subnetRange: string;
@@ -64,7 +70,12 @@ export async function provisionCluster(spec: ProvisionSpec): Promise<Cluster> {
     progress('copying lesson files', 0.4);
     await Promise.all(containers.map((c) => putLabFiles(c, spec.labArchive)));
     progress('starting nodes', 0.5);
-    await Promise.all(containers.map((c) => c.start()));
+    await Promise.all(
+      containers.map(async (c) => {
+        await c.start();
+        if (spec.cgroupOwner) await chownNodeCgroups(docker, c.id, spec.cgroupOwner);
+      }),
+    );
     const nodes = await Promise.all(
       containers.map(async (c, i): Promise<ClusterNode> => {
         const info = await c.inspect();
@@ -95,7 +106,10 @@ async function createNetwork(spec: ProvisionSpec, id: string, labels: Record<str
         Labels: labels,
         IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gatewayOf(subnet) }] },
         // A known bridge name lets the firewall match every learner network with `-i swb+`.
-        Options: { 'com.docker.network.bridge.name': `swb${id}` },
+        // No NAT: learner nodes reach only their own network and the mirror on the host (the firewall
+        // closes everything else too); IPv6 stays off on learner networks.
+        Options: { 'com.docker.network.bridge.name': `swb${id}`, 'com.docker.network.bridge.enable_ip_masquerade': 'false' },
+        EnableIPv6: false,
       });
       return { network, gateway: gatewayOf(subnet) };
     } catch (err) {
@@ -109,7 +123,10 @@ async function createNode(
   n: { id: string; name: string; labels: Record<string, string>; networkName: string; mirror: string | null },
 ): Promise<Docker.Container> {
   const labels = { ...n.labels, [LABEL.node]: n.name, [LABEL.role]: n.name === 'manager' ? 'manager' : 'worker' };
-  const volume = await spec.docker.createVolume({ Name: `swb-${spec.instance}-${n.id}-${n.name}`, Labels: labels });
+  const name = `swb-${spec.instance}-${n.id}-${n.name}`;
+  const mount: Docker.MountSettings = spec.disks
+    ? { Type: 'bind', Source: await ensureNodeDisk(spec.disks, name), Target: '/var/lib/docker' }
+    : { Type: 'volume', Source: (await spec.docker.createVolume({ Name: name, Labels: labels })).name, Target: '/var/lib/docker' };
   const dockerd = [
     'dockerd',
     '--host=unix:///var/run/docker.sock',
@@ -118,16 +135,16 @@ async function createNode(
     ...(n.mirror ? [`--registry-mirror=http://${n.mirror}`, `--insecure-registry=${n.mirror}`] : []),
   ];
   return spec.docker.createContainer({
-    name: `swb-${spec.instance}-${n.id}-${n.name}`,
+    name,
     Image: spec.nodeImage,
     Hostname: n.name,
     Cmd: dockerd,
     Labels: labels,
     Env: ['container=docker'],
     HostConfig: {
-      ...nodeHostConfig(spec.security),
+      ...nodeHostConfig(spec.isolation),
       NetworkMode: n.networkName,
-      Mounts: [{ Type: 'volume', Source: volume.name, Target: '/var/lib/docker' }],
+      Mounts: [mount],
       Memory: spec.limits.memoryMb * 1024 * 1024,
       MemorySwap: spec.limits.memoryMb * 1024 * 1024,
       NanoCpus: Math.round(spec.limits.cpus * 1e9),
@@ -167,6 +184,8 @@ export async function destroyCluster(docker: Docker, instance: string, clusterId
   await Promise.all(
     containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreNotFound)),
   );
+  const disks = containers.flatMap((c) => c.Mounts.filter((m) => m.Type === 'bind' && isNodeDiskMount(m.Source)).map((m) => m.Source));
+  await Promise.all(disks.map((d) => releaseNodeDisk(d)));
   const { Volumes } = await docker.listVolumes({ filters });
   await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(ignoreNotFound)));
   const networks = await docker.listNetworks({ filters });

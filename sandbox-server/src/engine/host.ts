@@ -1,19 +1,19 @@
 /**
- * What this host can do, detected once at start-up and passed in: whether
- * `--privileged` works (it does not on kernels whose bounding set lacks
- * CAP_SYS_RESOURCE), the capability set that works instead, IPVS for swarm
- * VIPs and the routing mesh, and the cgroup version.
+ * What this host can do, detected once at start-up and passed in: how learner nodes are
+ * isolated (a user-namespaced learner engine, or hardened capabilities on the host engine),
+ * IPVS for swarm VIPs and the routing mesh, and the cgroup version. `--privileged` is never used.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import type Docker from 'dockerode';
+import { nodeSecurityOpts, type Isolation } from '../isolation/node-security.js';
 
-export type NodeSecurity = 'privileged' | 'capabilities';
+export type { Isolation } from '../isolation/node-security.js';
 
 export interface HostFacts {
-  security: NodeSecurity;
-  /** Why privileged mode was not used (empty when it was). */
-  securityNote: string;
+  isolation: Isolation;
+  /** Why the user-namespaced engine is not used (empty when it is). */
+  isolationNote: string;
   ipvs: boolean;
   cgroup: 'v1' | 'v2';
   /** Sentences for the learner UI about what this host cannot do. */
@@ -24,47 +24,20 @@ export const NO_IPVS_LIMIT =
   'This host has no IPVS: swarm service VIPs and the ingress routing mesh do not work here. ' +
   'Use --endpoint-mode dnsrr and --publish mode=host; on an ordinary host the default commands work.';
 
-/** HostConfig for a Docker-in-Docker node in the given security mode. */
-export function nodeHostConfig(security: NodeSecurity): Docker.HostConfig {
-  if (security === 'privileged') return { Privileged: true };
-  return {
-    CapAdd: ['ALL'],
-    CapDrop: ['SYS_RESOURCE'],
-    SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-    // The API form of the CLI's `--security-opt systempaths=unconfined`.
-    MaskedPaths: [],
-    ReadonlyPaths: [],
-    // Character devices only: inner containers need /dev/null, ttys, etc.; no
-    // block devices, so a learner cannot mknod the host's disk.
-    DeviceCgroupRules: ['c *:* rwm'],
-    // No bind of the host's /sys/fs/cgroup: the node image remounts its own cgroups
-    // writable, so inner containers stay under the node's memory/CPU/pids limits.
-  };
+export const HARDENED_LIMIT =
+  'This host runs learner nodes without a user namespace (hardened capabilities only): ' +
+  'a node\'s root is closer to the host\'s root than it should be. Ask the operator to run `npm run doctor`.';
+
+/** HostConfig for a Docker-in-Docker node: explicit capabilities, seccomp, default devices only. */
+export function nodeHostConfig(isolation: Isolation): Docker.HostConfig {
+  return nodeSecurityOpts(isolation);
 }
 
-/** Try a throwaway privileged container; fall back to capabilities if the kernel refuses. */
-export async function detectHostFacts(docker: Docker, probeImage: string): Promise<HostFacts> {
-  let security: NodeSecurity = 'privileged';
-  let securityNote = '';
-  const probe = await docker.createContainer({
-    Image: probeImage,
-    Entrypoint: ['true'],
-    Cmd: [],
-    Labels: { 'swb.probe': '1' },
-    HostConfig: { Privileged: true, AutoRemove: false },
-  });
-  try {
-    await probe.start();
-    await probe.wait();
-  } catch (err) {
-    security = 'capabilities';
-    securityNote = `--privileged fails here (${err instanceof Error ? err.message.trim().slice(0, 160) : String(err)}); using an explicit capability set`;
-  } finally {
-    await probe.remove({ force: true }).catch(() => undefined);
-  }
+export function detectHostFacts(isolation: Isolation, isolationNote: string): HostFacts {
   const ipvs = hasIpvs();
   const cgroup = fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2' : 'v1';
-  return { security, securityNote, ipvs, cgroup, limits: ipvs ? [] : [NO_IPVS_LIMIT] };
+  const limits = [...(isolation === 'hardened' ? [HARDENED_LIMIT] : []), ...(ipvs ? [] : [NO_IPVS_LIMIT])];
+  return { isolation, isolationNote, ipvs, cgroup, limits };
 }
 
 /** IPVS is there if loaded, or loadable as a module or built in (dockerd loads it on demand). */

@@ -1,27 +1,129 @@
 /**
- * Docker keeps learner networks apart from each other, but not from the host
- * itself: a node can reach any port the host binds on 0.0.0.0 through its
- * gateway. These INPUT rules close the host to every learner bridge (`swb*`,
- * see provision.ts) except the registry mirror and replies to our own calls.
+ * Learner networks (bridges named `swb*`, see provision.ts) reach their own nodes and the
+ * registry mirror, nothing else, over IPv4 and IPv6:
+ * - INPUT (SWB-INPUT): nothing on this host but the mirror's port (and replies to our own calls);
+ * - FORWARD (SWB-FORWARD, jumped to from DOCKER-USER, which Docker never flushes): traffic that
+ *   stays on one learner bridge passes (a learner's own nodes); everything routed in or out of a
+ *   learner bridge is refused: other learners, other private ranges, 169.254/16, the internet.
+ * Rules go in with iptables-restore (one atomic step per table), are checked every 30 s and put
+ * back when something (a restarted dockerd, an operator's flush) removed them.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const CHAIN = 'SWB-INPUT';
 const BRIDGES = 'swb+';
+export const INPUT_CHAIN = 'SWB-INPUT';
+export const FORWARD_CHAIN = 'SWB-FORWARD';
+
+type Family = 'iptables' | 'ip6tables';
+const FAMILIES: Family[] = ['iptables', 'ip6tables'];
+
+export function firewallRules(family: Family, mirrorPort: number | null): { input: string[][]; forward: string[][] } {
+  const unreachable = family === 'iptables' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable';
+  const refuse = (match: string[]): string[][] => [
+    [...match, '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
+    [...match, '-j', 'REJECT', '--reject-with', unreachable],
+  ];
+  return {
+    input: [
+      ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
+      // The mirror is reached over IPv4 (the gateway address) only.
+      ...(mirrorPort && family === 'iptables' ? [['-p', 'tcp', '--dport', String(mirrorPort), '-j', 'ACCEPT']] : []),
+      ...refuse([]),
+    ],
+    forward: [
+      // Bridged (not routed) traffic between ports of one learner bridge: a learner's own nodes.
+      ['-i', BRIDGES, '-o', BRIDGES, '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT'],
+      ...refuse(['-i', BRIDGES]),
+      ...refuse(['-o', BRIDGES]),
+    ],
+  };
+}
+
+const jumps = (): { chain: string; rule: string[] }[] => [
+  { chain: 'INPUT', rule: ['-i', BRIDGES, '-j', INPUT_CHAIN] },
+  { chain: 'DOCKER-USER', rule: ['-j', FORWARD_CHAIN] },
+  { chain: 'FORWARD', rule: ['-j', 'DOCKER-USER'] },
+];
+
+async function ok(bin: Family, args: string[]): Promise<boolean> {
+  return run(bin, ['-w', ...args]).then(() => true, () => false);
+}
+
+async function restore(bin: Family, text: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(`${bin}-restore`, ['-w', '--noflush'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${bin}-restore: ${err.trim() || `exit ${code}`}`))));
+    child.stdin.end(text);
+  });
+}
+
+async function installFamily(bin: Family, mirrorPort: number | null): Promise<void> {
+  const { input, forward } = firewallRules(bin, mirrorPort);
+  // Declaring a chain in a --noflush restore creates or empties it; then the rules, atomically.
+  const text = [
+    '*filter',
+    `:${INPUT_CHAIN} - [0:0]`,
+    `:${FORWARD_CHAIN} - [0:0]`,
+    ...(await ok(bin, ['-S', 'DOCKER-USER']) ? [] : [':DOCKER-USER - [0:0]']),
+    ...input.map((r) => [`-A ${INPUT_CHAIN}`, ...r].join(' ')),
+    ...forward.map((r) => [`-A ${FORWARD_CHAIN}`, ...r].join(' ')),
+    'COMMIT',
+    '',
+  ].join('\n');
+  await restore(bin, text);
+  for (const { chain, rule } of jumps()) {
+    if (!(await ok(bin, ['-C', chain, ...rule]))) await run(bin, ['-w', '-I', chain, '1', ...rule]);
+  }
+}
 
 export async function installFirewall(mirrorPort: number | null): Promise<void> {
-  await run('iptables', ['-w', '-N', CHAIN]).catch(() => undefined); // exists already: fine
-  await run('iptables', ['-w', '-F', CHAIN]);
-  const rules: string[][] = [
-    ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
-    ...(mirrorPort ? [['-p', 'tcp', '--dport', String(mirrorPort), '-j', 'ACCEPT']] : []),
-    ['-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
-    ['-j', 'REJECT', '--reject-with', 'icmp-port-unreachable'],
-  ];
-  for (const rule of rules) await run('iptables', ['-w', '-A', CHAIN, ...rule]);
-  const jump = ['INPUT', '-i', BRIDGES, '-j', CHAIN];
-  const present = await run('iptables', ['-w', '-C', ...jump]).then(() => true, () => false);
-  if (!present) await run('iptables', ['-w', '-I', ...jump]);
+  for (const bin of FAMILIES) {
+    try {
+      await installFamily(bin, mirrorPort);
+    } catch (err) {
+      throw new Error(`${bin}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** Every rule and jump in place (checked one by one with `-C`)? */
+export async function firewallIntact(mirrorPort: number | null): Promise<boolean> {
+  for (const bin of FAMILIES) {
+    const { input, forward } = firewallRules(bin, mirrorPort);
+    const checks = [
+      ...input.map((r) => [INPUT_CHAIN, ...r]),
+      ...forward.map((r) => [FORWARD_CHAIN, ...r]),
+      ...jumps().map((j) => [j.chain, ...j.rule]),
+    ];
+    for (const c of checks) if (!(await ok(bin, ['-C', ...c]))) return false;
+  }
+  return true;
+}
+
+/** Re-check every `intervalMs`; re-install (and say so) when rules went missing. Returns stop(). */
+export function watchFirewall(
+  mirrorPort: number | null,
+  intervalMs: number,
+  log: { warn(msg: string, fields?: object): void; error(msg: string, fields?: object): void },
+): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    firewallIntact(mirrorPort)
+      .then(async (intact) => {
+        if (intact) return;
+        log.warn('firewall rules for learner networks were missing (flushed?): putting them back');
+        await installFirewall(mirrorPort);
+      })
+      .catch((err) => log.error('could not re-install the learner firewall', { error: String(err) }))
+      .finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -1,0 +1,60 @@
+/**
+ * A disk of its own for each node's /var/lib/docker (where a learner's images, containers and
+ * volumes go): a sparse XFS file of SWB_NODE_DISK_GB, loop-mounted and bind-mounted into the node.
+ * A learner who fills it gets ENOSPC; the host does not notice. (Per-directory XFS project quotas
+ * would be lighter, but this kernel has no XFS quota support; a loop filesystem works everywhere.)
+ * The files live on the learner engine's own bounded disk, so all nodes together cannot fill the
+ * host either.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface NodeDisks {
+  /** Folder (on the learner disk) holding one image file and one mount point per node. */
+  dir: string;
+  sizeMb: number;
+  /** Owner of the disk's root directory: the node's root as this host sees it. */
+  uid: number;
+  gid: number;
+}
+
+export function nodeDiskPaths(disks: Pick<NodeDisks, 'dir'>, name: string) {
+  return { image: path.join(disks.dir, `${name}.img`), mount: path.join(disks.dir, name) };
+}
+
+/** Make (or re-mount after a reboot) the disk of one node; returns the directory to bind-mount. */
+export async function ensureNodeDisk(disks: NodeDisks, name: string): Promise<string> {
+  const p = nodeDiskPaths(disks, name);
+  fs.mkdirSync(p.mount, { recursive: true });
+  if (isMounted(p.mount)) return p.mount;
+  if (!fs.existsSync(p.image)) {
+    const fd = fs.openSync(p.image, 'w');
+    fs.ftruncateSync(fd, disks.sizeMb * 2 ** 20);
+    fs.closeSync(fd);
+    await run('mkfs.xfs', ['-q', '-K', p.image]);
+  }
+  await run('mount', ['-o', 'loop', p.image, p.mount]);
+  fs.chownSync(p.mount, disks.uid, disks.gid);
+  return p.mount;
+}
+
+/** Unmount and delete a node's disk given its mount point (a bind source of a removed node). */
+export async function releaseNodeDisk(mount: string): Promise<void> {
+  if (isMounted(mount)) await run('umount', ['-l', mount]);
+  fs.rmSync(`${mount}.img`, { force: true });
+  fs.rmSync(mount, { recursive: true, force: true });
+}
+
+/** Whether this path is a node disk made here (so teardown may release it). */
+export function isNodeDiskMount(source: string): boolean {
+  return fs.existsSync(`${source}.img`);
+}
+
+function isMounted(dir: string): boolean {
+  const target = fs.realpathSync(dir);
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === target);
+}

@@ -1,0 +1,81 @@
+/**
+ * Which engine runs learner nodes, and how they are isolated. By default (SWB_ISOLATION=userns)
+ * the learner engine (learner.ts) with the node image copied into it; when this host cannot run
+ * it, the host engine in hardened mode, with a loud warning (also in the doctor and the UI).
+ */
+import path from 'node:path';
+import type Docker from 'dockerode';
+import type { Config } from '../config.js';
+import { errorMessage } from '../log.js';
+import type { Isolation } from '../isolation/node-security.js';
+import type { CgroupOwner } from './cgroups.js';
+import { ensureLearnerDisk, ensureLearnerEngine, learnerPaths, type LearnerEngineOptions } from './learner.js';
+import type { NodeDisks } from './node-disk.js';
+import { copyImage } from './node-image.js';
+
+export interface NodeEngine {
+  docker: Docker;
+  isolation: Isolation;
+  /** Why `userns` is not used (empty when it is). */
+  note: string;
+  /** Set under a user namespace: node cgroups are handed to this owner after each start. */
+  cgroupOwner: CgroupOwner | null;
+  /** Per-node disks, or null when this host cannot make them (nodes then use plain volumes). */
+  disks: NodeDisks | null;
+}
+
+export function learnerEngineOptions(config: Config): LearnerEngineOptions {
+  return {
+    root: config.SWB_LEARNER_DIR,
+    runDir: '/run/swb-learner',
+    diskGb: config.SWB_LEARNER_DISK_GB,
+    addressPool: '10.90.0.0/16',
+    logFile: path.join(config.SWB_LEARNER_DIR, 'dockerd.log'),
+  };
+}
+
+/** The learner engine's socket (tests and scripts reach node containers through it). */
+export function learnerSocket(config: Config): string {
+  return learnerPaths(learnerEngineOptions(config)).socket;
+}
+
+export async function setupNodeEngine(
+  config: Config,
+  hostDocker: Docker,
+  nodeImage: string,
+  log: { info(line: string): void; warn(line: string): void },
+): Promise<NodeEngine> {
+  const opts = learnerEngineOptions(config);
+  let why = 'SWB_ISOLATION=hardened';
+  if (config.SWB_ISOLATION === 'userns') {
+    try {
+      if (config.DOCKER_HOST) throw new Error('DOCKER_HOST points at another engine; the learner engine must run on this host');
+      const engine = await ensureLearnerEngine(opts, (l) => log.info(l));
+      await copyImage(hostDocker, engine.docker, nodeImage, (l) => log.info(l));
+      const owner = { uid: engine.rootUid, gid: engine.rootGid };
+      return {
+        docker: engine.docker,
+        isolation: 'userns',
+        note: '',
+        cgroupOwner: owner,
+        disks: { dir: path.join(engine.diskMount, 'nodes'), sizeMb: config.SWB_NODE_DISK_MB, ...owner },
+      };
+    } catch (err) {
+      why = `the user-namespaced learner engine cannot run here: ${errorMessage(err)}`;
+      log.warn(
+        `!!! ISOLATION FALLBACK: ${why}. Learner nodes run on the host engine with hardened capabilities only; ` +
+          'root in a node is much closer to root on this host. Fix the cause (see `npm run doctor`) before letting strangers in.',
+      );
+    }
+  }
+  let disks: NodeDisks | null = null;
+  try {
+    if (!config.DOCKER_HOST) {
+      const mount = await ensureLearnerDisk(opts, (l) => log.info(l));
+      disks = { dir: path.join(mount, 'nodes'), sizeMb: config.SWB_NODE_DISK_MB, uid: 0, gid: 0 };
+    }
+  } catch (err) {
+    log.warn(`no per-node disks (nodes share the host engine's disk): ${errorMessage(err)}`);
+  }
+  return { docker: hostDocker, isolation: 'hardened', note: why, cgroupOwner: null, disks };
+}

@@ -1,0 +1,56 @@
+/**
+ * The security options of every learner node, in both isolation modes (never `--privileged`):
+ * - capabilities: all but those a Docker-in-Docker node does not need (loading modules, setting
+ *   the clock, rebooting, raw I/O, the kernel log, BPF/perf, MAC policy, ...);
+ * - seccomp: `seccomp.json` beside this file (denies the same families of syscalls);
+ * - devices: Docker's default character devices only (no `DeviceCgroupRules`, no block devices);
+ * - /proc and /sys: in `hardened` mode Docker's masked and read-only paths, except /proc/sys/net
+ *   which the nested engine must write. In `userns` mode none: the kernel refuses a nested
+ *   container's /proc mount when parts of the node's /proc are covered (mount_too_revealing),
+ *   and in a user namespace what those paths guard (kernel sysctls, kcore, sysrq) is owned by
+ *   the host's root and refused by the kernel itself.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Docker from 'dockerode';
+
+/** `userns`: nodes in a user namespace on the learner engine; `hardened`: capabilities only, on the host engine. */
+export type Isolation = 'userns' | 'hardened';
+
+export const DROPPED_CAPS = [
+  'SYS_MODULE', 'SYS_TIME', 'SYS_BOOT', 'SYSLOG', 'DAC_READ_SEARCH', 'SYS_RAWIO', 'BPF', 'PERFMON',
+  'MAC_ADMIN', 'MAC_OVERRIDE', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'SYS_PACCT', 'AUDIT_CONTROL', 'AUDIT_READ',
+  'LEASE', 'SYS_TTY_CONFIG', 'CHECKPOINT_RESTORE',
+  // Not in this kernel's bounding set on some hosts (docker then fails with "unable to apply caps").
+  'SYS_RESOURCE',
+];
+
+const SECCOMP_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seccomp.json');
+let seccomp: string | undefined;
+export function seccompProfile(): string {
+  seccomp ??= JSON.stringify(JSON.parse(fs.readFileSync(SECCOMP_FILE, 'utf8')));
+  return seccomp;
+}
+
+const MASKED = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+];
+// Docker's read-only paths with /proc/sys split so /proc/sys/net stays writable.
+const READ_ONLY = [
+  '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sysrq-trigger',
+  ...['abi', 'crypto', 'debug', 'dev', 'fs', 'kernel', 'user', 'vm'].map((d) => `/proc/sys/${d}`),
+];
+
+export function nodeSecurityOpts(isolation: Isolation): Docker.HostConfig {
+  return {
+    CapAdd: ['ALL'],
+    CapDrop: DROPPED_CAPS,
+    SecurityOpt: [`seccomp=${seccompProfile()}`, 'apparmor=unconfined'],
+    MaskedPaths: isolation === 'userns' ? [] : MASKED,
+    ReadonlyPaths: isolation === 'userns' ? [] : READ_ONLY,
+    // No bind of the host's /sys/fs/cgroup: the node image remounts its own cgroups
+    // writable, so inner containers stay under the node's memory/CPU/pids limits.
+  };
+}
