@@ -18,13 +18,23 @@ import type Docker from 'dockerode';
 /** `userns`: nodes in a user namespace on the learner engine; `hardened`: capabilities only, on the host engine. */
 export type Isolation = 'userns' | 'hardened';
 
-export const DROPPED_CAPS = [
-  'SYS_MODULE', 'SYS_TIME', 'SYS_BOOT', 'SYSLOG', 'DAC_READ_SEARCH', 'SYS_RAWIO', 'BPF', 'PERFMON',
-  'MAC_ADMIN', 'MAC_OVERRIDE', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'SYS_PACCT', 'AUDIT_CONTROL', 'AUDIT_READ',
-  'LEASE', 'SYS_TTY_CONFIG', 'CHECKPOINT_RESTORE',
-  // Not in this kernel's bounding set on some hosts (docker then fails with "unable to apply caps").
-  'SYS_RESOURCE',
+/**
+ * The only capabilities a node gets (everything else is dropped, including capabilities newer
+ * than this list): Docker's default set plus what a nested engine needs (SYS_ADMIN for mounts
+ * and namespaces, NET_ADMIN for bridges, iptables and VXLAN, SYS_NICE, IPC_LOCK).
+ */
+export const NODE_CAPS = [
+  'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'SETFCAP',
+  'NET_BIND_SERVICE', 'NET_RAW', 'SYS_CHROOT', 'MKNOD', 'AUDIT_WRITE',
+  'SYS_ADMIN', 'NET_ADMIN', 'SYS_NICE', 'IPC_LOCK',
 ];
+
+/** Capabilities a node must never have (the escape probes check the node's CapEff for these bits). */
+export const DROPPED_CAPS: Record<string, number> = {
+  DAC_READ_SEARCH: 2, LINUX_IMMUTABLE: 9, IPC_OWNER: 15, SYS_MODULE: 16, SYS_RAWIO: 17, SYS_PTRACE: 19, SYS_PACCT: 20,
+  SYS_BOOT: 22, SYS_RESOURCE: 24, SYS_TIME: 25, SYS_TTY_CONFIG: 26, LEASE: 28, AUDIT_CONTROL: 30, MAC_OVERRIDE: 32,
+  MAC_ADMIN: 33, SYSLOG: 34, WAKE_ALARM: 35, BLOCK_SUSPEND: 36, AUDIT_READ: 37, PERFMON: 38, BPF: 39, CHECKPOINT_RESTORE: 40,
+};
 
 const SECCOMP_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seccomp.json');
 let seccomp: string | undefined;
@@ -45,8 +55,8 @@ const READ_ONLY = [
 
 export function nodeSecurityOpts(isolation: Isolation): Docker.HostConfig {
   return {
-    CapAdd: ['ALL'],
-    CapDrop: DROPPED_CAPS,
+    CapDrop: ['ALL'],
+    CapAdd: NODE_CAPS,
     SecurityOpt: [`seccomp=${seccompProfile()}`, 'apparmor=unconfined'],
     MaskedPaths: isolation === 'userns' ? [] : MASKED,
     ReadonlyPaths: isolation === 'userns' ? [] : READ_ONLY,
