@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
-import { nodeHostConfig } from '../sandbox-server/src/engine/host.js';
 import { labArchive, readLabFiles } from '../sandbox-server/src/files/labfiles.js';
 import { destroyCluster, provisionCluster, waitForInnerDocker } from '../sandbox-server/src/clusters/provision.js';
 import { paths } from '../sandbox-server/src/protocol/index.js';
@@ -17,6 +16,7 @@ import { prepareHost, repoRoot } from './lib/prepare.js';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { benchVisualizer } from './bench-visualizer.js';
 import { benchWorkshops } from './bench-workshops.js';
+import { benchIsolation } from './bench-isolation.js';
 
 const sh = promisify(execFile);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -28,8 +28,9 @@ const line = (what: string, value: string, baseline?: string, ratio?: number, ta
 const images = await prepareHost(loadConfig());
 const server = await startTestServer('bench', { SWB_POOL_SIZE: '1' });
 const instance = server.config.SWB_INSTANCE;
-const { security } = server.sandbox.facts;
-console.log(`\nSwarm Workbench benchmarks (node security: ${security}, ipvs: ${server.sandbox.facts.ipvs})\n`);
+const { isolation } = server.sandbox.facts;
+const nodes = server.sandbox.nodes;
+console.log(`\nSwarm Workbench benchmarks (isolation: ${isolation}, ipvs: ${server.sandbox.facts.ipvs})\n`);
 
 try {
   // 1. Cold provisioning vs the raw `docker run` floor (network + 3 nodes + inner dockerd answering).
@@ -38,10 +39,10 @@ try {
   const ours: number[] = [];
   const archive = await labArchive(readLabFiles(`${repoRoot}/content/files`));
   for (let i = 0; i < rounds; i++) {
-    raw.push(await rawDockerRun(images.node, security));
+    raw.push(await rawDockerRun(images.node));
     const t0 = process.hrtime.bigint();
     const cluster = await provisionCluster({
-      docker, instance, nodeImage: images.node, workers: 2, security,
+      docker, instance, nodeImage: images.node, workers: 2, isolation, cgroupOwner: nodes.engine.cgroupOwner, disks: nodes.engine.disks,
       limits: { memoryMb: 1024, cpus: 1, pids: 2048 }, subnetRange: server.config.SWB_SUBNET_POOL, mirrorPort: server.config.SWB_MIRROR_PORT, labArchive: archive,
     });
     ours.push(ms(t0));
@@ -116,17 +117,19 @@ try {
   await removeInstance(instance);
 }
 
+// Isolation: the user-namespaced learner engine beside the hardened host-engine mode.
+await benchIsolation();
 // The cluster picture: scale -> WebSocket latency and CPU per watched cluster (its own server and clusters).
 await benchVisualizer();
 // A workshop's dashboard refresh for a room (no engine).
 await benchWorkshops();
 
-async function rawDockerRun(image: string, mode: 'privileged' | 'capabilities'): Promise<number> {
+/** The floor: three `docker run`s of the node image on the host engine, the old capabilities mode. */
+async function rawDockerRun(image: string): Promise<number> {
   const id = `swb-bench-${crypto.randomBytes(3).toString('hex')}`;
-  const hc = nodeHostConfig(mode);
-  const flags = mode === 'privileged' ? ['--privileged'] : [
+  const flags = [
     '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
-    '--security-opt', 'systempaths=unconfined', '--device-cgroup-rule', hc.DeviceCgroupRules![0]!,
+    '--security-opt', 'systempaths=unconfined', '--device-cgroup-rule', 'c *:* rwm',
   ];
   const t0 = process.hrtime.bigint();
   await sh('docker', ['network', 'create', id]);

@@ -6,7 +6,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { connectDocker, pingEngine } from '../sandbox-server/src/engine/docker.js';
+import Docker from 'dockerode';
 import { detectHostFacts } from '../sandbox-server/src/engine/host.js';
+import { learnerEngineBlocker, REMAP_USER } from '../sandbox-server/src/engine/learner.js';
+import { learnerSocket } from '../sandbox-server/src/engine/node-engine.js';
+import { firewallIntact } from '../sandbox-server/src/isolation/firewall.js';
 import { errorMessage } from '../sandbox-server/src/log.js';
 
 type Verdict = 'ok' | 'warn' | 'fail';
@@ -28,12 +32,7 @@ if (engineUp) {
   const tags = new Set(images.flatMap((i) => i.RepoTags ?? []));
   const probe = [...tags].find((t) => t.startsWith('swb/node:')) ?? [...tags].find((t) => t.startsWith('swb/debian:'));
   if (probe) {
-    const facts = await detectHostFacts(docker, probe);
-    report(
-      'ok',
-      'Node security',
-      facts.security === 'privileged' ? '--privileged works' : `capability set (${facts.securityNote})`,
-    );
+    const facts = detectHostFacts(config.SWB_ISOLATION, '');
     report(
       facts.ipvs ? 'ok' : 'warn',
       'IPVS (swarm VIPs, routing mesh)',
@@ -58,6 +57,28 @@ if (engineUp) {
   }
 }
 
+// Isolation: the user-namespaced learner engine, or the hardened fallback.
+const subids = ['/etc/subuid', '/etc/subgid'].every((f) => fs.existsSync(f) && fs.readFileSync(f, 'utf8').includes(`${REMAP_USER}:`));
+if (config.SWB_ISOLATION === 'hardened') {
+  report('warn', 'Isolation', 'hardened (SWB_ISOLATION=hardened): nodes on the host engine, capabilities + seccomp only, no user namespace', 'Unset SWB_ISOLATION to use the user-namespaced learner engine.');
+} else {
+  try {
+    const learner = new Docker({ socketPath: learnerSocket(config) });
+    const info = await learner.info();
+    const userns = (info.SecurityOptions as string[]).some((o) => o.includes('userns'));
+    report(userns ? 'ok' : 'fail', 'Isolation', `userns: learner engine ${info.ServerVersion} on ${learnerSocket(config)}, root in a node = uid ${/(\d+)\.\d+$/.exec(String(info.DockerRootDir))?.[1] ?? '?'} on this host`);
+  } catch {
+    const blocker = learnerEngineBlocker() ?? (subids ? null : `no ${REMAP_USER} ranges in /etc/subuid and /etc/subgid yet (made at start)`);
+    report(
+      blocker && !blocker.includes('made at start') ? 'fail' : 'warn',
+      'Isolation',
+      `learner engine not running${blocker ? `: ${blocker}` : ''}; the server starts it, or falls back to hardened mode (loudly) when it cannot`,
+      'Run `npm start` as root on Debian (installs docker.io and xfsprogs, starts the learner engine).',
+    );
+  }
+}
+report('ok', 'Node disks', `${config.SWB_NODE_DISK_MB} MiB per node (XFS loop file), on a learner disk of at most ${config.SWB_LEARNER_DISK_GB} GiB under ${config.SWB_LEARNER_DIR}`);
+
 if (config.SWB_MIRROR) {
   try {
     const res = await fetch(`http://127.0.0.1:${config.SWB_MIRROR_PORT}/v2/_catalog`);
@@ -70,11 +91,20 @@ if (config.SWB_MIRROR) {
   report('ok', 'Registry mirror', 'off (SWB_MIRROR=off): nodes pull from Docker Hub');
 }
 
-try {
-  execFileSync('iptables', ['-w', '-C', 'INPUT', '-i', 'swb+', '-j', 'SWB-INPUT'], { stdio: 'pipe' });
-  report('ok', 'Firewall', 'learner networks are closed to this host except the mirror');
-} catch {
-  report(config.SWB_FIREWALL ? 'warn' : 'ok', 'Firewall', 'rules not installed yet', 'The server installs them at start (needs root and iptables).');
+if (!config.SWB_FIREWALL) {
+  report('warn', 'Firewall', 'off (SWB_FIREWALL=off): learner nodes can reach this host, other networks and the internet');
+} else if (await firewallIntact(config.SWB_MIRROR ? config.SWB_MIRROR_PORT : null).catch(() => false)) {
+  report('ok', 'Firewall', 'learner networks reach only their own nodes and the mirror (iptables and ip6tables)');
+} else {
+  const tools = ['iptables', 'ip6tables'].filter((t) => {
+    try {
+      execFileSync(t, ['--version'], { stdio: 'pipe' });
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  report(tools.length ? 'fail' : 'warn', 'Firewall', tools.length ? `${tools.join(' and ')} missing: the server will refuse to start` : 'rules not installed yet', 'The server installs them at start (needs root, iptables and ip6tables).');
 }
 
 const icon = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };

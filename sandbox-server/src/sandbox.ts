@@ -43,6 +43,8 @@ export interface SandboxDeps {
 export interface Sandbox {
   http: SandboxHttp;
   facts: HostFacts;
+  /** The engine that runs learner nodes, the image they are made from and how they are isolated. */
+  nodes: { docker: Docker; image: string; engine: Omit<NodeEngine, 'docker'> };
   sessions: SessionManager;
   pool: ClusterPool;
   checks: CheckService;
@@ -185,6 +187,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   return {
     http,
     facts,
+    nodes: { docker, image: deps.nodeImage, engine: nodeEngine },
     sessions,
     pool,
     checks,

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
 import { ensureImages, type ImageSet } from '../../sandbox-server/src/images/index.js';
 import { ensureMirror } from '../../sandbox-server/src/images/mirror.js';
+import { setupNodeEngine } from '../../sandbox-server/src/engine/node-engine.js';
 import type { Config } from '../../sandbox-server/src/config.js';
 import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.js';
 import { info, step } from './progress.js';
@@ -18,12 +19,23 @@ export async function prepareHost(config: Config, opts: { browser?: boolean } = 
   // One apt run for everything (each `apt-get update` costs seconds on a fresh machine).
   const needEngine = !config.DOCKER_HOST && !engineAnswers();
   ensureAptPackages(
-    ['debootstrap', 'docker-registry', 'iptables', ...(needEngine ? ['docker.io'] : []), ...(opts.browser ? ['chromium'] : [])],
-    'the Docker Engine, image builds, the registry mirror' + (opts.browser ? ' and browser tests' : ''),
+    [
+      'debootstrap', 'docker-registry', 'iptables',
+      // The learner engine (--userns-remap) runs on Debian's dockerd too; its disks are XFS files.
+      ...(needEngine || config.SWB_ISOLATION === 'userns' ? ['docker.io'] : []),
+      ...(config.SWB_ISOLATION === 'userns' ? ['xfsprogs'] : []),
+      ...(opts.browser ? ['chromium'] : []),
+    ],
+    'the Docker Engines, image builds, the registry mirror' + (opts.browser ? ' and browser tests' : ''),
   );
   await ensureEngine(config.dataDir);
   const docker = connectDocker(config.DOCKER_HOST);
   const images = await step('images (built only when their inputs changed)', () => ensureImages(docker, info));
+  // Started here like the host engine (the server starts it too when missing) and left running.
+  await step('learner engine (user namespaces)', async () => {
+    const engine = await setupNodeEngine(config, docker, images.node, { info, warn: (line) => info(`WARNING: ${line}`) });
+    info(engine.isolation === 'userns' ? 'learner nodes: user-namespaced learner engine' : `learner nodes: HARDENED FALLBACK (${engine.note})`);
+  });
   if (config.SWB_MIRROR) {
     await step('registry mirror', () =>
       ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info }),
