@@ -23,17 +23,6 @@ else
   awk '$5 ~ "^/sys/fs/cgroup" && $6 ~ /^ro/ { print $5 }' /proc/self/mountinfo | while read -r m; do
     mount -o remount,bind,rw "$m" 2>/dev/null || mount -o remount,rw "$m" 2>/dev/null || true
   done
-  # In a user namespace (root here is an unprivileged uid on the host) the host hands this node's
-  # cgroup directories to our root right after the start; wait for that (30 s at most).
-  if ! grep -qE '^ +0 +0 +4294967295' /proc/self/uid_map; then
-    i=0
-    while [ "$i" -lt 300 ]; do
-      ok=1
-      for d in /sys/fs/cgroup/*/; do [ -w "$d" ] || ok=0; done
-      [ "$ok" = 1 ] && break
-      i=$((i + 1)); sleep 0.1
-    done
-  fi
 fi
 
 exec "$@"

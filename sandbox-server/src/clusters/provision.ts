@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.js';
-import { chownNodeCgroups, type CgroupOwner } from '../engine/cgroups.js';
+import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.js';
 import { nodeHostConfig, type Isolation } from '../engine/host.js';
 import { ensureNodeDisk, isNodeDiskMount, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.js';
 import { putLabFiles } from '../files/labfiles.js';
@@ -138,7 +138,7 @@ async function createNode(
     name,
     Image: spec.nodeImage,
     Hostname: n.name,
-    Cmd: dockerd,
+    Cmd: spec.cgroupOwner ? waitForCgroups(dockerd) : dockerd,
     Labels: labels,
     Env: ['container=docker'],
     HostConfig: {

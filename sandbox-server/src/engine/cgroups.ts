@@ -17,6 +17,26 @@ export interface CgroupOwner {
   gid: number;
 }
 
+/**
+ * Wraps a node's command: under a user namespace, wait (30 s at most) until the host has handed
+ * over every cgroup directory the node's entrypoint remounted writable, then run the command.
+ */
+export function waitForCgroups(cmd: string[]): string[] {
+  const script = [
+    "if ! grep -qE '^ +0 +0 +4294967295' /proc/self/uid_map && [ ! -f /sys/fs/cgroup/cgroup.controllers ]; then",
+    '  i=0',
+    '  while [ "$i" -lt 300 ]; do',
+    '    ok=1',
+    '    for d in /sys/fs/cgroup/*/; do [ -w "$d" ] || ok=0; done',
+    '    [ "$ok" = 1 ] && break',
+    '    i=$((i + 1)); sleep 0.1',
+    '  done',
+    'fi',
+    'exec "$@"',
+  ].join('\n');
+  return ['sh', '-c', script, 'swb-node', ...cmd];
+}
+
 /** Directories of a process's cgroups on the host (one per mounted hierarchy). */
 export function cgroupDirs(pid: number): string[] {
   const dirs: string[] = [];
