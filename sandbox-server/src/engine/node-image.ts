@@ -17,4 +17,6 @@ export async function copyImage(from: Docker, to: Docker, name: string, log: (li
   const loaded = await to.getImage(name).inspect().then((i) => i.Id, () => null);
   if (loaded !== want) throw new Error(`copying ${name} to the learner engine failed: ${out.slice(-300)}`);
   log(`copied ${name} to the learner engine in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // The image it replaced under the same tag (a rebuild) is dangling now; unused ones go.
+  await to.pruneImages({ filters: JSON.stringify({ dangling: ['true'] }) }).catch(() => undefined);
 }

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DROPPED_CAPS, NODE_CAPS, nodeSecurityOpts, seccompProfile } from './node-security.js';
+import { firewallRules } from './firewall.js';
+import { freeRangeStart } from '../engine/learner.js';
+
+test('the seccomp profile denies what the issue names', () => {
+  const profile = JSON.parse(seccompProfile()) as { syscalls: { names: string[]; action: string; args?: unknown[] }[] };
+  const denied = new Set(profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ERRNO' && !r.args).flatMap((r) => r.names));
+  for (const name of ['init_module', 'finit_module', 'delete_module', 'kexec_load', 'kexec_file_load', 'bpf', 'perf_event_open',
+    'open_by_handle_at', 'clock_settime', 'settimeofday', 'clock_adjtime', 'reboot', 'swapon', 'syslog']) {
+    assert.ok(denied.has(name), `${name} is denied`);
+  }
+  for (const needed of ['mount', 'umount2', 'setns', 'keyctl', 'pivot_root']) assert.ok(!denied.has(needed), `${needed} stays allowed for the nested engine`);
+});
+
+test('nodes get no dropped capability, never privileged, no extra devices', () => {
+  for (const cap of NODE_CAPS) assert.ok(!(cap in DROPPED_CAPS), cap);
+  for (const mode of ['userns', 'hardened'] as const) {
+    const hc = nodeSecurityOpts(mode);
+    assert.deepEqual(hc.CapDrop, ['ALL']);
+    assert.equal(hc.Privileged, undefined);
+    assert.equal(hc.DeviceCgroupRules, undefined);
+    assert.ok(hc.SecurityOpt!.some((o) => o.startsWith('seccomp={')));
+  }
+  assert.ok(nodeSecurityOpts('hardened').ReadonlyPaths!.includes('/proc/sys/kernel'));
+  assert.ok(!nodeSecurityOpts('hardened').ReadonlyPaths!.some((p) => p === '/proc/sys' || p.startsWith('/proc/sys/net')));
+});
+
+test('firewall: mirror open on IPv4 only, same-bridge traffic only, refusals last', () => {
+  const v4 = firewallRules('iptables', 5000);
+  assert.ok(v4.input.some((r) => r.includes('--dport') && r.includes('5000')));
+  assert.ok(!firewallRules('ip6tables', 5000).input.some((r) => r.includes('--dport')));
+  assert.deepEqual(v4.forward[0], ['-i', 'swb+', '-o', 'swb+', '-m', 'physdev', '--physdev-is-bridged', '-j', 'ACCEPT']);
+  assert.ok(v4.forward.slice(1).every((r) => r.includes('REJECT')));
+  assert.ok(firewallRules('ip6tables', null).input.at(-1)!.includes('icmp6-port-unreachable'));
+});
+
+test('subordinate id ranges start above every range handed out', () => {
+  assert.equal(freeRangeStart(''), 200_000);
+  assert.equal(freeRangeStart('alice:100000:65536\nbob:300000:65536\n'), 365_536);
+});
