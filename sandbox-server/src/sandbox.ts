@@ -71,7 +71,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
           'Run as root with iptables and ip6tables installed, or set SWB_FIREWALL=off to run without them (never with untrusted learners).',
       );
     }
-    stopFirewallWatch = watchFirewall(deps.mirrorPort, 30_000, log.child({ part: 'firewall' }));
+    stopFirewallWatch = watchFirewall(deps.mirrorPort, 15_000, log.child({ part: 'firewall' }));
   } else {
     log.warn('SWB_FIREWALL=off: learner nodes can reach this host, other networks and the internet');
   }

@@ -5,7 +5,7 @@
  * - FORWARD (SWB-FORWARD, jumped to from DOCKER-USER, which Docker never flushes): traffic that
  *   stays on one learner bridge passes (a learner's own nodes); everything routed in or out of a
  *   learner bridge is refused: other learners, other private ranges, 169.254/16, the internet.
- * Rules go in with iptables-restore (one atomic step per table), are checked every 30 s and put
+ * Rules go in with iptables-restore (one atomic step per table), are checked every 15 s and put
  * back when something (a restarted dockerd, an operator's flush) removed them.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -15,11 +15,15 @@ const run = promisify(execFile);
 const BRIDGES = 'swb+';
 export const INPUT_CHAIN = 'SWB-INPUT';
 export const FORWARD_CHAIN = 'SWB-FORWARD';
+/** Mirror ports of every instance on this host: added when missing, never flushed (test servers run side by side). */
+export const MIRROR_CHAIN = 'SWB-MIRRORS';
 
 type Family = 'iptables' | 'ip6tables';
 const FAMILIES: Family[] = ['iptables', 'ip6tables'];
 
-export function firewallRules(family: Family, mirrorPort: number | null): { input: string[][]; forward: string[][] } {
+const mirrorRule = (port: number) => ['-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT'];
+
+export function firewallRules(family: Family, _mirrorPort: number | null): { input: string[][]; forward: string[][] } {
   const unreachable = family === 'iptables' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable';
   const refuse = (match: string[]): string[][] => [
     [...match, '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset'],
@@ -29,7 +33,7 @@ export function firewallRules(family: Family, mirrorPort: number | null): { inpu
     input: [
       ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'],
       // The mirror is reached over IPv4 (the gateway address) only.
-      ...(mirrorPort && family === 'iptables' ? [['-p', 'tcp', '--dport', String(mirrorPort), '-j', 'ACCEPT']] : []),
+      ...(family === 'iptables' ? [['-j', MIRROR_CHAIN]] : []),
       ...refuse([]),
     ],
     forward: [
@@ -70,12 +74,16 @@ async function installFamily(bin: Family, mirrorPort: number | null): Promise<vo
     `:${INPUT_CHAIN} - [0:0]`,
     `:${FORWARD_CHAIN} - [0:0]`,
     ...(await ok(bin, ['-S', 'DOCKER-USER']) ? [] : [':DOCKER-USER - [0:0]']),
+    ...(bin === 'iptables' && !(await ok(bin, ['-S', MIRROR_CHAIN])) ? [`:${MIRROR_CHAIN} - [0:0]`] : []),
     ...input.map((r) => [`-A ${INPUT_CHAIN}`, ...r].join(' ')),
     ...forward.map((r) => [`-A ${FORWARD_CHAIN}`, ...r].join(' ')),
     'COMMIT',
     '',
   ].join('\n');
   await restore(bin, text);
+  if (bin === 'iptables' && mirrorPort && !(await ok(bin, ['-C', MIRROR_CHAIN, ...mirrorRule(mirrorPort)]))) {
+    await run(bin, ['-w', '-A', MIRROR_CHAIN, ...mirrorRule(mirrorPort)]);
+  }
   for (const { chain, rule } of jumps()) {
     if (!(await ok(bin, ['-C', chain, ...rule]))) await run(bin, ['-w', '-I', chain, '1', ...rule]);
   }
@@ -99,6 +107,7 @@ export async function firewallIntact(mirrorPort: number | null): Promise<boolean
       ...input.map((r) => [INPUT_CHAIN, ...r]),
       ...forward.map((r) => [FORWARD_CHAIN, ...r]),
       ...jumps().map((j) => [j.chain, ...j.rule]),
+      ...(bin === 'iptables' && mirrorPort ? [[MIRROR_CHAIN, ...mirrorRule(mirrorPort)]] : []),
     ];
     for (const c of checks) if (!(await ok(bin, ['-C', ...c]))) return false;
   }
