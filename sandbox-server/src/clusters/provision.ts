@@ -4,6 +4,7 @@
  * for /var/lib/docker. No swarm yet: the learner runs `docker swarm init`.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.js';
@@ -93,10 +94,33 @@ export async function provisionCluster(spec: ProvisionSpec): Promise<Cluster> {
   }
 }
 
+/** The /24 subnets directly routed on this host's interfaces (from /proc/net/route). */
+export function routedSubnets(table = readRoutes()): Set<string> {
+  const out = new Set<string>();
+  for (const line of table.split('\n').slice(1)) {
+    const [, dest, , , , , , mask] = line.trim().split(/\s+/);
+    if (!dest || !mask || mask !== '00FFFFFF') continue;
+    const n = parseInt(dest, 16);
+    out.add(`${n & 255}.${(n >>> 8) & 255}.${(n >>> 16) & 255}.0/24`);
+  }
+  return out;
+}
+
+function readRoutes(): string {
+  try {
+    return fs.readFileSync('/proc/net/route', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** A bridge on a free /24 of our range; concurrent provisions may race for one, so retry. */
 async function createNetwork(spec: ProvisionSpec, id: string, labels: Record<string, string>) {
   for (let attempt = 0; ; attempt++) {
-    const free = await freeSubnets(spec.docker, spec.subnetRange);
+    // A subnet routed on this host already (another engine's network, e.g. the host engine's
+    // beside the learner engine) would make node addresses ambiguous: skip those too.
+    const routed = routedSubnets();
+    const free = (await freeSubnets(spec.docker, spec.subnetRange)).filter((s) => !routed.has(s));
     if (free.length === 0) throw new Error(`no free subnet left in ${spec.subnetRange}: too many clusters on this host (raise SWB_SUBNET_POOL)`);
     const subnet = free[Math.floor(Math.random() * Math.min(free.length, 8))]!;
     try {

@@ -40,3 +40,11 @@ test('subordinate id ranges start above every range handed out', () => {
   assert.equal(freeRangeStart(''), 200_000);
   assert.equal(freeRangeStart('alice:100000:65536\nbob:300000:65536\n'), 365_536);
 });
+
+test('subnets already routed on this host (another engine\'s networks) are not handed out again', async () => {
+  const { routedSubnets } = await import('../clusters/provision.js');
+  const table = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
+    'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\n' +
+    'swb36f6ba1620\t0000590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\n';
+  assert.deepEqual([...routedSubnets(table)], ['10.89.0.0/24']);
+});
