@@ -3,7 +3,8 @@
  * terminal id, so a reload reattaches to the same bash with its scrollback.
  */
 import type Docker from 'dockerode';
-import { ClusterEvents, innerEngine } from '../engine/inner-events.js';
+import { innerApi } from '../engine/inner-api.js';
+import { ClusterEvents } from '../engine/inner-events.js';
 import type { Logger } from '../log.js';
 import { TerminalSession } from '../terminals/terminal.js';
 import { ClusterStateFeed } from '../visualizer/feed.js';
@@ -33,7 +34,7 @@ export class LiveCluster {
       clusterId: cluster.id,
       nodes: cluster.nodes,
       events: this.events,
-      engineFor: (ip) => innerEngine(ip),
+      engineFor: (ip) => innerApi(ip),
       ipvs: watch.ipvs,
       log: watch.log,
     });
