@@ -15,6 +15,7 @@ import { reconcileClusters } from './clusters/reconcile.js';
 import { LessonCatalog } from './checks/catalog.js';
 import { CheckService } from './checks/checker.js';
 import { ProgressStore } from './checks/progress.js';
+import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.js';
 import { createSandboxHttp, type SandboxHttp } from './http/routes.js';
 import { installFirewall } from './isolation/firewall.js';
 import type { Logger } from './log.js';
@@ -61,7 +62,11 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
 
   const archive = await labArchive(readLabFiles(deps.labFilesDir));
   const scrollbackBytes = config.SWB_SCROLLBACK_KB * 1024;
-  const watch = { ipvs: facts.ipvs, log: log.child({ part: 'cluster-state' }) };
+  const watch = {
+    ipvs: facts.ipvs,
+    log: log.child({ part: 'cluster-state' }),
+    terminals: { max: config.SWB_MAX_TERMINALS, idleMs: config.SWB_TERMINAL_IDLE_MIN * 60_000 },
+  };
   const live = (c: Cluster) => new LiveCluster(c, docker, scrollbackBytes, watch);
   const provision = async (onProgress?: (step: string, fraction: number) => void) =>
     live(
@@ -154,6 +159,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
     log,
     resetRefusal: (session) => workshops.service.resetRefusal(session),
+    connection: { ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: config.SWB_WS_PING_S * 1000 },
   });
   // Workshop routes first: they live under /sandbox too, and the sandbox answers 404 for what it does not know.
   const http: SandboxHttp = {
