@@ -64,9 +64,9 @@ export class LiveCluster {
     return this.terminals.get(id, nodeName, () => TerminalSession.start({ container, id, node: nodeName, cols, rows, scrollbackBytes: this.scrollbackBytes }));
   }
 
-  /** Shells open or starting in this cluster. */
-  get terminalCount(): number {
-    return this.terminals.size;
+  /** Shells open or starting in this cluster, and the bytes read from them so far. */
+  get terminalStats(): { count: number; outputBytes: number } {
+    return { count: this.terminals.size, outputBytes: this.terminals.outputBytes };
   }
 
   /** Start the default shell of every node ahead of time, so the first prompt is already there. */

@@ -33,6 +33,13 @@ export class TerminalSet {
 
   constructor(private readonly limits: TerminalLimits = DEFAULT_TERMINAL_LIMITS) {}
 
+  /** Bytes read from every open shell so far (tests and the benchmark prove flow control with it). */
+  get outputBytes(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.term?.scrollback.end ?? 0;
+    return n;
+  }
+
   /** Shells open or starting. */
   get size(): number {
     return this.entries.size;
