@@ -100,10 +100,13 @@ test('kill -9 with 3 learners: no used cluster is handed to a new learner, 0 orp
   assert.equal(theirs, warm);
   newcomer.close();
 
-  // 0 orphans: every cluster left is a session's or the pool's.
-  await waitForHealth(url, (h) => h.warmClusters === 1);
-  const health = (await (await fetch(`${url}${paths.health}`)).json()) as { sessions: number; warmClusters: number };
-  assert.equal((await clusterIds(instance)).size, 3 + health.warmClusters, 'two restored learners + the newcomer + the refilled warm one, nothing else');
+  // 0 orphans: every cluster left is a session's (two restored learners, the newcomer) or the pool's
+  // refill (at most one, possibly still starting); the used one without a session is not among them.
+  const now = [...(await clusterIds(instance))];
+  const expected = new Set([used[0]!, used[1]!, warm]);
+  const others = now.filter((id) => !expected.has(id));
+  assert.ok(others.length <= 1 && !others.includes(used[2]!), `clusters left: ${now.join(', ')}`);
+  assert.ok([...expected].every((id) => now.includes(id)));
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 });
