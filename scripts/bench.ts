@@ -17,6 +17,7 @@ import { loadConfig } from '../sandbox-server/src/config.js';
 import { benchVisualizer } from './bench-visualizer.js';
 import { benchWorkshops } from './bench-workshops.js';
 import { benchIsolation } from './bench-isolation.js';
+import { benchSoak, soakOptions } from './bench-soak.js';
 
 const sh = promisify(execFile);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -25,7 +26,12 @@ const fmt = (x: number) => `${x.toFixed(1)} ms`;
 const line = (what: string, value: string, baseline?: string, ratio?: number, target?: string) =>
   console.log(`${what.padEnd(44)} ${value.padEnd(22)} ${(baseline ?? '').padEnd(26)} ${ratio !== undefined ? `ratio ${ratio.toFixed(2)}` : ''} ${target ? `(target ${target})` : ''}`);
 
+const soak = soakOptions(process.argv.slice(2));
 const images = await prepareHost(loadConfig());
+if (soak.only) {
+  await benchSoak(soak);
+  process.exit(0);
+}
 const server = await startTestServer('bench', { SWB_POOL_SIZE: '1' });
 const instance = server.config.SWB_INSTANCE;
 const { isolation } = server.sandbox.facts;
@@ -123,6 +129,8 @@ await benchIsolation();
 await benchVisualizer();
 // A workshop's dashboard refresh for a room (no engine).
 await benchWorkshops();
+// Many learners typing for minutes, every byte checksummed end to end.
+await benchSoak(soak);
 
 /** The floor: three `docker run`s of the node image on the host engine, the old capabilities mode. */
 async function rawDockerRun(image: string): Promise<number> {

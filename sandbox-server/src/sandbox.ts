@@ -13,10 +13,12 @@ import { labArchive, readLabFiles } from './files/labfiles.js';
 import { LiveCluster } from './clusters/live.js';
 import { ClusterPool } from './clusters/pool.js';
 import { destroyCluster, provisionCluster, type Cluster } from './clusters/provision.js';
-import { reconcileClusters } from './clusters/reconcile.js';
+import { HandoutStore } from './clusters/handouts.js';
+import { planLeftovers, reconcileClusters } from './clusters/reconcile.js';
 import { LessonCatalog } from './checks/catalog.js';
 import { CheckService } from './checks/checker.js';
 import { ProgressStore } from './checks/progress.js';
+import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.js';
 import { createSandboxHttp, type SandboxHttp } from './http/routes.js';
 import { installFirewall, watchFirewall } from './isolation/firewall.js';
 import type { Logger } from './log.js';
@@ -81,7 +83,11 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
 
   const archive = await labArchive(readLabFiles(deps.labFilesDir));
   const scrollbackBytes = config.SWB_SCROLLBACK_KB * 1024;
-  const watch = { ipvs: facts.ipvs, log: log.child({ part: 'cluster-state' }) };
+  const watch = {
+    ipvs: facts.ipvs,
+    log: log.child({ part: 'cluster-state' }),
+    terminals: { max: config.SWB_MAX_TERMINALS, idleMs: config.SWB_TERMINAL_IDLE_MIN * 60_000 },
+  };
   const live = (c: Cluster) => new LiveCluster(c, docker, scrollbackBytes, watch);
   const provision = async (onProgress?: (step: string, fraction: number) => void) =>
     live(
@@ -100,21 +106,29 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
         onProgress,
       }),
     );
+  // Which clusters ever reached a learner (written before they do): only the others may be pooled after a restart.
+  const handouts = new HandoutStore(path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`));
   const destroy = async (c: LiveCluster) => {
     c.closeTerminals();
     c.stopWatching();
     await destroyCluster(docker, config.SWB_INSTANCE, c.id);
+    handouts.clear(c.id);
   };
 
   // Learners' clusters, warm ones and cold starts all count against the host's limit.
   const hasRoom = (): boolean => sessions.clustersInUse + pool.running < config.SWB_MAX_CLUSTERS;
-  const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }), hasRoom);
+  const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }), hasRoom, (c) => handouts.mark(c.id));
   const store = new SessionStore(path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`));
   const workshopStore = openWorkshopStore(config.dataDir, config.SWB_INSTANCE);
   const sessions = new SessionManager({
     store,
     pool,
-    provision,
+    // A cluster started for a learner is theirs from its birth.
+    provision: async (onProgress) => {
+      const c = await provision(onProgress);
+      handouts.mark(c.id);
+      return c;
+    },
     destroy,
     idleTtlMs: config.SWB_IDLE_TTL_MIN * 60_000,
     maxTtlMs: config.SWB_MAX_TTL_MIN * 60_000,
@@ -124,22 +138,31 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     hasRoom,
   });
 
-  // Adopt what an earlier run left: owned clusters go back to their learners, the rest to the pool.
-  const found = new Map((await reconcileClusters(docker, config.SWB_INSTANCE, log)).map((c) => [c.id, c]));
-  for (const row of store.all()) {
-    const cluster = row.clusterId ? found.get(row.clusterId) : undefined;
-    if (row.clusterId) found.delete(row.clusterId);
+  // Adopt what an earlier run left: owned clusters go back to their learners; clusters never handed
+  // to anyone may be warm ones again; any other (handed out, now nobody's) is destroyed.
+  const rows = store.all();
+  const plan = planLeftovers(
+    await reconcileClusters(docker, config.SWB_INSTANCE, log),
+    new Set(rows.map((r) => r.clusterId).filter((id): id is string => !!id)),
+    handouts.all(),
+    config.SWB_POOL_SIZE,
+  );
+  for (const row of rows) {
+    const cluster = row.clusterId ? plan.owned.get(row.clusterId) : undefined;
     sessions.restore(row, cluster && live(cluster));
   }
-  for (const cluster of found.values()) {
+  for (const cluster of plan.destroy) {
+    log.info('removing a leftover cluster that is nobody\'s now', { cluster: cluster.id });
+    await destroy(live(cluster)).catch((err) => log.error('could not remove a leftover cluster', { cluster: cluster.id, error: errorMessage(err) }));
+  }
+  for (const cluster of plan.warm) {
     const adopted = live(cluster);
-    if (pool.readyCount >= config.SWB_POOL_SIZE) {
-      await destroy(adopted); // more warm clusters than the pool wants now
-      continue;
-    }
     adopted.prewarmShells();
     pool.adopt(adopted);
   }
+  // Records of clusters that no longer exist (torn down while the server was down).
+  const running = new Set([...plan.owned.keys(), ...plan.warm.map((c) => c.id)]);
+  for (const id of handouts.all()) if (!running.has(id)) handouts.clear(id);
   if (sessions.count || pool.readyCount) log.info('adopted clusters from an earlier run', { sessions: sessions.count, pool: pool.readyCount });
   await sessions.reap();
   pool.refill();
@@ -176,6 +199,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, isolation: facts.isolation }),
     log,
     resetRefusal: (session) => workshops.service.resetRefusal(session),
+    connection: { ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: config.SWB_WS_PING_S * 1000 },
   });
   // Workshop routes first: they live under /sandbox too, and the sandbox answers 404 for what it does not know.
   const http: SandboxHttp = {
@@ -202,6 +226,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
       await pool.drain();
       progress.close();
       store.close();
+      handouts.close();
     },
   };
 }

@@ -4,9 +4,9 @@
  * of the node container on the host engine, HTTP from this server to node:port.
  * Every question is asked at most once per view (one view = one round of checks).
  */
-import http from 'node:http';
 import type Docker from 'dockerode';
-import { innerEngine } from '../engine/inner-events.js';
+import { boundedGet } from '../engine/bounded.js';
+import { innerApi, type InnerApi } from '../engine/inner-api.js';
 import { readNodeFile } from '../files/labfiles.js';
 import { LAB_DIR } from '../protocol/index.js';
 import type { ClusterView, ContainerJson, EngineInfo, HttpAnswer, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.js';
@@ -24,12 +24,12 @@ const HTTP_MAX_BYTES = 256 * 1024;
 
 /** dockerode clients for inner engines, kept across rounds (one per node address). */
 export class InnerEngines {
-  private readonly clients = new Map<string, Docker>();
+  private readonly clients = new Map<string, InnerApi>();
 
-  of(ip: string): Docker {
+  of(ip: string): InnerApi {
     let client = this.clients.get(ip);
     if (!client) {
-      client = innerEngine(ip, ENGINE_TIMEOUT_MS);
+      client = innerApi(ip, { limits: { timeoutMs: ENGINE_TIMEOUT_MS } });
       this.clients.set(ip, client);
     }
     return client;
@@ -58,7 +58,7 @@ export class LiveClusterView implements ClusterView {
     return p;
   }
 
-  private engine(node: string): Docker | undefined {
+  private engine(node: string): InnerApi | undefined {
     const n = this.nodes.find((x) => x.name === node);
     return n && this.engines.of(n.ip);
   }
@@ -78,7 +78,7 @@ export class LiveClusterView implements ClusterView {
     });
   }
 
-  private swarmList<T>(key: string, list: (d: Docker) => Promise<unknown>): Promise<T[]> {
+  private swarmList<T>(key: string, list: (d: InnerApi) => Promise<unknown>): Promise<T[]> {
     return this.once(key, async () => {
       const node = await this.swarmManager();
       const engine = node ? this.engine(node) : undefined;
@@ -131,21 +131,21 @@ export class LiveClusterView implements ClusterView {
   }
 }
 
-export function httpGet(host: string, port: number, path: string, timeoutMs = HTTP_TIMEOUT_MS): Promise<HttpAnswer> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path, timeout: timeoutMs, headers: { 'User-Agent': 'swarm-workbench-check' } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        if (size < HTTP_MAX_BYTES) chunks.push(c);
-        size += c.length;
-      });
-      res.on('end', () => resolve({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (err) => resolve({ ok: false, error: err.message }));
+export async function httpGet(host: string, port: number, path: string, timeoutMs = HTTP_TIMEOUT_MS): Promise<HttpAnswer> {
+  try {
+    // Whatever answers is the learner's: the body is cut at HTTP_MAX_BYTES and the whole GET at timeoutMs.
+    const answer = await boundedGet({
+      host,
+      port,
+      path,
+      limits: { maxBytes: HTTP_MAX_BYTES, timeoutMs },
+      headers: { 'User-Agent': 'swarm-workbench-check' },
+      truncate: true,
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', (err: NodeJS.ErrnoException) =>
-      resolve({ ok: false, error: err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ECONNRESET' ? 'connection reset' : err.message }),
-    );
-  });
+    return { ok: true, status: answer.status, body: answer.body.toString('utf8') };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const error = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ECONNRESET' ? 'connection reset' : e.name === 'ReadLimitError' ? `no answer within ${timeoutMs / 1000} s` : e.message;
+    return { ok: false, error };
+  }
 }

@@ -3,8 +3,10 @@
  * terminal id, so a reload reattaches to the same bash with its scrollback.
  */
 import type Docker from 'dockerode';
-import { ClusterEvents, innerEngine } from '../engine/inner-events.js';
+import { innerApi } from '../engine/inner-api.js';
+import { ClusterEvents } from '../engine/inner-events.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_TERMINAL_LIMITS, TerminalSet, type TerminalLimits } from '../terminals/registry.js';
 import { TerminalSession } from '../terminals/terminal.js';
 import { ClusterStateFeed } from '../visualizer/feed.js';
 import type { Cluster, ClusterNode } from './provision.js';
@@ -13,10 +15,12 @@ export interface WatchOptions {
   /** Whether the host routes the ingress mesh (IPVS): decides what the port preview promises. */
   ipvs: boolean;
   log?: Logger;
+  /** Shells per cluster and when an unwatched one is closed (SWB_MAX_TERMINALS, SWB_TERMINAL_IDLE_MIN). */
+  terminals?: TerminalLimits;
 }
 
 export class LiveCluster {
-  private readonly terminals = new Map<string, Promise<TerminalSession>>();
+  private readonly terminals: TerminalSet;
   /** Docker events of every node, one stream per node shared by all consumers (visualizer, checks). */
   readonly events: ClusterEvents;
   /** The live cluster picture (visualizer panel, port badges, preview). */
@@ -28,12 +32,13 @@ export class LiveCluster {
     private readonly scrollbackBytes: number,
     watch: WatchOptions = { ipvs: true },
   ) {
+    this.terminals = new TerminalSet(watch.terminals ?? DEFAULT_TERMINAL_LIMITS);
     this.events = new ClusterEvents(cluster.nodes);
     this.state = new ClusterStateFeed({
       clusterId: cluster.id,
       nodes: cluster.nodes,
       events: this.events,
-      engineFor: (ip) => innerEngine(ip),
+      engineFor: (ip) => innerApi(ip),
       ipvs: watch.ipvs,
       log: watch.log,
     });
@@ -52,20 +57,16 @@ export class LiveCluster {
     return node && this.docker.getContainer(node.containerId);
   }
 
-  /** The shell with this id, started on `node` if it does not exist (or has exited). */
+  /** The shell with this id, started on `node` if it does not exist (or has exited); refused past the cap. */
   async terminal(id: string, nodeName: string, cols: number, rows: number): Promise<TerminalSession> {
-    const existing = this.terminals.get(id);
-    if (existing) {
-      const term = await existing.catch(() => undefined);
-      if (term && !term.exited && term.node === nodeName) return term;
-      if (term) term.close();
-    }
     const container = this.container(nodeName);
     if (!container) throw new Error(`no node ${nodeName} in this cluster`);
-    const starting = TerminalSession.start({ container, id, node: nodeName, cols, rows, scrollbackBytes: this.scrollbackBytes });
-    this.terminals.set(id, starting);
-    starting.catch(() => this.terminals.delete(id));
-    return starting;
+    return this.terminals.get(id, nodeName, () => TerminalSession.start({ container, id, node: nodeName, cols, rows, scrollbackBytes: this.scrollbackBytes }));
+  }
+
+  /** Shells open or starting in this cluster, and the bytes read from them so far. */
+  get terminalStats(): { count: number; outputBytes: number } {
+    return { count: this.terminals.size, outputBytes: this.terminals.outputBytes };
   }
 
   /** Start the default shell of every node ahead of time, so the first prompt is already there. */
@@ -76,8 +77,7 @@ export class LiveCluster {
   }
 
   closeTerminals(): void {
-    for (const t of this.terminals.values()) void t.then((term) => term.close(), () => undefined);
-    this.terminals.clear();
+    this.terminals.closeAll();
   }
 
   /** Stop following the nodes' engines (the cluster is being removed). */

@@ -19,6 +19,8 @@ export class ClusterPool {
     private readonly log: Logger,
     /** Whether the host may run one more cluster (SWB_MAX_CLUSTERS): warm ones count like learners'. */
     private readonly hasRoom: () => boolean = () => true,
+    /** Told synchronously, before the taker gets it, that a cluster leaves the pool (the durable hand-out record). */
+    private readonly onTake: (c: LiveCluster) => void = () => undefined,
   ) {}
 
   get readyCount(): number {
@@ -53,6 +55,17 @@ export class ClusterPool {
   /** A ready cluster, or undefined when the pool is empty; starts a refill either way. */
   take(): LiveCluster | undefined {
     const cluster = this.ready.shift();
+    if (cluster) {
+      try {
+        this.onTake(cluster);
+      } catch (err) {
+        // No durable record, no hand-out: a restart could pool a used cluster. Tear it down instead.
+        this.log.error('could not record a hand-out; the cluster is removed', { cluster: cluster.id, error: errorMessage(err) });
+        void this.destroy(cluster).catch(() => undefined);
+        queueMicrotask(() => this.refill());
+        return undefined;
+      }
+    }
     // After the taker has assigned it (synchronously), so the host limit counts it once, not zero times.
     queueMicrotask(() => this.refill());
     return cluster;

@@ -52,3 +52,27 @@ function toCluster(id: string, networkId: string, members: Docker.ContainerInfo[
   const createdAt = Number(members[0]?.Labels[LABEL.createdAt] ?? Date.now());
   return { id, networkId, nodes, createdAt };
 }
+
+export interface LeftoverPlan<C> {
+  /** Clusters that go back to the learner whose session row names them. */
+  owned: Map<string, C>;
+  /** Never handed to anyone: may serve as warm clusters (up to the pool's size). */
+  warm: C[];
+  /** Handed out once and owned by no session now (or more than the pool wants): torn down. */
+  destroy: C[];
+}
+
+/**
+ * What to do with each healthy cluster found at start-up. A cluster named by a session row goes
+ * back to that session; one that was ever handed out (hand-out record) and has no session is
+ * destroyed, never pooled; the rest fill the pool up to `poolSize`, the surplus is destroyed.
+ */
+export function planLeftovers<C extends { id: string }>(found: C[], sessionClusterIds: ReadonlySet<string>, handedOut: ReadonlySet<string>, poolSize: number): LeftoverPlan<C> {
+  const plan: LeftoverPlan<C> = { owned: new Map(), warm: [], destroy: [] };
+  for (const c of found) {
+    if (sessionClusterIds.has(c.id)) plan.owned.set(c.id, c);
+    else if (handedOut.has(c.id) || plan.warm.length >= poolSize) plan.destroy.push(c);
+    else plan.warm.push(c);
+  }
+  return plan;
+}

@@ -11,6 +11,8 @@
 import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import { INNER_DOCKER_PORT } from '../clusters/provision.js';
+import { followLines, ReadLimitError, type LineLimits } from './bounded.js';
+import { innerApi, type InnerApi } from './inner-api.js';
 
 export interface InnerEvent {
   /** Learner node the event came from (manager, worker-1, ...). */
@@ -30,8 +32,8 @@ export type InnerEventsMessage =
   | { kind: 'event'; event: InnerEvent }
   /** The node's stream is (again) connected: anything may have changed meanwhile. */
   | { kind: 'resync'; node: string }
-  /** The node's stream broke; reconnecting. */
-  | { kind: 'lost'; node: string; error: string };
+  /** The node's stream broke; reconnecting. `misbehaved`: it broke a limit (an endless line, a flood). */
+  | { kind: 'lost'; node: string; error: string; misbehaved?: boolean };
 
 export type InnerEventsListener = (message: InnerEventsMessage) => void;
 
@@ -43,7 +45,12 @@ const API_TIMEOUT_MS = 5_000;
 /** Keepalive probes make a stream to a node that restarted (new network stack) fail promptly. */
 const KEEPALIVE_MS = 5_000;
 
-/** A dockerode client for a node's inner engine. */
+/** Event lines are ~1 KiB; a node that sends longer ones or floods is cut off (and retried later). */
+export const EVENT_LINE_LIMITS: LineLimits = { maxLine: 64 * 1024, maxBytesPerWindow: 4 * 1024 * 1024, windowMs: 10_000 };
+/** After a node broke a limit, wait this long before listening to it again. */
+const MISBEHAVED_RETRY_MS = 30_000;
+
+/** A full dockerode client for a node's inner engine (tests and tools; the server reads nodes through innerApi). */
 export function innerEngine(ip: string, timeoutMs = API_TIMEOUT_MS): Docker {
   return new Docker({ host: ip, port: INNER_DOCKER_PORT, protocol: 'http', timeout: timeoutMs });
 }
@@ -51,6 +58,8 @@ export function innerEngine(ip: string, timeoutMs = API_TIMEOUT_MS): Docker {
 export interface ReconnectPolicy {
   firstMs: number;
   maxMs: number;
+  /** Wait after a node broke a limit. */
+  misbehavedMs?: number;
 }
 
 /** Follows one engine's events, reconnecting until stopped. */
@@ -64,9 +73,10 @@ export class InnerEventStream {
 
   constructor(
     readonly node: string,
-    private readonly engine: Docker,
+    private readonly engine: InnerApi,
     private readonly emit: InnerEventsListener,
-    private readonly policy: ReconnectPolicy = { firstMs: 200, maxMs: 5_000 },
+    private readonly policy: ReconnectPolicy = { firstMs: 200, maxMs: 5_000, misbehavedMs: MISBEHAVED_RETRY_MS },
+    private readonly lineLimits: LineLimits = EVENT_LINE_LIMITS,
   ) {}
 
   start(): void {
@@ -89,8 +99,8 @@ export class InnerEventStream {
     if (this.stopped) return;
     let stream: IncomingMessage;
     try {
-      // The events endpoint holds the response open; the client-wide timeout must not cut it.
-      stream = (await this.engine.getEvents({ filters: { type: TYPES } } as object)) as unknown as IncomingMessage;
+      // The events endpoint holds the response open: only the headers are timed.
+      stream = await this.engine.events({ type: TYPES });
     } catch (err) {
       return this.retry(err);
     }
@@ -105,17 +115,7 @@ export class InnerEventStream {
     this.failures = 0;
     this.emit({ kind: 'resync', node: this.node });
 
-    let buffered = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buffered += chunk;
-      let newline: number;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        if (line) this.onLine(line);
-      }
-    });
+    followLines(stream, this.lineLimits, (line) => this.onLine(line));
     let ended = false;
     const onEnd = (err?: Error) => {
       if (ended || stream !== this.stream) return;
@@ -153,8 +153,11 @@ export class InnerEventStream {
 
   private retry(err: unknown): void {
     if (this.stopped) return;
-    if (this.failures === 0) this.emit({ kind: 'lost', node: this.node, error: err instanceof Error ? err.message : String(err) });
-    const delay = Math.min(this.policy.maxMs, this.policy.firstMs * 2 ** this.failures);
+    const misbehaved = err instanceof ReadLimitError;
+    if (this.failures === 0 || misbehaved) {
+      this.emit({ kind: 'lost', node: this.node, error: err instanceof Error ? err.message : String(err), ...(misbehaved ? { misbehaved } : {}) });
+    }
+    const delay = misbehaved ? (this.policy.misbehavedMs ?? MISBEHAVED_RETRY_MS) : Math.min(this.policy.maxMs, this.policy.firstMs * 2 ** this.failures);
     this.failures++;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -174,10 +177,11 @@ export class ClusterEvents {
 
   constructor(
     nodes: ReadonlyArray<{ name: string; ip: string }>,
-    engineFor: (ip: string) => Docker = innerEngine,
+    engineFor: (ip: string) => InnerApi = (ip) => innerApi(ip),
     policy?: ReconnectPolicy,
+    lineLimits?: LineLimits,
   ) {
-    this.streams = nodes.map((n) => new InnerEventStream(n.name, engineFor(n.ip), (m) => this.dispatch(m), policy));
+    this.streams = nodes.map((n) => new InnerEventStream(n.name, engineFor(n.ip), (m) => this.dispatch(m), policy, lineLimits));
   }
 
   subscribe(listener: InnerEventsListener): () => void {

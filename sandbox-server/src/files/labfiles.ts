@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
+import { formatBytes, readAll, ReadLimitError } from '../engine/bounded.js';
 import { LAB_DIR, MAX_FILE_BYTES } from '../protocol/index.js';
 
 const LAB_ROOT = LAB_DIR.replace(/^\//, '');
@@ -49,6 +50,63 @@ export async function putLabFiles(container: Docker.Container, archive: Buffer):
   await container.putArchive(archive, { path: '/' });
 }
 
+/** A whole /lab archive read for the file list stops past this (a learner may put anything in /lab). */
+const MAX_ARCHIVE_BYTES = 64 * 1024 * 1024;
+const ARCHIVE_TIMEOUT_MS = 15_000;
+
+/**
+ * Walk a tar stream from the Docker archive API, bounded in bytes and time. `onEntry` returns
+ * 'stop' to end early. On every way out (done, stopped, too large, too slow, a bad entry) both the
+ * archive stream (and its socket) and the extractor are destroyed.
+ */
+function walkArchive(
+  source: NodeJS.ReadableStream,
+  what: string,
+  onEntry: (header: tar.Header, entry: Readable) => Promise<'next' | 'stop'>,
+): Promise<void> {
+  const stream = source as Readable;
+  const extract = tar.extract();
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    let size = 0;
+    const finish = (err: Error | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      stream.unpipe(extract);
+      stream.destroy();
+      extract.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => finish(new ReadLimitError(`reading ${what} took longer than ${ARCHIVE_TIMEOUT_MS / 1000} s`, 'time')), ARCHIVE_TIMEOUT_MS);
+    timer.unref?.();
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_ARCHIVE_BYTES) finish(new ReadLimitError(`${what} is larger than ${formatBytes(MAX_ARCHIVE_BYTES)}`, 'size'));
+    });
+    stream.on('error', (err) => finish(err));
+    extract.on('entry', (header, entryStream, next) => {
+      onEntry(header, entryStream as unknown as Readable).then(
+        (after) => (after === 'stop' ? finish(null) : next()),
+        (err: Error) => finish(err),
+      );
+    });
+    extract.on('finish', () => finish(null));
+    extract.on('error', (err) => finish(err));
+    stream.pipe(extract);
+  });
+}
+
+/** Drain an entry we do not keep. */
+function skip(entry: Readable): Promise<'next'> {
+  return new Promise((resolve, reject) => {
+    entry.on('end', () => resolve('next'));
+    entry.on('error', reject);
+    entry.resume();
+  });
+}
+
 /** One file's content from a node; null when it does not exist. */
 export async function readNodeFile(container: Docker.Container, relPath: string): Promise<Buffer | null> {
   let stream: NodeJS.ReadableStream;
@@ -58,30 +116,13 @@ export async function readNodeFile(container: Docker.Container, relPath: string)
     if ((err as { statusCode?: number }).statusCode === 404) return null;
     throw err;
   }
-  const extract = tar.extract();
   let content: Buffer | null = null;
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, entryStream, next) => {
-      if (header.type !== 'file') {
-        entryStream.resume();
-        entryStream.on('end', next);
-        return;
-      }
-      if (header.size !== undefined && header.size > MAX_FILE_BYTES) {
-        reject(new Error(`${relPath} is larger than ${MAX_FILE_BYTES} bytes`));
-        entryStream.resume();
-        return;
-      }
-      streamToBuffer(entryStream as unknown as NodeJS.ReadableStream).then((buf) => {
-        content ??= buf;
-        next();
-      }, reject);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
+  await walkArchive(stream, relPath, async (header, entry) => {
+    if (header.type !== 'file') return skip(entry);
+    if (header.size !== undefined && header.size > MAX_FILE_BYTES) throw new Error(`${relPath} is larger than ${MAX_FILE_BYTES} bytes`);
+    content = await readAll(entry, { maxBytes: MAX_FILE_BYTES, timeoutMs: ARCHIVE_TIMEOUT_MS }, relPath);
+    return 'stop';
   });
-  (stream as Readable).pipe(extract);
-  await done;
   return content;
 }
 
@@ -94,19 +135,11 @@ export async function listNodeFiles(container: Docker.Container): Promise<{ path
     if ((err as { statusCode?: number }).statusCode === 404) return [];
     throw err;
   }
-  const extract = tar.extract();
   const files: { path: string; size: number }[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, entryStream, next) => {
-      if (header.type === 'file') files.push({ path: header.name.replace(/^lab\//, ''), size: header.size ?? 0 });
-      entryStream.on('end', next);
-      entryStream.resume();
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
+  await walkArchive(stream, LAB_DIR, (header, entry) => {
+    if (header.type === 'file') files.push({ path: header.name.replace(/^lab\//, ''), size: header.size ?? 0 });
+    return skip(entry);
   });
-  (stream as Readable).pipe(extract);
-  await done;
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 

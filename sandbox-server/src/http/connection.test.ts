@@ -13,7 +13,8 @@ import type { Logger } from '../log.js';
 import { decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../protocol/index.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import type { TerminalViewer } from '../terminals/terminal.js';
-import { BrowserConnection } from './connection.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './connection.js';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -68,9 +69,18 @@ class FakeSocket extends EventEmitter {
     this.readyState = 3;
     this.emit('close');
   }
+  pings = 0;
+  terminated = false;
+  ping(): void {
+    this.pings++;
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.close();
+  }
 }
 
-function setup() {
+function setup(opts?: ConnectionOptions) {
   const ws = new FakeSocket();
   /** Each `cluster.terminal` call, in order: the test decides when (and whether) its shell starts. */
   const starts: { terminalId: string; node: string; shell: Deferred<FakeShell> }[] = [];
@@ -96,7 +106,8 @@ function setup() {
   let checksClosed = false;
   const checkClient: CheckClient = { watch: () => undefined, check: async () => undefined, apply: async () => undefined, close: () => (checksClosed = true) };
   const checks = { connect: () => checkClient };
-  const log: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, child: () => log };
+  const logged: string[] = [];
+  const log: Logger = { info: () => undefined, warn: (msg, fields) => logged.push(`${msg} ${JSON.stringify(fields ?? {})}`), error: () => undefined, child: () => log };
 
   const conn = new BrowserConnection(
     ws as unknown as WebSocket,
@@ -104,10 +115,12 @@ function setup() {
     sessions as unknown as SessionManager,
     checks as unknown as CheckService,
     log,
+    opts,
   );
 
   return {
     ws,
+    logged,
     session,
     starts,
     /** The cluster becomes ready: every `ensureCluster` waiting (and every later one) gets it. */
@@ -324,5 +337,45 @@ describe('BrowserConnection: terminal opens', () => {
       [['not_ready', 't-manager']],
     );
     assert.deepEqual(s.books(), { attached: 0, channels: 0, opening: 0 });
+  });
+});
+
+describe('BrowserConnection: a socket that misbehaves or goes silent', () => {
+  it('a flood of bad frames is logged once per interval, with one summary of the rest', async () => {
+    const s = setup({ ...DEFAULT_CONNECTION_OPTIONS, errorLogIntervalMs: 3_000 });
+    const t0 = Date.now();
+    for (let i = 0; i < 500; i++) s.ws.emit('message', Buffer.from('not json'), false);
+    assert.ok(Date.now() - t0 < 3_000, 'the flood fits in one interval');
+    assert.equal(s.errors().length, 500, 'the client is told every time');
+    assert.equal(s.logged.length, 1, 'but the log gets one line');
+    await waitFor(() => s.logged.length === 2, 10_000, 'the summary line');
+    assert.match(s.logged[1]!, /more client errors on this socket.*"count":499/);
+    s.ws.close();
+  });
+
+  it('control: with no interval every bad frame is a log line', () => {
+    const s = setup({ ...DEFAULT_CONNECTION_OPTIONS, errorLogIntervalMs: 0 });
+    for (let i = 0; i < 50; i++) s.ws.emit('message', Buffer.from('not json'), false);
+    assert.equal(s.logged.length, 50);
+    s.ws.close();
+  });
+
+  it('a socket that does not answer pings is dropped; one that answers stays', async () => {
+    const silent = setup({ ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: 20 });
+    const answering = setup({ ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: 20 });
+    const pong = setInterval(() => answering.ws.emit('pong'), 5);
+    await new Promise((r) => setTimeout(r, 150));
+    clearInterval(pong);
+    assert.ok(silent.ws.terminated, 'the silent socket is dropped');
+    assert.equal(silent.session.connections, 0, 'and no longer keeps its session alive');
+    assert.ok(!answering.ws.terminated && answering.ws.pings >= 3, 'the answering one stays');
+    answering.ws.close();
+  });
+
+  it('a client that lets its socket queue pile up past the cap is disconnected', async () => {
+    const s = setup({ ...DEFAULT_CONNECTION_OPTIONS, maxQueuedBytes: 1000 });
+    s.ws.bufferedAmount = 5000;
+    s.send({ type: 'ping', id: 1 });
+    assert.ok(s.ws.terminated);
   });
 });

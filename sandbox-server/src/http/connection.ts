@@ -17,6 +17,7 @@ import {
 import type { LiveCluster } from '../clusters/live.js';
 import type { CheckClient, CheckService } from '../checks/checker.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
+import { TooManyTerminals } from '../terminals/registry.js';
 import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
@@ -34,6 +35,17 @@ interface Opening {
   cancelled: boolean;
 }
 
+export interface ConnectionOptions {
+  /** Ping the browser this often; a socket that missed the previous pong is dropped (0 = off). */
+  pingIntervalMs: number;
+  /** A client that lets this much pile up unread in its socket is disconnected (it is not reading). */
+  maxQueuedBytes: number;
+  /** At most one log line per socket per this interval for bad frames (a summary of the rest). */
+  errorLogIntervalMs: number;
+}
+
+export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = { pingIntervalMs: 30_000, maxQueuedBytes: 8 * 1024 * 1024, errorLogIntervalMs: 10_000 };
+
 export class BrowserConnection {
   private readonly byId = new Map<string, Attached>();
   private readonly byChannel = new Map<number, Attached>();
@@ -42,6 +54,13 @@ export class BrowserConnection {
   /** The cluster whose picture this socket receives, and how to stop receiving it. */
   private watched: { cluster: LiveCluster; stop: () => void } | null = null;
   private readonly checks: CheckClient;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private alive = true;
+  private closed = false;
+  /** Client errors not logged yet (one summary line per interval, however fast they come). */
+  private quietErrors = 0;
+  private lastErrorLog = 0;
+  private summary: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -49,6 +68,7 @@ export class BrowserConnection {
     private readonly sessions: SessionManager,
     checks: CheckService,
     private readonly log: Logger,
+    private readonly opts: ConnectionOptions = DEFAULT_CONNECTION_OPTIONS,
   ) {
     session.connections++;
     this.checks = checks.connect(session, (msg) => this.send(msg));
@@ -62,6 +82,24 @@ export class BrowserConnection {
     ws.on('message', (data, isBinary) => this.onFrame(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', () => undefined);
+    ws.on('pong', () => (this.alive = true));
+    if (opts.pingIntervalMs > 0) {
+      // A half-open socket (a laptop closed, a network gone) never closes by itself: it would keep
+      // the session "connected" and never reaped.
+      this.heartbeat = setInterval(() => {
+        if (!this.alive) {
+          this.log.info('socket missed a heartbeat: dropped');
+          return ws.terminate();
+        }
+        this.alive = false;
+        try {
+          ws.ping();
+        } catch {
+          ws.terminate();
+        }
+      }, opts.pingIntervalMs);
+      this.heartbeat.unref?.();
+    }
     void sessions.ensureCluster(session).catch(() => undefined); // failure is reported through session.info
   }
 
@@ -153,11 +191,14 @@ export class BrowserConnection {
       term = await cluster.terminal(msg.terminalId, msg.node, msg.cols, msg.rows);
     } catch (err) {
       if (pending.cancelled) return;
+      if (err instanceof TooManyTerminals) return this.fail('too_many_terminals', err.message, msg.terminalId);
       return this.fail('exec_failed', `could not start a shell on ${msg.node}: ${errorMessage(err)}`, msg.terminalId);
     }
     if (pending.cancelled || this.ws.readyState !== this.ws.OPEN) return;
     const viewer: TerminalViewer = {
       output: (data) => this.sendBinary(channel, data),
+      // What waits in this server for the socket: the shell pauses on it, whatever the client acks.
+      backlog: () => this.ws.bufferedAmount,
       exited: (code) => {
         this.send({ type: 'exited', terminalId: msg.terminalId, code });
         this.forget(attached);
@@ -213,6 +254,11 @@ export class BrowserConnection {
   }
 
   private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.summary) clearTimeout(this.summary);
+    this.flushErrorSummary();
     for (const id of [...this.opening.keys()]) this.cancelOpening(id);
     for (const a of [...this.byId.values()]) this.release(a);
     this.checks.close();
@@ -224,15 +270,55 @@ export class BrowserConnection {
   }
 
   private fail(code: ErrorCode, message: string, terminalId?: string): void {
-    this.log.warn('client error', { code, message });
+    this.logClientError(code, message);
     this.send({ type: 'error', code, message, ...(terminalId ? { terminalId } : {}) });
   }
 
+  /** The first client error of an interval is logged; the rest are counted into one summary line. */
+  private logClientError(code: ErrorCode, message: string): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog >= this.opts.errorLogIntervalMs) {
+      this.flushErrorSummary();
+      this.lastErrorLog = now;
+      this.log.warn('client error', { code, message });
+      return;
+    }
+    this.quietErrors++;
+    if (!this.summary) {
+      this.summary = setTimeout(() => {
+        this.summary = null;
+        this.flushErrorSummary();
+      }, this.lastErrorLog + this.opts.errorLogIntervalMs - now);
+      this.summary.unref?.();
+    }
+  }
+
+  private flushErrorSummary(): void {
+    if (this.quietErrors === 0) return;
+    this.log.warn('more client errors on this socket', { count: this.quietErrors, seconds: this.opts.errorLogIntervalMs / 1000 });
+    this.quietErrors = 0;
+    this.lastErrorLog = Date.now();
+  }
+
   private send(msg: ServerMessage): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(msg));
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(JSON.stringify(msg));
+    this.checkQueue();
   }
 
   private sendBinary(channel: number, data: Buffer): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(encodeBinary(channel, data), { binary: true });
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(encodeBinary(channel, data), { binary: true });
+    this.checkQueue();
+  }
+
+  /**
+   * Shells pause on their viewer's queue, but replays and pictures still add to it: a client that
+   * lets it grow this far is not reading, and is disconnected before it costs the server memory.
+   */
+  private checkQueue(): void {
+    if (this.ws.bufferedAmount <= this.opts.maxQueuedBytes) return;
+    this.log.warn('client does not read its socket: disconnected', { queued: this.ws.bufferedAmount });
+    this.ws.terminate();
   }
 }

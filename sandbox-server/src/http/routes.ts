@@ -13,7 +13,7 @@ import type { CheckService } from '../checks/checker.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
-import { BrowserConnection } from './connection.js';
+import { BrowserConnection, type ConnectionOptions } from './connection.js';
 import { HttpError, json, readBody, readCookie, sameOrigin } from './request.js';
 
 /** Above what any protocol frame needs; bigger frames close the socket with 1009. */
@@ -34,6 +34,8 @@ export interface SandboxHttpDeps {
   log: Logger;
   /** Why this learner may not reset their own cluster (e.g. a workshop that leaves it to the instructor), or null. */
   resetRefusal?: (session: LearnerSession) => string | null;
+  /** Heartbeat and queue limits of learner sockets (SWB_WS_PING_S). */
+  connection?: ConnectionOptions;
 }
 
 export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
@@ -141,7 +143,7 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
         const session = sessionOf(req);
         if (!session) return ws.close(closeCodes.noSession, 'no session: reload the page');
         if (session.info.status === 'expired') return ws.close(closeCodes.sessionExpired, 'session expired');
-        new BrowserConnection(ws, session, sessions, deps.checks, log.child({ session: session.id.slice(0, 8) }));
+        new BrowserConnection(ws, session, sessions, deps.checks, log.child({ session: session.id.slice(0, 8) }), deps.connection);
       });
       return true;
     },

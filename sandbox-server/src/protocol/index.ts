@@ -210,6 +210,7 @@ export const errorCode = z.enum([
   'unknown_terminal',
   'not_ready',
   'exec_failed',
+  'too_many_terminals',
   'unknown_lesson',
   'unknown_exercise',
   'internal',

@@ -138,14 +138,33 @@ export class SessionManager {
   /** End a session now: its cluster is torn down and its browser told. */
   async expire(session: LearnerSession, why: string): Promise<void> {
     this.sessions.delete(session.id);
-    this.deps.store.delete(session.id);
     session.update({ status: 'expired', progress: why, nodes: [] });
     const cluster = session.cluster ?? (await session.pending?.catch(() => undefined));
     session.cluster = undefined;
-    if (cluster) await this.deps.destroy(cluster);
-    this.deps.pool.refill(); // the place it held may be the one the pool was waiting for
     this.deps.log.info('session ended', { session: session.id.slice(0, 8), why });
+    if (cluster) return this.teardown(session.id, cluster);
+    this.deps.store.delete(session.id);
+    this.deps.pool.refill();
   }
+
+  /**
+   * The session's row goes only once its cluster is gone: until then it says whose the cluster is,
+   * so a restart never mistakes it for a free one. A failed teardown is retried by the reaper.
+   */
+  private async teardown(sessionId: string, cluster: LiveCluster): Promise<void> {
+    try {
+      await this.deps.destroy(cluster);
+    } catch (err) {
+      this.failedTeardowns.set(sessionId, cluster);
+      throw err;
+    }
+    this.failedTeardowns.delete(sessionId);
+    this.deps.store.delete(sessionId);
+    this.deps.pool.refill(); // the place it held may be the one the pool was waiting for
+  }
+
+  /** Ended sessions whose cluster teardown failed: retried on every reaper round. */
+  private readonly failedTeardowns = new Map<string, LiveCluster>();
 
   startReaper(intervalMs = 15_000): void {
     this.reaper = setInterval(() => void this.reap(), intervalMs);
@@ -153,6 +172,9 @@ export class SessionManager {
   }
 
   async reap(now = Date.now()): Promise<void> {
+    for (const [id, cluster] of [...this.failedTeardowns]) {
+      await this.teardown(id, cluster).catch((err) => this.deps.log.error('cluster teardown failed again; retrying later', { error: errorMessage(err) }));
+    }
     for (const session of [...this.sessions.values()]) {
       if ((this.deps.pinnedUntil?.(session.id) ?? 0) > now) {
         this.persist(session);

@@ -9,26 +9,42 @@ import { LAB_DIR } from '../protocol/index.js';
 import { Scrollback } from './scrollback.js';
 
 /** Stop reading the shell when the slowest viewer is this far behind... */
-const HIGH_WATERMARK = 1024 * 1024;
+export const HIGH_WATERMARK = 1024 * 1024;
 /** ...and resume once it has caught up to here. */
-const LOW_WATERMARK = 256 * 1024;
+export const LOW_WATERMARK = 256 * 1024;
+/** While paused for a viewer's socket (which signals no drain), look at it again this often. */
+const BACKLOG_POLL_MS = 50;
 
 export interface TerminalViewer {
   /** Output bytes starting at absolute stream offset `from`. */
   output(data: Buffer): void;
   exited(code: number | null): void;
+  /**
+   * Bytes sent to this viewer that still wait in this server (a WebSocket's bufferedAmount). The
+   * server's own count: unlike acknowledgements, a client cannot lie about it.
+   */
+  backlog?(): number;
 }
 
 interface ViewerState {
+  /** What the viewer acknowledged, never past `sent`. */
   acked: number;
+  /** Offset one past the last byte handed to this viewer. */
+  sent: number;
 }
 
 export class TerminalSession {
   readonly scrollback: Scrollback;
   private readonly viewers = new Map<TerminalViewer, ViewerState>();
   private paused = false;
+  private poll: ReturnType<typeof setInterval> | null = null;
   private exitedCode: number | null | undefined = undefined;
+  /** Output, input, or a viewer leaving (idle terminals with no viewer are closed after a while). */
   lastActivity = Date.now();
+  /** Whether anyone ever attached (a warm shell waiting for its learner is not idle). */
+  everWatched = false;
+  /** Called once when the shell ends or is closed. */
+  onGone: (() => void) | undefined;
 
   private constructor(
     readonly id: string,
@@ -39,6 +55,8 @@ export class TerminalSession {
   ) {
     this.scrollback = new Scrollback(scrollbackBytes);
     stream.on('data', (chunk: Buffer) => this.onOutput(chunk));
+    // Nobody watches yet: read nothing until someone does (the output waits in the shell's pty).
+    this.updateFlow();
     stream.on('end', () => void this.onEnd());
     stream.on('error', () => void this.onEnd());
   }
@@ -70,22 +88,35 @@ export class TerminalSession {
     return this.exitedCode !== undefined;
   }
 
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  /** Whether the shell's output is not being read right now (backpressure or nobody watching). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Attach a viewer; returns the replay (from the offset it already has). */
   attach(viewer: TerminalViewer, offset: number | undefined): { from: number; data: Buffer } {
     const replay = this.scrollback.since(offset ?? 0);
-    this.viewers.set(viewer, { acked: replay.from });
+    this.viewers.set(viewer, { acked: replay.from, sent: this.scrollback.end });
+    this.everWatched = true;
+    this.updateFlow();
     return replay;
   }
 
   detach(viewer: TerminalViewer): void {
-    this.viewers.delete(viewer);
+    if (!this.viewers.delete(viewer)) return;
+    this.lastActivity = Date.now();
     this.updateFlow();
   }
 
+  /** An acknowledgement beyond the bytes this viewer was sent is not believed: it counts as `sent`. */
   ack(viewer: TerminalViewer, offset: number): void {
     const state = this.viewers.get(viewer);
     if (!state) return;
-    state.acked = Math.min(Math.max(state.acked, offset), this.scrollback.end);
+    state.acked = Math.min(Math.max(state.acked, offset), state.sent);
     this.updateFlow();
   }
 
@@ -101,13 +132,24 @@ export class TerminalSession {
   }
 
   close(): void {
+    this.stopPolling();
     this.stream.destroy();
+    this.gone();
+  }
+
+  private gone(): void {
+    const hook = this.onGone;
+    this.onGone = undefined;
+    hook?.();
   }
 
   private onOutput(chunk: Buffer): void {
     this.lastActivity = Date.now();
     this.scrollback.append(chunk);
-    for (const viewer of this.viewers.keys()) viewer.output(chunk);
+    for (const [viewer, state] of this.viewers) {
+      state.sent += chunk.length;
+      viewer.output(chunk);
+    }
     this.updateFlow();
   }
 
@@ -120,20 +162,40 @@ export class TerminalSession {
       // The node itself is gone: no exit code to report.
     }
     this.exitedCode = code;
+    this.stopPolling();
     for (const viewer of this.viewers.keys()) viewer.exited(code);
     this.viewers.clear();
+    this.gone();
   }
 
-  /** Backpressure: a flood of output pauses the shell instead of freezing a browser. */
+  /**
+   * Backpressure: the shell is read only while every viewer keeps up, by its acknowledgements and
+   * by what still waits in this server for its socket; a shell nobody watches is not read at all.
+   * (The scrollback stays bounded either way: it only ever keeps its capacity.)
+   */
   private updateFlow(): void {
+    if (this.exited) return;
     let behind = 0;
-    for (const state of this.viewers.values()) behind = Math.max(behind, this.scrollback.end - state.acked);
-    if (!this.paused && behind > HIGH_WATERMARK) {
+    for (const [viewer, state] of this.viewers) behind = Math.max(behind, state.sent - state.acked, viewer.backlog?.() ?? 0);
+    const watched = this.viewers.size > 0;
+    if (!this.paused && (!watched || behind > HIGH_WATERMARK)) {
       this.paused = true;
       this.stream.pause();
-    } else if (this.paused && behind < LOW_WATERMARK) {
+    } else if (this.paused && watched && behind < LOW_WATERMARK) {
       this.paused = false;
       this.stream.resume();
     }
+    // A socket's queue drains without telling us: while paused for it, look again shortly.
+    if (this.paused && watched) {
+      if (!this.poll) {
+        this.poll = setInterval(() => this.updateFlow(), BACKLOG_POLL_MS);
+        this.poll.unref?.();
+      }
+    } else this.stopPolling();
+  }
+
+  private stopPolling(): void {
+    if (this.poll) clearInterval(this.poll);
+    this.poll = null;
   }
 }

@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type Docker from 'dockerode';
+import { ReadLimitError } from '../engine/bounded.js';
+import type { InnerApi } from '../engine/inner-api.js';
 import type { ClusterEvents, InnerEventsListener } from '../engine/inner-events.js';
 import type { ClusterState } from '../protocol/index.js';
 import { waitFor } from '../../../test/helpers/wait.js';
 import { ClusterStateFeed } from './feed.js';
 
 /** An engine that answers from plain data (what a manager's API would say), and can fail. */
-function fakeEngine(data: { services: object[]; fail?: boolean; noLeader?: boolean }, calls: { reads: number }) {
+function fakeEngine(data: { services: object[]; fail?: boolean; noLeader?: boolean; hostile?: boolean }, calls: { reads: number }) {
   const answer = <T>(v: T) => (data.fail ? Promise.reject(new Error('connect EHOSTUNREACH')) : Promise.resolve(v));
   return {
     info: () => answer({ Swarm: { LocalNodeState: 'active', ControlAvailable: true } }),
-    listContainers: () => answer([]),
+    listContainers: () => (data.hostile ? Promise.reject(new ReadLimitError('answer larger than 8 MiB', 'size')) : answer([])),
     listNodes: () => {
       calls.reads++;
       if (data.noLeader) return Promise.reject(new Error('The swarm does not have a leader'));
@@ -19,7 +20,7 @@ function fakeEngine(data: { services: object[]; fail?: boolean; noLeader?: boole
     },
     listServices: () => answer(data.services),
     listTasks: () => answer([]),
-  } as unknown as Docker;
+  } as unknown as InnerApi;
 }
 
 function fakeEvents() {
@@ -88,4 +89,21 @@ test('a manager without a leader yet (just restarted): the read is retried witho
   data.noLeader = false;
   await waitFor(() => seen.length === 1, 5_000, 'the picture once the swarm answers');
   stop();
+});
+
+test('a node whose API breaks a read limit is named in the picture\'s message until it behaves again', async () => {
+  const data = { services: [] as object[], hostile: true };
+  const calls = { reads: 0 };
+  const { events, listeners } = fakeEvents();
+  const feed = new ClusterStateFeed({ clusterId: 'c4', nodes: [{ name: 'manager', ip: '10.0.0.2' }], events, engineFor: () => fakeEngine(data, calls), ipvs: true, debounceMs: 10 });
+  const states: ClusterState[] = [];
+  feed.subscribe((s) => states.push(s));
+  await waitFor(() => states.length > 0, 2_000, 'a first picture');
+  assert.match(states.at(-1)!.message ?? '', /manager \(reads\): answer larger than 8 MiB/);
+  listeners.forEach((l) => l({ kind: 'lost', node: 'manager', error: 'an event line longer than 64 KiB', misbehaved: true }));
+  await waitFor(() => /manager \(events\): an event line longer/.test(states.at(-1)!.message ?? ''), 2_000, 'the stream problem is told');
+  data.hostile = false;
+  listeners.forEach((l) => l({ kind: 'resync', node: 'manager' }));
+  await waitFor(() => !/limits/.test(states.at(-1)!.message ?? ''), 2_000, 'the note goes once the node behaves', () => states.at(-1)!.message ?? '');
+  feed.close();
 });

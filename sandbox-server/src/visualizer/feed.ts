@@ -5,7 +5,8 @@
  * are still on their way (pulling, starting) it looks again shortly, backing off: some steps of a
  * task raise no event on any engine.
  */
-import type Docker from 'dockerode';
+import { ReadLimitError } from '../engine/bounded.js';
+import type { InnerApi } from '../engine/inner-api.js';
 import type { ClusterEvents, InnerEventsMessage } from '../engine/inner-events.js';
 import type { Logger } from '../log.js';
 import { previewPath, type ClusterState, type NodeName } from '../protocol/index.js';
@@ -20,7 +21,7 @@ export interface FeedOptions {
   clusterId: string;
   nodes: FeedNode[];
   events: ClusterEvents;
-  engineFor: (ip: string) => Docker;
+  engineFor: (ip: string) => InnerApi;
   ipvs: boolean;
   log?: Logger;
   /** Quiet time after an event before reading (events come in bursts). */
@@ -36,7 +37,10 @@ const FOLLOW_UP_MAX_MS = 5_000;
 
 export class ClusterStateFeed {
   private readonly listeners = new Set<StateListener>();
-  private readonly engines = new Map<NodeName, Docker>();
+  private readonly engines = new Map<NodeName, InnerApi>();
+  /** Nodes whose Docker API broke a read limit lately, and what it did (told to the learner). */
+  private readonly misbehaving = new Map<string, string>();
+  private roundProblems = new Map<string, string>();
   private state: ClusterState | undefined;
   private json = '';
   private unsubscribe: (() => void) | null = null;
@@ -95,6 +99,8 @@ export class ClusterStateFeed {
 
   private onEvents(message: InnerEventsMessage): void {
     if (message.kind === 'event' && !relevant(message.event.type, message.event.action)) return;
+    if (message.kind === 'lost' && message.misbehaved) this.misbehaving.set(`${message.node} (events)`, message.error);
+    if (message.kind === 'resync') this.misbehaving.delete(`${message.node} (events)`);
     this.schedule(this.opts.debounceMs ?? 120);
   }
 
@@ -135,12 +141,20 @@ export class ClusterStateFeed {
 
   private async readOnce(): Promise<void> {
     this.reads++;
-    const raw = await this.readRaw();
-    const state = toClusterState(raw, {
-      learnerNodes: this.opts.nodes,
-      ipvs: this.opts.ipvs,
-      previewUrl: (node, port) => previewPath(this.opts.clusterId, node, port),
+    this.roundProblems = new Map();
+    // Read problems are those of the latest round (a node that behaves again is no longer named).
+    const raw = await this.readRaw().finally(() => {
+      for (const key of [...this.misbehaving.keys()]) if (key.endsWith('(reads)')) this.misbehaving.delete(key);
+      for (const [key, why] of this.roundProblems) this.misbehaving.set(key, why);
     });
+    const state = withProblems(
+      toClusterState(raw, {
+        learnerNodes: this.opts.nodes,
+        ipvs: this.opts.ipvs,
+        previewUrl: (node, port) => previewPath(this.opts.clusterId, node, port),
+      }),
+      this.misbehaving,
+    );
     const json = JSON.stringify(state);
     const changed = json !== this.json;
     if (changed) {
@@ -153,9 +167,12 @@ export class ClusterStateFeed {
 
   private async readRaw(): Promise<RawCluster> {
     const names = [...this.engines.keys()];
+    // A read that breaks a limit marks its node until it answers within limits again.
+    const guarded = <T>(node: NodeName, read: Promise<unknown>): Promise<T | null> =>
+      this.guard(node, read).catch(() => null) as Promise<T | null>;
     const [infos, containers] = await Promise.all([
-      Promise.all(names.map((n) => (this.engines.get(n)!.info() as Promise<RawInfo>).catch(() => null))),
-      Promise.all(names.map((n) => (this.engines.get(n)!.listContainers() as Promise<RawContainer[]>).catch(() => null))),
+      Promise.all(names.map((n) => guarded<RawInfo>(n, this.engines.get(n)!.info()))),
+      Promise.all(names.map((n) => guarded<RawContainer[]>(n, this.engines.get(n)!.listContainers()))),
     ]);
     const answering = names.map((name, i) => ({ name, info: infos[i] })).filter((x): x is { name: NodeName; info: RawInfo } => !!x.info);
     // Read the swarm from a manager, preferring the node called manager; else show what one node says.
@@ -169,13 +186,23 @@ export class ClusterStateFeed {
     if (source && managers.includes(source)) {
       const engine = this.engines.get(source.name)!;
       const [nodes, services, tasks] = await Promise.all([
-        engine.listNodes() as Promise<RawNode[]>,
-        engine.listServices() as Promise<RawService[]>,
-        engine.listTasks() as Promise<RawTask[]>,
+        this.guard(source.name, engine.listNodes()) as Promise<RawNode[]>,
+        this.guard(source.name, engine.listServices()) as Promise<RawService[]>,
+        this.guard(source.name, engine.listTasks()) as Promise<RawTask[]>,
       ]);
       Object.assign(raw, { nodes, services, tasks });
     }
     return raw;
+  }
+
+  /** A read from a node: one that breaks a limit marks the node until its reads are within limits again. */
+  private async guard(node: NodeName, read: Promise<unknown>): Promise<unknown> {
+    try {
+      return await read;
+    } catch (err) {
+      if (err instanceof ReadLimitError) this.roundProblems.set(`${node} (reads)`, err.message);
+      throw err;
+    }
   }
 
   /** Tasks still converging raise no event for some steps: look again, less often while nothing moves. */
@@ -201,6 +228,14 @@ export class ClusterStateFeed {
     }, this.followUpMs);
     this.followUp.unref?.();
   }
+}
+
+/** Tell the learner which node's Docker API the server stopped trusting, and why. */
+function withProblems(state: ClusterState, misbehaving: ReadonlyMap<string, string>): ClusterState {
+  if (misbehaving.size === 0) return state;
+  const said = [...misbehaving].map(([node, why]) => `${node}: ${why}`).join('; ');
+  const note = `The Docker API on port 2375 of a node answered outside the server's limits, so the server stopped reading it for a while (${said}). Restore the node's own dockerd on that port to see the cluster again.`;
+  return { ...state, message: state.message ? `${note} ${state.message}` : note };
 }
 
 /** Events that can change the picture or the published ports. */

@@ -1,0 +1,46 @@
+/**
+ * The teardown order of an ended session: its row (which says whose the cluster is) goes only
+ * after the cluster is gone; a failed teardown keeps the row and is retried by the reaper.
+ * Run: node --import tsx --test sandbox-server/src/sessions/manager.test.ts
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { LiveCluster } from '../clusters/live.js';
+import type { ClusterPool } from '../clusters/pool.js';
+import { createLogger } from '../log.js';
+import { SessionManager } from './manager.js';
+import type { SessionRow, SessionStore } from './store.js';
+
+test('a session row is deleted only after its cluster teardown succeeded; a failed one is retried', async () => {
+  const rows = new Map<string, SessionRow>();
+  const store = { upsert: (r: SessionRow) => rows.set(r.id, r), delete: (id: string) => rows.delete(id), all: () => [...rows.values()] } as unknown as SessionStore;
+  const cluster = { id: 'c1', cluster: { nodes: [] }, prewarmShells: () => undefined } as unknown as LiveCluster;
+  const pool = { take: () => cluster, refill: () => undefined } as unknown as ClusterPool;
+  let failures = 1;
+  const destroyed: string[] = [];
+  const manager = new SessionManager({
+    store,
+    pool,
+    provision: async () => cluster,
+    destroy: async (c) => {
+      assert.ok(rows.size === 1, 'the row is still there while the cluster is torn down');
+      if (failures-- > 0) throw new Error('engine busy');
+      destroyed.push(c.id);
+    },
+    idleTtlMs: 1000,
+    maxTtlMs: 10_000,
+    hostLimits: [],
+    log: createLogger('json', {}, 'silent'),
+  });
+  const { session } = manager.create();
+  await manager.ensureCluster(session);
+  assert.equal(rows.get(session.id)?.clusterId, 'c1');
+
+  await assert.rejects(manager.expire(session, 'test'), /engine busy/);
+  assert.equal(rows.get(session.id)?.clusterId, 'c1', 'teardown failed: the row still names the cluster');
+  assert.equal(manager.count, 0, 'the session itself is over');
+
+  await manager.reap();
+  assert.deepEqual(destroyed, ['c1'], 'the reaper retried the teardown');
+  assert.equal(rows.size, 0, 'and only then deleted the row');
+});
