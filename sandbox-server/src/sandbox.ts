@@ -22,6 +22,8 @@ import { errorMessage } from './log.js';
 import { SessionManager } from './sessions/manager.js';
 import { SessionStore } from './sessions/store.js';
 import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/index.js';
+import { adminToken } from './workshops/admin-token.js';
+import { httpPolicy, networkOf } from './http/request.js';
 
 export interface SandboxDeps {
   config: Config;
@@ -42,6 +44,8 @@ export interface Sandbox {
   pool: ClusterPool;
   checks: CheckService;
   workshops: Workshops;
+  /** The instructor key that creates workshops (SWB_ADMIN_TOKEN or generated into the data dir). */
+  adminToken: string;
   /** Stop serving; learners' clusters stay up for the next start to adopt, warm ones are removed. */
   close(): Promise<void>;
 }
@@ -100,7 +104,15 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     log: log.child({ part: 'sessions' }),
     pinnedUntil: (id) => workshopStore.openUntil(id),
     hasRoom,
+    admission: {
+      public: config.SWB_PUBLIC,
+      perAddress: config.SWB_ANON_PER_ADDRESS,
+      anonymousMax: Math.floor((config.SWB_MAX_CLUSTERS * config.SWB_ANON_SHARE) / 100),
+      networkOf,
+    },
   });
+  const policy = httpPolicy(config);
+  const admin = adminToken(config);
 
   // Adopt what an earlier run left: owned clusters go back to their learners, the rest to the pool.
   const found = new Map((await reconcileClusters(docker, config.SWB_INSTANCE, log)).map((c) => [c.id, c]));
@@ -145,14 +157,17 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     hasRoom,
     maxClusters: config.SWB_MAX_CLUSTERS,
     sessionMaxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
+    policy,
+    adminToken: admin.token,
     log,
   });
   const sandboxHttp = createSandboxHttp({
     sessions,
     checks,
     maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
-    health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
+    health: () => ({ sessions: sessions.count, claimed: sessions.claimCounts(), warmClusters: pool.readyCount, ipvs: facts.ipvs, security: facts.security }),
     log,
+    policy,
     resetRefusal: (session) => workshops.service.resetRefusal(session),
   });
   // Workshop routes first: they live under /sandbox too, and the sandbox answers 404 for what it does not know.
@@ -169,6 +184,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     pool,
     checks,
     workshops,
+    adminToken: admin.token,
     async close() {
       workshops.close();
       http.close();
