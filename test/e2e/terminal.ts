@@ -16,7 +16,8 @@ export function terminalScreen(page: Page, node: string) {
  */
 export async function openTerminal(page: Page, node: string): Promise<void> {
   await terminalTab(page, node).click();
-  await terminalScreen(page, node).click();
+  // force: until the shell is attached a "starting" overlay lies over the terminal, and a learner's click lands on it.
+  await terminalScreen(page, node).click({ force: true });
   await expect(terminalScreen(page, node)).toContainText(`root@${node}`, { timeout: 60_000 });
 }
 

@@ -137,7 +137,7 @@ describe('admission', () => {
       });
     const rebound = await get('attacker.example:80');
     assert.equal(rebound.status, 403);
-    assert.match(rebound.body, /does not answer to the host name "attacker.example".*SWB_PUBLIC_URL/);
+    assert.match((JSON.parse(rebound.body) as { error: string }).error, /does not answer to the host name "attacker.example".*SWB_PUBLIC_URL/);
     assert.equal((await get(PUBLIC_HOST)).status, 200, 'the public URL\'s host is answered');
     assert.equal((await get(`127.0.0.1:${server.port}`)).status, 200, 'and the one in SWB_ALLOWED_HOSTS');
 

@@ -23,10 +23,15 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
   const [key, setKey] = useState('');
 
   useEffect(() => {
-    const fromLink = new URLSearchParams(location.hash.slice(1)).get('key');
-    if (!fromLink) return;
-    setKey(fromLink);
-    history.replaceState(null, '', location.pathname + location.search);
+    const fromLink = () => {
+      const k = new URLSearchParams(location.hash.slice(1)).get('key');
+      if (!k) return;
+      setKey(k);
+      history.replaceState(null, '', location.pathname + location.search);
+    };
+    fromLink();
+    window.addEventListener('hashchange', fromLink); // the link opened on this page already
+    return () => window.removeEventListener('hashchange', fromLink);
   }, []);
 
   async function create(e: React.FormEvent) {
