@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config';
 import { docker, removeInstance } from '../helpers/server';
@@ -49,9 +49,22 @@ test.afterAll(async () => {
     process.kill(-child.pid, 'SIGTERM');
     await exited;
   }
-  await removeInstance(INSTANCE);
+  // The server's own shutdown may still be removing its warm cluster: retry until nothing is left.
+  await expect.poll(() => removeInstance(INSTANCE).then(() => true, () => false), { timeout: 60_000 }).toBe(true);
   fs.rmSync(DATA_DIR, { recursive: true, force: true });
 });
+
+/** page.goto, again when Chromium aborts it because a network appeared (other tests' clusters create bridges). */
+async function gotoSteadily(page: Page, url: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
+    }
+  }
+}
 
 async function health(): Promise<{ warmClusters: number; claimed: { anonymous: number; workshop: number } }> {
   const res = await fetch(`${BASE}/sandbox/health`);
@@ -76,7 +89,7 @@ test('loading every lesson claims no cluster; one click in the terminal does, an
   const pages = await Promise.all(LESSONS.map(() => context.newPage()));
   await Promise.all(
     pages.map(async (p, i) => {
-      await p.goto(`/lessons/${LESSONS[i]}`);
+      await gotoSteadily(p, `/lessons/${LESSONS[i]}`);
       await expect(p.locator('[data-sandbox-status]')).toHaveAttribute('data-sandbox-status', 'unclaimed', { timeout: 180_000 });
     }),
   );
