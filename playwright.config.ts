@@ -6,6 +6,8 @@ import { defineConfig } from '@playwright/test';
 
 export const E2E_PORT = Number(process.env.SWB_E2E_PORT ?? 3900);
 export const E2E_INSTANCE = process.env.SWB_E2E_INSTANCE ?? 'e2e';
+/** The instructor key the e2e server is given, as an operator would give it (tests create workshops with it). */
+export const E2E_ADMIN_TOKEN = process.env.SWB_E2E_ADMIN_TOKEN ?? `e2e-instructor-key-${E2E_INSTANCE}`;
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -38,6 +40,11 @@ export default defineConfig({
       SWB_POOL_SIZE: '2',
       SWB_DATA_DIR: `.data/${E2E_INSTANCE}`,
       SWB_LOG_LEVEL: 'warn',
+      SWB_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
+      // Every browser of these tests comes from 127.0.0.1: to this server they are many learners, not one
+      // network (the per-network limit and the visitors' share are proven by admission.test.ts and claim.spec.ts).
+      SWB_ANON_PER_ADDRESS: '1000',
+      SWB_ANON_SHARE: '100',
     },
   },
 });

@@ -4,6 +4,7 @@ import { createLogger, errorMessage } from '../sandbox-server/src/log.js';
 import { closeOnSignals, runServer } from '../sandbox-server/src/main.js';
 import { prepareHost, repoRoot } from './lib/prepare.js';
 import { buildWebIfChanged, webApp } from './lib/web.js';
+import { instructorLink } from '../sandbox-server/src/workshops/admin-token.js';
 
 const dev = process.argv.includes('--dev');
 // Nothing leaves this machine: no Next.js telemetry either.
@@ -17,7 +18,8 @@ try {
   process.on('uncaughtException', (err) => log.error('uncaught exception (server keeps running)', { error: errorMessage(err) }));
   const server = await runServer(config, log, web);
   closeOnSignals(server, log);
-  console.log(`\n  Swarm Workbench is running: open ${server.url}\n`);
+  console.log(`\n  Swarm Workbench is running: open ${config.SWB_PUBLIC_URL ?? server.url}`);
+  console.log(`  Instructors create workshops with this link (keep it private; npm run instructor prints it again):\n  ${instructorLink(config.SWB_PUBLIC_URL ?? server.url, server.sandbox.adminToken)}\n`);
 } catch (err) {
   console.error(`\n[start] ${errorMessage(err)}\n`);
   process.exit(1);

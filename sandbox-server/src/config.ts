@@ -30,6 +30,28 @@ export const configSchema = z.object({
   SWB_MAX_CLUSTERS: int(40, 1, 1000).describe(
     'Most clusters this host runs at once (learners\' and warm ones). Past it, new learners are told the server is full instead of slowing everyone down.',
   ),
+  SWB_PUBLIC: bool
+    .default(true)
+    .describe('Off: only workshop learners (who joined with a code) get clusters; visitors can read lessons but not start a sandbox.'),
+  SWB_ANON_PER_ADDRESS: int(2, 0, 1000).describe(
+    'Most clusters visitors without a workshop may hold at once from one network address (IPv6: one /64). Workshop joins are limited by the workshop\'s capacity instead.',
+  ),
+  SWB_ANON_SHARE: int(50, 0, 100).describe('Percent of SWB_MAX_CLUSTERS that visitors without a workshop may hold together; the rest is kept for workshops.'),
+  SWB_TRUSTED_PROXY: z
+    .string()
+    .default('')
+    .describe('Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed (e.g. 127.0.0.1 for a proxy on this host). Empty: the socket\'s address counts.'),
+  SWB_PUBLIC_URL: z
+    .string()
+    .url()
+    .optional()
+    .describe('The URL learners open (e.g. https://swarm.example.org). Its host name is the only one answered (DNS-rebinding guard); https makes cookies Secure. Unset: localhost and 127.0.0.1 only.'),
+  SWB_ALLOWED_HOSTS: z.string().default('').describe('More host names (comma-separated) the server answers to besides the public URL\'s, e.g. a LAN address.'),
+  SWB_ADMIN_TOKEN: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('The instructor key that may create workshops. Unset: one is generated into the data dir at first start and printed by npm start (npm run instructor prints it again).'),
   SWB_NODE_MEMORY_MB: int(1024, 128, 65536).describe('Memory limit per node (MiB).'),
   SWB_NODE_CPUS: z.coerce.number().min(0.1).max(64).default(1).describe('CPU limit per node.'),
   SWB_NODE_PIDS: int(2048, 64, 1_000_000).describe('Process limit per node.'),

@@ -26,6 +26,8 @@ import { errorMessage } from './log.js';
 import { SessionManager } from './sessions/manager.js';
 import { SessionStore } from './sessions/store.js';
 import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/index.js';
+import { adminToken } from './workshops/admin-token.js';
+import { httpPolicy, networkOf } from './http/request.js';
 
 export interface SandboxDeps {
   config: Config;
@@ -51,6 +53,8 @@ export interface Sandbox {
   pool: ClusterPool;
   checks: CheckService;
   workshops: Workshops;
+  /** The instructor key that creates workshops (SWB_ADMIN_TOKEN or generated into the data dir). */
+  adminToken: string;
   /** Stop serving; learners' clusters stay up for the next start to adopt, warm ones are removed. */
   close(): Promise<void>;
 }
@@ -136,7 +140,15 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     log: log.child({ part: 'sessions' }),
     pinnedUntil: (id) => workshopStore.openUntil(id),
     hasRoom,
+    admission: {
+      public: config.SWB_PUBLIC,
+      perAddress: config.SWB_ANON_PER_ADDRESS,
+      anonymousMax: Math.floor((config.SWB_MAX_CLUSTERS * config.SWB_ANON_SHARE) / 100),
+      networkOf,
+    },
   });
+  const policy = httpPolicy(config);
+  const admin = adminToken(config);
 
   // Adopt what an earlier run left: owned clusters go back to their learners; clusters never handed
   // to anyone may be warm ones again; any other (handed out, now nobody's) is destroyed.
@@ -190,14 +202,17 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     hasRoom,
     maxClusters: config.SWB_MAX_CLUSTERS,
     sessionMaxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
+    policy,
+    adminToken: admin.token,
     log,
   });
   const sandboxHttp = createSandboxHttp({
     sessions,
     checks,
     maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
-    health: () => ({ sessions: sessions.count, warmClusters: pool.readyCount, ipvs: facts.ipvs, isolation: facts.isolation }),
+    health: () => ({ sessions: sessions.count, claimed: sessions.claimCounts(), warmClusters: pool.readyCount, ipvs: facts.ipvs, isolation: facts.isolation }),
     log,
+    policy,
     resetRefusal: (session) => workshops.service.resetRefusal(session),
     connection: { ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: config.SWB_WS_PING_S * 1000 },
   });
@@ -216,6 +231,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     pool,
     checks,
     workshops,
+    adminToken: admin.token,
     async close() {
       stopFirewallWatch();
       stopCgroupWatch();

@@ -10,8 +10,14 @@ export function terminalScreen(page: Page, node: string) {
   return page.locator(`[aria-label="Terminal on ${node}"]`);
 }
 
+/**
+ * Show a node's tab and click into its terminal, as a learner does: that first action starts
+ * the learner's sandbox (a page view alone takes no cluster), then the prompt appears.
+ */
 export async function openTerminal(page: Page, node: string): Promise<void> {
   await terminalTab(page, node).click();
+  // force: until the shell is attached a "starting" overlay lies over the terminal, and a learner's click lands on it.
+  await terminalScreen(page, node).click({ force: true });
   await expect(terminalScreen(page, node)).toContainText(`root@${node}`, { timeout: 60_000 });
 }
 

@@ -21,13 +21,17 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const LESSON = 'initialise-the-swarm';
 
 let server: ChildProcess | undefined;
+/** What `npm start` printed: the operator copies the instructor link from here. */
+let printed = '';
 
 async function startServer(): Promise<void> {
+  printed = '';
   server = spawn('npx', ['tsx', 'scripts/start.ts'], {
     detached: true, // its own process group, so the stop below reaches tsx's child too
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PORT: String(PORT), SWB_INSTANCE: INSTANCE, SWB_DATA_DIR: DATA_DIR, SWB_POOL_SIZE: '0', SWB_LOG_LEVEL: 'warn' },
   });
+  server.stdout!.on('data', (c: Buffer) => (printed += c.toString('utf8')));
   await expect
     .poll(async () => (await fetch(`${BASE}/sandbox/health`).catch(() => undefined))?.status, { timeout: 180_000, intervals: [250] })
     .toBe(200);
@@ -56,7 +60,13 @@ test('a server restart mid-workshop: the dashboard comes back with all progress,
   test.setTimeout(300_000);
   await startServer();
   const instructorContext = await browser.newContext({ baseURL: BASE });
-  const res = await instructorContext.request.post('/sandbox/workshops', { data: { title: 'Restart drill', lessons: [LESSON], capacity: 1 } });
+  // No SWB_ADMIN_TOKEN here: the server generated an instructor key and printed the link, as for an operator's first start.
+  await expect.poll(() => /workshops\/new#key=(\S+)/.exec(printed)?.[1], { timeout: 30_000 }).toBeTruthy();
+  const key = decodeURIComponent(/workshops\/new#key=(\S+)/.exec(printed)![1]!);
+  const res = await instructorContext.request.post('/sandbox/workshops', {
+    data: { title: 'Restart drill', lessons: [LESSON], capacity: 1 },
+    headers: { Authorization: `Bearer ${key}` },
+  });
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { joinCode: string; instructorUrl: string };
   const instructor = await instructorContext.newPage();

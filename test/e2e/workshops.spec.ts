@@ -8,7 +8,7 @@
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
-import { E2E_INSTANCE } from '../../playwright.config';
+import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config';
 import { docker, leftovers } from '../helpers/server';
 import { openTerminal, terminalScreen, typeCommand } from './terminal';
 
@@ -40,7 +40,10 @@ async function join(browser: Browser, code: string, name: string): Promise<Page>
 }
 
 test('instructor dashboard with two learners: join, live pass, watch a terminal, 403 for learners', async ({ browser, request }) => {
-  const res = await request.post('/sandbox/workshops', { data: { title: 'Swarm in the afternoon', lessons: [LESSON, NEXT], capacity: 2 } });
+  const res = await request.post('/sandbox/workshops', {
+    data: { title: 'Swarm in the afternoon', lessons: [LESSON, NEXT], capacity: 2 },
+    headers: { Authorization: `Bearer ${E2E_ADMIN_TOKEN}` }, // the operator's instructor key (SWB_ADMIN_TOKEN)
+  });
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { id: string; joinCode: string; instructorUrl: string };
 
@@ -117,7 +120,15 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
 });
 
 test('an instructor creates a workshop from the site and opens its dashboard', async ({ page }) => {
+  // Without the operator's key the server refuses, in words.
   await page.goto('/workshops/new');
+  await page.getByLabel(/Instructor key/).fill('a-guessed-key-1234');
+  await page.getByRole('button', { name: 'Create workshop' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: "That instructor key is not this server's" })).toBeVisible();
+  // The instructor link the operator hands out (npm start / npm run instructor print it): the key fills in and leaves the address bar.
+  await page.goto(`/workshops/new#key=${encodeURIComponent(E2E_ADMIN_TOKEN)}`);
+  await expect(page.getByLabel(/Instructor key/)).toHaveValue(E2E_ADMIN_TOKEN);
+  await expect(page).not.toHaveURL(/key=/);
   await page.getByLabel('Title').fill('Form-made workshop');
   await page.getByLabel('Capacity (learners)').fill('4');
   await page.getByLabel(/Expected learners/).fill('0');

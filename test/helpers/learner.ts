@@ -54,16 +54,31 @@ export class Learner {
   constructor(
     readonly baseUrl: string,
     readonly cookie: string,
+    /** The network this learner comes from (X-Forwarded-For through the test server's trusted proxy). */
+    readonly address = randomAddress(),
   ) {}
 
-  /** A new learner: POST /sandbox/session for a cookie, then connect. */
-  static async join(baseUrl: string): Promise<Learner> {
-    const res = await fetch(`${baseUrl}${paths.session}`, { method: 'POST' });
+  /**
+   * A new learner who acts at once: POST /sandbox/session for a cookie, claim a cluster (the
+   * first action), then connect. Each learner comes from its own network address, sent as
+   * X-Forwarded-For to test servers that trust 127.0.0.1 as their proxy (see testConfig), so
+   * several learners of one test are not one network to the per-address limit.
+   */
+  static async join(baseUrl: string, opts: { claim?: boolean; address?: string } = {}): Promise<Learner> {
+    const address = opts.address ?? randomAddress();
+    const res = await fetch(`${baseUrl}${paths.session}`, { method: 'POST', headers: { 'X-Forwarded-For': address } });
     if (!res.ok) throw new Error(`session: HTTP ${res.status} ${await res.text()}`);
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const learner = new Learner(baseUrl, cookie);
+    const learner = new Learner(baseUrl, cookie, address);
+    if (opts.claim !== false) await learner.claim();
     await learner.connect();
     return learner;
+  }
+
+  /** The learner's first action: claim their cluster (throws with the server's words when refused). */
+  async claim(): Promise<void> {
+    const res = await this.fetch(paths.claim, { method: 'POST' });
+    if (!res.ok) throw new Error(`claim: HTTP ${res.status} ${await res.text()}`);
   }
 
   /** The same learner in a reloaded page: same cookie, fresh socket, no terminal state. */
@@ -74,7 +89,7 @@ export class Learner {
 
   /** A second page of the same learner, open at the same time. */
   async anotherPage(): Promise<Learner> {
-    const page = new Learner(this.baseUrl, this.cookie);
+    const page = new Learner(this.baseUrl, this.cookie, this.address);
     await page.connect();
     return page;
   }
@@ -91,7 +106,7 @@ export class Learner {
   }
 
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${this.baseUrl}${path}`, { ...init, headers: { Cookie: this.cookie, ...(init.headers ?? {}) } });
+    return fetch(`${this.baseUrl}${path}`, { ...init, headers: { Cookie: this.cookie, 'X-Forwarded-For': this.address, ...(init.headers ?? {}) } });
   }
 
   send(msg: ClientMessage): void {
@@ -184,4 +199,10 @@ export class Learner {
       if (t) t.exited = true;
     }
   }
+}
+
+/** A made-up client address (10.x.y.z): one per simulated learner. */
+export function randomAddress(): string {
+  const b = () => Math.floor(Math.random() * 254) + 1;
+  return `10.${b()}.${b()}.${b()}`;
 }

@@ -31,6 +31,10 @@ export function testConfig(name: string, env: Record<string, string> = {}): Conf
     SWB_WEB: 'false',
     SWB_LOG_LEVEL: process.env.SWB_TEST_LOG ?? 'error',
     SWB_LOG_FORMAT: 'pretty',
+    // Simulated learners come from many networks: each sends its own X-Forwarded-For through
+    // this trusted "proxy" (the test on the same host), and together they may use every cluster.
+    SWB_TRUSTED_PROXY: '127.0.0.1',
+    SWB_ANON_SHARE: '100',
     ...env,
   });
 }

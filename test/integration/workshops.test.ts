@@ -26,8 +26,11 @@ import { waitFor } from '../helpers/wait.js';
 const LESSON = 'initialise-the-swarm';
 const NEXT = 'first-service';
 const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-const post = (url: string, body: unknown, cookie = '') =>
-  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}) }, body: JSON.stringify(body) });
+const post = (url: string, body: unknown, cookie = '', headers: Record<string, string> = {}) =>
+  fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}), ...headers }, body: JSON.stringify(body) });
+/** The operator's instructor key (SWB_ADMIN_TOKEN), as an instructor's create form sends it. */
+const ADMIN_TOKEN = `test-instructor-key-${Math.random().toString(36).slice(2)}`;
+const create = (base: string, body: unknown) => post(`${base}${workshopPaths.create}`, body, '', { Authorization: `Bearer ${ADMIN_TOKEN}` });
 
 /** An instructor or learner workshop socket that records what it receives. */
 function socket<T>(url: string, cookie: string, parse: (v: unknown) => T) {
@@ -46,7 +49,7 @@ function socket<T>(url: string, cookie: string, parse: (v: unknown) => T) {
 }
 
 describe('workshops', () => {
-  const config = testConfig('workshops', { SWB_WORKERS: '0' });
+  const config = testConfig('workshops', { SWB_WORKERS: '0', SWB_ADMIN_TOKEN: ADMIN_TOKEN });
   // Every line the server logs, at every level: secrets and tokens must never be among them.
   const logged: string[] = [];
   const log = createLogger('json', { instance: config.SWB_INSTANCE }, 'info', (line, level) => {
@@ -65,13 +68,19 @@ describe('workshops', () => {
     let base = `http://127.0.0.1:${server.port}`;
 
     // ---- create
-    const created = await post(`${base}${workshopPaths.create}`, { title: 'Swarm 101', lessons: [LESSON, NEXT], capacity: 2 });
+    // Without the instructor key: 401, with a wrong one: 403, both in words.
+    const anonymous = await post(`${base}${workshopPaths.create}`, { title: 'Mine', lessons: [LESSON], capacity: 2 });
+    assert.equal(anonymous.status, 401);
+    assert.match(await anonymous.text(), /needs the instructor key/);
+    const wrong = await post(`${base}${workshopPaths.create}`, { title: 'Mine', lessons: [LESSON], capacity: 2 }, '', { Authorization: 'Bearer not-the-key-at-all' });
+    assert.equal(wrong.status, 403);
+    const created = await create(base, { title: 'Swarm 101', lessons: [LESSON, NEXT], capacity: 2 });
     assert.equal(created.status, 201, await created.clone().text());
     const ws = (await created.json()) as CreateWorkshopResponse;
     assert.match(ws.joinCode, /^[A-Z2-9]{6}$/);
     const key = new URL(ws.instructorUrl, base).searchParams.get('key')!;
     assert.ok(key.length >= 40, 'the instructor secret is long and random');
-    assert.equal((await post(`${base}${workshopPaths.create}`, { title: 'x', lessons: ['no-such-lesson'], capacity: 1 })).status, 400);
+    assert.equal((await create(base, { title: 'x', lessons: ['no-such-lesson'], capacity: 1 })).status, 400);
 
     // ---- pre-warm for the expected head count: the pool grows, joins then take warm clusters
     const early = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key }));
@@ -200,7 +209,7 @@ describe('workshops', () => {
     assert.deepEqual((await getDashboard()).learners.map((l) => l.health), ['ready', 'ready'], 'the workshop pins its learners');
 
     // ---- a workshop that leaves resets to the instructor refuses a learner's own reset
-    const strict = (await (await post(`${base}${workshopPaths.create}`, { title: 'Strict', lessons: [LESSON], capacity: 1, learnersMayReset: false })).json()) as CreateWorkshopResponse;
+    const strict = (await (await create(base, { title: 'Strict', lessons: [LESSON], capacity: 1, learnersMayReset: false })).json()) as CreateWorkshopResponse;
     const cy = cookieOf(await post(`${base}${workshopPaths.join(strict.joinCode)}`, { name: 'Cy' }));
     const refusedReset = await post(`${base}${paths.reset}`, {}, cy);
     assert.equal(refusedReset.status, 403);
@@ -233,21 +242,36 @@ describe('workshops', () => {
 });
 
 describe('workshops on a full host', () => {
-  const config = testConfig('ws-full', { SWB_WORKERS: '0', SWB_MAX_CLUSTERS: '1' });
+  const config = testConfig('ws-full', { SWB_WORKERS: '0', SWB_MAX_CLUSTERS: '2', SWB_ADMIN_TOKEN: ADMIN_TOKEN });
   after(() => removeInstance(config.SWB_INSTANCE));
 
-  test('pre-warm waits for the start; past SWB_MAX_CLUSTERS joins and sessions are told the server is full', async () => {
+  test('joins open 15 min before the start; pre-warm waits for it; past SWB_MAX_CLUSTERS joins and sessions are told the server is full', async () => {
     const server = await runServer(config, createLogger('pretty', {}, 'error'));
     try {
       const base = `http://127.0.0.1:${server.port}`;
       const startsAt = Date.now() + 3600_000;
-      const ws = (await (await post(`${base}${workshopPaths.create}`, { title: 'Later', lessons: [LESSON], capacity: 3, expected: 2, startsAt })).json()) as CreateWorkshopResponse;
-      const instructor = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key: new URL(ws.instructorUrl, base).searchParams.get('key') }));
-      const dash = (await (await fetch(`${base}${workshopPaths.dashboard(ws.id)}`, { headers: { Cookie: instructor } })).json()) as Dashboard;
+      const later = (await (await create(base, { title: 'Later', lessons: [LESSON], capacity: 2, expected: 2, startsAt })).json()) as CreateWorkshopResponse;
+      const laterKey = cookieOf(await post(`${base}${workshopPaths.auth(later.id)}`, { key: new URL(later.instructorUrl, base).searchParams.get('key') }));
+      const dash = (await (await fetch(`${base}${workshopPaths.dashboard(later.id)}`, { headers: { Cookie: laterKey } })).json()) as Dashboard;
       assert.deepEqual([dash.workshop.expected, dash.workshop.prewarmAt], [2, startsAt - 15 * 60_000], 'warmed 15 minutes before the start');
       assert.equal(server.sandbox.pool.targetSize, 0, 'nothing runs an hour early');
+      // Joining an hour early: refused with the time it opens.
+      const early = (await (await fetch(`${base}${workshopPaths.join(later.joinCode)}`)).json()) as { open: boolean; reason?: string };
+      assert.equal(early.open, false);
+      assert.match(early.reason ?? '', /opens for joining at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+      assert.equal((await post(`${base}${workshopPaths.join(later.joinCode)}`, { name: 'Eager' })).status, 425);
+      // A capacity beyond what the host may run is refused.
+      const tooBig = await create(base, { title: 'Big', lessons: [LESSON], capacity: 3 });
+      assert.equal(tooBig.status, 400);
+      assert.match(await tooBig.text(), /capacity: at most 2/);
 
-      // Pre-warm now: two asked for, but the host holds one cluster.
+      // A visitor holds one of the two clusters.
+      const visitor = cookieOf(await post(`${base}${paths.session}`, {}));
+      assert.equal((await post(`${base}${paths.claim}`, {}, visitor)).status, 202);
+      const ws = (await (await create(base, { title: 'Now', lessons: [LESSON], capacity: 2 })).json()) as CreateWorkshopResponse;
+      const instructor = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key: new URL(ws.instructorUrl, base).searchParams.get('key') }));
+
+      // Pre-warm now: two asked for, but the host has room for one more cluster.
       assert.equal((await post(`${base}${workshopPaths.prewarm(ws.id)}`, { expected: 2 }, instructor)).status, 202);
       assert.equal(server.sandbox.pool.targetSize, 2);
       await waitFor(() => server.sandbox.pool.readyCount === 1, 120_000, 'one warm cluster');
@@ -264,6 +288,7 @@ describe('workshops on a full host', () => {
 
       // Outside workshops: a new session's cluster fails with the same reason, in words.
       const plain = cookieOf(await post(`${base}${paths.session}`, {}));
+      assert.equal((await post(`${base}${paths.claim}`, {}, plain)).status, 202);
       let status = '';
       await waitFor(async () => {
         const { cluster } = (await (await post(`${base}${paths.session}`, {}, plain)).json()) as { cluster: { status: string; progress?: string } };

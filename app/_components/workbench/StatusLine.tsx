@@ -48,6 +48,12 @@ export function StatusLine({ snapshot, client, onReset }: Props) {
     text = 'Connecting to your sandbox…';
   } else {
     switch (cluster.status) {
+      case 'unclaimed':
+        // No cluster yet (a page view takes none): the server's words, or why it refused one.
+        tone = cluster.progress?.startsWith('Your sandbox starts') === false ? 'warn' : 'busy';
+        text = cluster.progress ?? 'Your sandbox starts when you click in the terminal or press Start.';
+        action = { label: 'Start sandbox', run: () => client.claim() };
+        break;
       case 'provisioning':
         text = `Starting your cluster${cluster.progress ? `: ${cluster.progress}` : '…'}`;
         fraction = cluster.fraction;

@@ -57,6 +57,7 @@ export default function Workbench({ lessonSlug, nodes, files }: WorkbenchProps) 
     () =>
       bridge.connect({
         runCommand(node, command) {
+          client.claim(); // Run is the learner's action: their cluster starts now if it has not
           select(node);
           // Stacked layout (phones): the terminal is below the text, bring it into view.
           if (window.matchMedia('(max-width: 900px)').matches) {
@@ -75,8 +76,10 @@ export default function Workbench({ lessonSlug, nodes, files }: WorkbenchProps) 
           setOpenPath(path);
         },
       }),
-    [bridge, select],
+    [bridge, select, client],
   );
+  // The learner's first action in a terminal or the editor (a pointer, focus, a key) claims their cluster; a page view never does.
+  const claimOnAction = { onPointerDown: () => client.claim(), onFocus: () => client.claim(), onKeyDown: () => client.claim() };
 
   const onHandle = useCallback((node: NodeName, handle: TerminalHandle | null) => {
     if (!handle) {
@@ -114,7 +117,9 @@ export default function Workbench({ lessonSlug, nodes, files }: WorkbenchProps) 
         ? 'Reconnecting…'
         : connection.kind !== 'connected' || !cluster
           ? 'Connecting…'
-          : cluster.status !== 'ready'
+          : cluster.status === 'unclaimed'
+            ? 'Click here or press Start to start your sandbox.'
+            : cluster.status !== 'ready'
             ? 'Waiting for your cluster…'
             : 'Not available';
 
@@ -184,12 +189,12 @@ export default function Workbench({ lessonSlug, nodes, files }: WorkbenchProps) 
 
       <div className={styles.panels}>
         {nodes.map((node) => (
-          <div key={node} role="tabpanel" id={`wb-panel-${node}`} aria-labelledby={`wb-tab-${node}`} hidden={active !== node} className={styles.panel}>
+          <div key={node} role="tabpanel" id={`wb-panel-${node}`} aria-labelledby={`wb-tab-${node}`} hidden={active !== node} className={styles.panel} {...claimOnAction}>
             {mounted.has(node) && <TerminalView client={client} node={node} visible={active === node} waitingText={missing(node) ? `${node} is not part of your cluster` : waitingText} onHandle={onHandle} onState={onState} />}
           </div>
         ))}
         {files.length > 0 && (
-          <div role="tabpanel" id="wb-panel-editor" aria-labelledby="wb-tab-editor" hidden={active !== EDITOR} className={styles.panel}>
+          <div role="tabpanel" id="wb-panel-editor" aria-labelledby="wb-tab-editor" hidden={active !== EDITOR} className={styles.panel} {...claimOnAction}>
             {mounted.has(EDITOR) && <EditorPanel client={client} files={files} live={live} clusterEpoch={clusterEpoch} openPath={openPath} onOpenPath={setOpenPath} onDirtyChange={setDirty} />}
           </div>
         )}

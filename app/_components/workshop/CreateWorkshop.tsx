@@ -1,9 +1,11 @@
 'use client';
 /**
  * The instructor's form: title, lessons, capacity, expected head count, start
- * and end. Answers with the links to share and to keep.
+ * and end. Answers with the links to share and to keep. Creating needs the
+ * instructor key, which the operator's link carries in its #fragment (never
+ * sent to a server); the page moves it into the form and out of the address bar.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { CreateWorkshopResponse } from '../../../sandbox-server/src/protocol/workshop';
 import { callJson, workshopPaths } from './api';
 import styles from './workshop.module.css';
@@ -18,6 +20,19 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
   const [mayReset, setMayReset] = useState(true);
   const [created, setCreated] = useState<CreateWorkshopResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [key, setKey] = useState('');
+
+  useEffect(() => {
+    const fromLink = () => {
+      const k = new URLSearchParams(location.hash.slice(1)).get('key');
+      if (!k) return;
+      setKey(k);
+      history.replaceState(null, '', location.pathname + location.search);
+    };
+    fromLink();
+    window.addEventListener('hashchange', fromLink); // the link opened on this page already
+    return () => window.removeEventListener('hashchange', fromLink);
+  }, []);
 
   async function create(e: React.FormEvent) {
     e.preventDefault();
@@ -35,7 +50,7 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
         durationMin,
         learnersMayReset: mayReset,
       };
-      setCreated(await callJson<CreateWorkshopResponse>(workshopPaths.create, { method: 'POST', body }));
+      setCreated(await callJson<CreateWorkshopResponse>(workshopPaths.create, { method: 'POST', body, headers: key ? { Authorization: `Bearer ${key.trim()}` } : {} }));
     } catch (err) {
       setError((err as Error).message);
     }
@@ -77,6 +92,10 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
         </p>
       )}
       <form className={`${styles.card} ${styles.form}`} onSubmit={create}>
+        <label>
+          Instructor key (from the link the server&apos;s operator gave you: <code>npm run instructor</code> prints it)
+          <input type="password" name="instructor-key" value={key} onChange={(e) => setKey(e.target.value)} required autoComplete="off" />
+        </label>
         <label>
           Title
           <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={120} />

@@ -2,10 +2,10 @@
 export { workshopPaths } from '../../../sandbox-server/src/protocol/workshop';
 
 /** JSON from a workshop endpoint, or an Error carrying the server's message and status. */
-export async function callJson<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export async function callJson<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
   const res = await fetch(path, {
     method: init.method ?? 'GET',
-    headers: init.body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers: { ...(init.body === undefined ? {} : { 'Content-Type': 'application/json' }), ...init.headers },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
     credentials: 'same-origin',
   });

@@ -1,6 +1,7 @@
 /**
- * The browser's connection to the sandbox server: claims the session, keeps
- * one WebSocket open (reconnecting with backoff unless the server says not
+ * The browser's connection to the sandbox server: gets a session (no cluster:
+ * a page view never takes one), claims the cluster on the learner's first
+ * action (claim()), keeps one WebSocket open (reconnecting with backoff unless the server says not
  * to), tracks the cluster, and multiplexes terminal sessions over it.
  *
  * Framework-free; the UI subscribes with useSyncExternalStore.
@@ -34,6 +35,9 @@ export class SandboxClient implements TerminalTransport {
   private attempt = 0;
   private everConnected = false;
   private sessionClaimed = false;
+  /** The learner acted before the session existed: claim as soon as it does. */
+  private wantCluster = false;
+  private claiming = false;
   private users = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
@@ -93,8 +97,34 @@ export class SandboxClient implements TerminalTransport {
   /** After `stopped` (no session, expired, replaced): claim a session again and reconnect. */
   restartSession(): void {
     this.sessionClaimed = false;
+    this.wantCluster = true; // pressing "Start a new sandbox" is the learner's action
     this.attempt = 0;
     void this.connect();
+  }
+
+  /**
+   * The learner acted (focus or a key in a terminal, Run, Apply, Start): take their cluster.
+   * Cheap to call on every such event: it asks the server only while the session has none.
+   */
+  claim(): void {
+    if (!this.sessionClaimed) {
+      this.wantCluster = true;
+      return;
+    }
+    if (this.claiming || this.snapshot.cluster?.status !== 'unclaimed') return;
+    this.claiming = true;
+    this.http
+      .claimCluster()
+      .then(({ cluster }) => {
+        if (this.snapshot.cluster?.status === 'unclaimed') this.onCluster(cluster);
+      })
+      .catch((err: unknown) => {
+        // Refused (429: too many sandboxes on this network, 403: workshops only): the server's words, and Start stays.
+        const words = err instanceof SandboxHttpError ? err.message : 'The sandbox server gave an unexpected answer.';
+        const current = this.snapshot.cluster;
+        if (current?.status === 'unclaimed') this.onCluster({ ...current, progress: words });
+      })
+      .finally(() => (this.claiming = false));
   }
 
   async resetCluster(): Promise<void> {
@@ -118,6 +148,10 @@ export class SandboxClient implements TerminalTransport {
         const { cluster } = await this.http.createSession();
         this.sessionClaimed = true;
         this.onCluster(cluster);
+        if (this.wantCluster) {
+          this.wantCluster = false;
+          this.claim();
+        }
       } catch (err) {
         const reason = err instanceof SandboxHttpError ? err.message : 'The sandbox server gave an unexpected answer.';
         this.scheduleRetry(reason);
@@ -245,6 +279,7 @@ export class SandboxClient implements TerminalTransport {
 
   /** Send a control message (e.g. `watch` a lesson); false when not connected. */
   sendMessage(message: ClientMessage): boolean {
+    if (message.type === 'apply') this.claim(); // Apply solution needs a cluster: it is an action
     return this.send(message);
   }
 

@@ -40,9 +40,15 @@ export class SandboxHttp {
     return res;
   }
 
-  /** Sets the session cookie if missing and claims this learner's cluster. */
+  /** Sets the session cookie if missing; takes no cluster (a page view never does). */
   async createSession(): Promise<SessionResponse> {
     const res = await this.request(paths.session, { method: 'POST' });
+    return sessionResponse.parse(await res.json());
+  }
+
+  /** The learner acted: claim their cluster (429/403 with the server's words when the server's rules refuse). */
+  async claimCluster(): Promise<SessionResponse> {
+    const res = await this.request(paths.claim, { method: 'POST' });
     return sessionResponse.parse(await res.json());
   }
 

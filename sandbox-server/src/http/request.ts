@@ -1,5 +1,6 @@
 /** Small HTTP helpers shared by the sandbox, workshop and preview routes. */
 import type http from 'node:http';
+import net from 'node:net';
 import { isPreviewCapabilityUrl } from '../preview/proxy.js';
 
 /** An error that becomes an HTTP status and a JSON `{ error }` body. */
@@ -7,13 +8,15 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Seconds for a Retry-After header (429, 503). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
 }
 
-export function json(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
 
@@ -55,4 +58,113 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
     req.on('end', () => (size > limit ? reject(new HttpError(413, `the request body is limited to ${limit} bytes`)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
+}
+
+/**
+ * What the operator said about how this server is reached (SWB_PUBLIC_URL, SWB_ALLOWED_HOSTS,
+ * SWB_TRUSTED_PROXY): which Host names are answered, whether cookies are Secure, whose
+ * X-Forwarded-For is believed.
+ */
+export interface HttpPolicy {
+  /** Host names (no port) answered; others get 421 (a DNS-rebound name never reaches a route). */
+  allowedHosts: ReadonlySet<string>;
+  secureCookies: boolean;
+  trustedProxies: ReadonlySet<string>;
+}
+
+export function httpPolicy(config: { SWB_PUBLIC_URL?: string; SWB_ALLOWED_HOSTS: string; SWB_TRUSTED_PROXY: string }): HttpPolicy {
+  const hosts = new Set<string>();
+  const pub = config.SWB_PUBLIC_URL ? new URL(config.SWB_PUBLIC_URL) : undefined;
+  if (pub) hosts.add(pub.hostname.toLowerCase());
+  else for (const h of ['localhost', '127.0.0.1', '[::1]']) hosts.add(h);
+  for (const h of list(config.SWB_ALLOWED_HOSTS)) hosts.add(h.toLowerCase());
+  return {
+    allowedHosts: hosts,
+    secureCookies: pub?.protocol === 'https:',
+    trustedProxies: new Set(list(config.SWB_TRUSTED_PROXY).map(normalizeIp)),
+  };
+}
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+
+/** The Host header's name without its port, lower-case ('' when missing or malformed). */
+export function hostName(req: http.IncomingMessage): string {
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  return host.split(':')[0] ?? '';
+}
+
+export function hostAllowed(req: http.IncomingMessage, policy: HttpPolicy): boolean {
+  return policy.allowedHosts.has(hostName(req));
+}
+
+/** Words for a refused Host (an operator reaching the server under a new name reads this). */
+export function hostRefusal(req: http.IncomingMessage, policy: HttpPolicy): string {
+  return `this server does not answer to the host name "${hostName(req) || '(none)'}" (it answers to ${[...policy.allowedHosts].join(', ')}). The operator sets SWB_PUBLIC_URL or SWB_ALLOWED_HOSTS to add it.`;
+}
+
+/** A Set-Cookie value with the attributes every cookie of ours carries (Secure behind https). */
+export function cookie(policy: HttpPolicy, name: string, value: string, opts: { path?: string; maxAgeSeconds: number }): string {
+  return `${name}=${value}; Path=${opts.path ?? '/'}; HttpOnly; SameSite=Strict; Max-Age=${opts.maxAgeSeconds}${policy.secureCookies ? '; Secure' : ''}`;
+}
+
+function normalizeIp(ip: string): string {
+  const v = ip.trim().toLowerCase();
+  return v.startsWith('::ffff:') && net.isIPv4(v.slice(7)) ? v.slice(7) : v;
+}
+
+/**
+ * The learner's address: the socket's, or, when the socket is a trusted proxy, the nearest
+ * X-Forwarded-For entry that is not itself a trusted proxy. Loopback gets no exemption.
+ */
+export function clientAddress(req: http.IncomingMessage, policy: HttpPolicy): string {
+  let addr = normalizeIp(req.socket.remoteAddress ?? '');
+  if (!policy.trustedProxies.has(addr)) return addr;
+  const hops = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map(normalizeIp)
+    .filter((h) => net.isIP(h));
+  while (hops.length && policy.trustedProxies.has(addr)) addr = hops.pop()!;
+  return addr;
+}
+
+/** Who counts as one network for per-address limits: an IPv4 address, or an IPv6 /64. */
+export function networkOf(addr: string): string {
+  if (!net.isIPv6(addr)) return addr;
+  const [head, tail] = addr.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail !== undefined && tail ? tail.split(':') : [];
+  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/** Fixed-window counter per key: `hit` returns the seconds to wait once `limit` is passed in `windowMs`. */
+export class RateLimit {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Counts one event; 0 when allowed, else the seconds until the window ends. */
+  hit(key: string, now = Date.now()): number {
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= this.windowMs) {
+      if (this.windows.size > 10_000) this.prune(now);
+      this.windows.set(key, (w = { start: now, count: 0 }));
+    }
+    w.count++;
+    return w.count > this.limit ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;
+  }
+
+  /** Seconds to wait for this key now, without counting. */
+  blocked(key: string, now = Date.now()): number {
+    const w = this.windows.get(key);
+    return w && now - w.start < this.windowMs && w.count >= this.limit ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;
+  }
+
+  private prune(now: number): void {
+    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
+  }
 }

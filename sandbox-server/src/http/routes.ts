@@ -10,11 +10,12 @@ import { LAB_DIR, MAX_FILE_BYTES, SANDBOX_PREFIX, SESSION_COOKIE, closeCodes, la
 import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../files/labfiles.js';
 import { handlePreview, handlePreviewUpgrade, type PreviewDeps } from '../preview/proxy.js';
 import type { CheckService } from '../checks/checker.js';
-import type { LearnerSession, SessionManager } from '../sessions/manager.js';
+import { ClaimRefused } from '../sessions/admission.js';
+import { NotClaimed, type LearnerSession, type SessionManager } from '../sessions/manager.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
 import { BrowserConnection, type ConnectionOptions } from './connection.js';
-import { HttpError, json, readBody, readCookie, sameOrigin } from './request.js';
+import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, readBody, readCookie, sameOrigin, type HttpPolicy } from './request.js';
 
 /** Above what any protocol frame needs; bigger frames close the socket with 1009. */
 const WS_MAX_PAYLOAD = 1024 * 1024;
@@ -36,6 +37,8 @@ export interface SandboxHttpDeps {
   resetRefusal?: (session: LearnerSession) => string | null;
   /** Heartbeat and queue limits of learner sockets (SWB_WS_PING_S). */
   connection?: ConnectionOptions;
+  /** Host names answered, cookie attributes, trusted proxies. */
+  policy: HttpPolicy;
 }
 
 export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
@@ -49,31 +52,54 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
     return session;
   };
   const preview: PreviewDeps = { sessions, sessionOf, log: log.child({ part: 'preview' }) };
-  const requireCluster = async (req: http.IncomingMessage) => {
+  const requireCluster = async (req: http.IncomingMessage, claim = false) => {
     const session = requireSession(req);
-    const cluster = await sessions.ensureCluster(session).catch(() => undefined);
+    let cluster;
+    try {
+      cluster = await (claim ? claimFor(req, session) : sessions.ensureCluster(session));
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      if (err instanceof NotClaimed) throw new HttpError(409, 'Your sandbox is not started yet: click in the terminal or press Start.');
+    }
     if (!cluster) throw new HttpError(503, session.info.progress ?? 'Your cluster is not running: press Reset cluster.');
     return cluster;
+  };
+  /** The learner acted: claim within the admission rules; a refusal becomes 429/403 with Retry-After. */
+  const claimFor = (req: http.IncomingMessage, session: LearnerSession) => {
+    try {
+      return sessions.claimCluster(session, clientAddress(req, deps.policy));
+    } catch (err) {
+      if (err instanceof ClaimRefused) throw new HttpError(err.status, err.message, err.retryAfterSeconds);
+      throw err;
+    }
   };
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     if (url.pathname === paths.health && method === 'GET') return json(res, 200, { ok: true, ...deps.health() });
 
+    // A session (cookie) only: a page view never takes a cluster (see paths.claim).
     if (url.pathname === paths.session && method === 'POST') {
       let session = sessionOf(req);
       if (!session) {
         const created = sessions.create();
         session = created.session;
-        res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${created.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${deps.maxAgeSeconds}`);
+        res.setHeader('Set-Cookie', cookie(deps.policy, SESSION_COOKIE, created.token, { maxAgeSeconds: deps.maxAgeSeconds }));
       }
-      void sessions.ensureCluster(session).catch(() => undefined);
       const body: SessionResponse = { cluster: session.info };
       return json(res, 200, body);
     }
 
+    if (url.pathname === paths.claim && method === 'POST') {
+      const session = requireSession(req);
+      claimFor(req, session).catch(() => undefined); // progress and failures reach the page through session.info
+      const body: SessionResponse = { cluster: session.info };
+      return json(res, 202, body);
+    }
+
     if (url.pathname === paths.reset && method === 'POST') {
       const session = requireSession(req);
+      if (!session.claimed && !session.cluster) throw new HttpError(409, 'Your sandbox is not started yet: there is nothing to reset.');
       const refusal = deps.resetRefusal?.(session);
       if (refusal) throw new HttpError(403, refusal);
       void sessions.reset(session).catch((err) => log.error('reset failed', { error: errorMessage(err) }));
@@ -88,7 +114,8 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
     if (url.pathname.startsWith(`${paths.files}/`)) {
       const rel = labPath.safeParse(decodeURIComponent(url.pathname.slice(paths.files.length + 1)));
       if (!rel.success) throw new HttpError(400, rel.error.issues[0]?.message ?? 'bad path');
-      const cluster = await requireCluster(req);
+      // Saving a file is an action: it may claim; reading one never does.
+      const cluster = await requireCluster(req, method === 'PUT');
       if (method === 'GET') {
         const content = await readNodeFile(cluster.container('manager')!, rel.data);
         if (!content) throw new HttpError(404, `${LAB_DIR}/${rel.data} does not exist on the manager (was it deleted? save it again from the editor)`);
@@ -113,6 +140,10 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
     handleRequest(req, res) {
       const url = new URL(req.url ?? '/', 'http://local');
       if (!url.pathname.startsWith(`${SANDBOX_PREFIX}/`)) return false;
+      if (!hostAllowed(req, deps.policy)) {
+        json(res, 403, { error: hostRefusal(req, deps.policy) });
+        return true;
+      }
       if (!sameOrigin(req)) {
         json(res, 403, { error: 'cross-origin requests to the sandbox are refused' });
         return true;
@@ -121,7 +152,8 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
         const status = err instanceof HttpError ? err.status : 500;
         // A preview's capability token (`<port>~<token>`) is a secret: it never reaches the log.
         if (status === 500) log.error('sandbox request failed', { path: url.pathname.replace(/~[^/]*/, '~…'), error: errorMessage(err) });
-        if (!res.headersSent) json(res, status, { error: describeError(err) });
+        const retry = err instanceof HttpError && err.retryAfter ? { 'Retry-After': String(err.retryAfter) } : undefined;
+        if (!res.headersSent) json(res, status, { error: describeError(err) }, retry);
         else res.end();
       });
       return true;
@@ -129,6 +161,10 @@ export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
 
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://local');
+      if (url.pathname.startsWith(`${SANDBOX_PREFIX}/`) && !hostAllowed(req, deps.policy)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
       if (url.pathname.startsWith(`${paths.preview}/`)) {
         if (sameOrigin(req)) return handlePreviewUpgrade(req, socket, head, preview);
         socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');

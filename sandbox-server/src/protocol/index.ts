@@ -12,6 +12,8 @@ export const SANDBOX_PREFIX = '/sandbox';
 export const paths = {
   ws: `${SANDBOX_PREFIX}/ws`,
   session: `${SANDBOX_PREFIX}/session`,
+  /** POST: the learner acted (focus, keystroke, Run, Start): give this session its cluster. */
+  claim: `${SANDBOX_PREFIX}/cluster/claim`,
   files: `${SANDBOX_PREFIX}/files`,
   reset: `${SANDBOX_PREFIX}/cluster/reset`,
   health: `${SANDBOX_PREFIX}/health`,
@@ -71,7 +73,8 @@ export const clientMessage = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof clientMessage>;
 
 // ---------------------------------------------------------------- server -> browser
-export const clusterStatus = z.enum(['provisioning', 'ready', 'resetting', 'failed', 'expired']);
+/** `unclaimed`: a session whose learner has not acted yet; a page view never takes a cluster. */
+export const clusterStatus = z.enum(['unclaimed', 'provisioning', 'ready', 'resetting', 'failed', 'expired']);
 export type ClusterStatus = z.infer<typeof clusterStatus>;
 
 export const nodeInfo = z.object({ name: nodeName, role: z.enum(['manager', 'worker']), ip: z.string() });

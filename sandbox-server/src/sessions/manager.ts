@@ -1,8 +1,10 @@
 /**
  * Learner sessions: an unguessable token (cookie) maps to one session, which
- * owns at most one cluster. Clusters come from the warm pool, or are started
- * cold with progress when the pool is empty. Idle and absolute time limits
- * reap sessions and their clusters (not while a workshop pins them).
+ * owns at most one cluster. A session is cheap and made on a page view; its
+ * cluster is claimed only when the learner acts (claimCluster), within the
+ * admission rules (see admission.ts). Clusters come from the warm pool, or are
+ * started cold with progress when the pool is empty. Idle and absolute time
+ * limits reap sessions and their clusters (not while a workshop pins them).
  */
 import crypto from 'node:crypto';
 import type { ClusterInfo } from '../protocol/index.js';
@@ -10,7 +12,18 @@ import type { LiveCluster } from '../clusters/live.js';
 import type { ClusterPool } from '../clusters/pool.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
+import { admissionRefusal, ClaimRefused, type AdmissionRules } from './admission.js';
 import type { SessionStore } from './store.js';
+
+/** What an unclaimed session's page shows until the learner acts. */
+export const UNCLAIMED = 'Your sandbox starts when you click in the terminal, type, or press Run or Start.';
+
+/** ensureCluster() on a session whose learner never acted: nothing is claimed for them. */
+export class NotClaimed extends Error {
+  constructor() {
+    super('your sandbox is not started yet: click in the terminal or press Start');
+  }
+}
 
 export class LearnerSession {
   cluster: LiveCluster | undefined;
@@ -19,6 +32,10 @@ export class LearnerSession {
   private readonly listeners = new Set<(info: ClusterInfo) => void>();
   /** The cluster being claimed or provisioned, shared by concurrent callers. */
   pending: Promise<LiveCluster> | undefined;
+  /** The learner acted (or joined a workshop): a cluster may be (re)claimed for this session. */
+  claimed = false;
+  /** The network that claimed (per-address limits), when known. */
+  address: string | undefined;
 
   constructor(
     readonly id: string,
@@ -26,7 +43,7 @@ export class LearnerSession {
     public lastSeen: number,
     hostLimits: string[],
   ) {
-    this.info = { status: 'provisioning', nodes: [], hostLimits };
+    this.info = { status: 'unclaimed', progress: UNCLAIMED, nodes: [], hostLimits };
   }
 
   onChange(listener: (info: ClusterInfo) => void): () => void {
@@ -56,6 +73,8 @@ export interface SessionManagerDeps {
   pinnedUntil?: (sessionId: string) => number | undefined;
   /** Whether the host may start one more cluster (SWB_MAX_CLUSTERS); a warm one can always be handed out. */
   hasRoom?: () => boolean;
+  /** Who may claim (SWB_PUBLIC, SWB_ANON_PER_ADDRESS, SWB_ANON_SHARE); absent: anyone. */
+  admission?: AdmissionRules;
 }
 
 /** What a learner is told when the host runs as many clusters as it may. */
@@ -92,9 +111,13 @@ export class SessionManager {
   }
 
   /** Re-create a session found on disk with the cluster adopted from the engine. */
-  restore(row: { id: string; createdAt: number; lastSeen: number }, cluster: LiveCluster | undefined): void {
+  restore(row: { id: string; createdAt: number; lastSeen: number; address?: string | null }, cluster: LiveCluster | undefined): void {
     const session = new LearnerSession(row.id, row.createdAt, row.lastSeen, this.deps.hostLimits);
-    if (cluster) this.assign(session, cluster);
+    session.address = row.address ?? undefined;
+    if (cluster) {
+      session.claimed = true;
+      this.assign(session, cluster);
+    }
     this.sessions.set(session.id, session);
   }
 
@@ -120,14 +143,61 @@ export class SessionManager {
     return undefined;
   }
 
-  /** The session's cluster: already there, from the pool, or provisioned now with progress. */
+  /**
+   * The session's cluster: already there, being claimed, or (for a session whose learner acted
+   * before, e.g. after a reset or a failed start) claimed again now. Never claims for a session
+   * nobody acted in: that rejects with NotClaimed.
+   */
   ensureCluster(session: LearnerSession): Promise<LiveCluster> {
     if (session.cluster) return Promise.resolve(session.cluster);
+    if (!session.pending && !session.claimed) return Promise.reject(new NotClaimed());
     session.pending ??= this.claim(session).finally(() => (session.pending = undefined));
     return session.pending;
   }
 
+  /**
+   * The learner acted: claim their cluster if the admission rules let this session have one.
+   * Throws ClaimRefused (429/403 with words) otherwise, and shows the words on the learner's page.
+   * Workshop learners (pinned sessions) are limited by their workshop's capacity, not by address.
+   */
+  claimCluster(session: LearnerSession, address: string | undefined): Promise<LiveCluster> {
+    if (session.cluster || session.pending) return this.ensureCluster(session);
+    const refusal = this.refusal(session, address);
+    if (refusal) {
+      session.update({ status: 'unclaimed', progress: refusal.message, nodes: [] });
+      throw refusal;
+    }
+    session.claimed = true;
+    session.address = address;
+    return this.ensureCluster(session);
+  }
+
+  /** Whether this session belongs to an open workshop (then address limits do not apply). */
+  inWorkshop(session: LearnerSession, now = Date.now()): boolean {
+    return (this.deps.pinnedUntil?.(session.id) ?? 0) > now;
+  }
+
+  private refusal(session: LearnerSession, address: string | undefined): ClaimRefused | null {
+    const rules = this.deps.admission;
+    if (!rules || this.inWorkshop(session)) return null;
+    const holders = [...this.sessions.values()].filter((s) => s !== session && (s.cluster || s.pending) && !this.inWorkshop(s));
+    return admissionRefusal(rules, { address, holders: holders.map((s) => s.address), idleMinutes: Math.round(this.deps.idleTtlMs / 60_000) });
+  }
+
+  /** Clusters held (or being claimed) by visitors without a workshop, and by workshop learners. */
+  claimCounts(): { anonymous: number; workshop: number } {
+    let anonymous = 0;
+    let workshop = 0;
+    for (const s of this.sessions.values()) {
+      if (!s.cluster && !s.pending) continue;
+      if (this.inWorkshop(s)) workshop++;
+      else anonymous++;
+    }
+    return { anonymous, workshop };
+  }
+
   async reset(session: LearnerSession): Promise<LiveCluster> {
+    if (!session.claimed && !session.cluster) throw new NotClaimed();
     const old = session.cluster;
     session.cluster = undefined;
     session.update({ status: 'resetting', progress: 'removing the old cluster', fraction: 0, nodes: [] });
@@ -244,6 +314,12 @@ export class SessionManager {
   }
 
   private persist(session: LearnerSession): void {
-    this.deps.store.upsert({ id: session.id, clusterId: session.cluster?.id ?? null, createdAt: session.createdAt, lastSeen: session.lastSeen });
+    this.deps.store.upsert({
+      id: session.id,
+      clusterId: session.cluster?.id ?? null,
+      createdAt: session.createdAt,
+      lastSeen: session.lastSeen,
+      address: session.address ?? null,
+    });
   }
 }

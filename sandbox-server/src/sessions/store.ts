@@ -10,6 +10,8 @@ export interface SessionRow {
   clusterId: string | null;
   createdAt: number;
   lastSeen: number;
+  /** The network that claimed the session's cluster (per-address limits survive a restart). */
+  address?: string | null;
 }
 
 const MIGRATIONS = [
@@ -19,6 +21,7 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL,
      last_seen INTEGER NOT NULL
    )`,
+  `ALTER TABLE sessions ADD COLUMN address TEXT`,
 ];
 
 export class SessionStore {
@@ -30,17 +33,17 @@ export class SessionStore {
 
   all(): SessionRow[] {
     return this.db
-      .prepare('SELECT id, cluster_id AS clusterId, created_at AS createdAt, last_seen AS lastSeen FROM sessions')
+      .prepare('SELECT id, cluster_id AS clusterId, created_at AS createdAt, last_seen AS lastSeen, address FROM sessions')
       .all() as SessionRow[];
   }
 
   upsert(row: SessionRow): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id, cluster_id, created_at, last_seen) VALUES (@id, @clusterId, @createdAt, @lastSeen)
-         ON CONFLICT(id) DO UPDATE SET cluster_id = excluded.cluster_id, last_seen = excluded.last_seen`,
+        `INSERT INTO sessions (id, cluster_id, created_at, last_seen, address) VALUES (@id, @clusterId, @createdAt, @lastSeen, @address)
+         ON CONFLICT(id) DO UPDATE SET cluster_id = excluded.cluster_id, last_seen = excluded.last_seen, address = excluded.address`,
       )
-      .run(row);
+      .run({ ...row, address: row.address ?? null });
   }
 
   delete(id: string): void {

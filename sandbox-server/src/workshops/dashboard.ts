@@ -86,7 +86,7 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
     const catchUp = inp.catchUp(l.id);
     const session = inp.session(l.sessionId);
     const status = session?.info.status;
-    const health = !session || status === 'expired' || !status ? 'gone' : status;
+    const health = !session || status === 'expired' || !status ? 'gone' : status === 'unclaimed' ? 'provisioning' : status;
     const online = !!session && (session.connections > 0 || inp.online(l.id));
     const since = last ?? l.joinedAt;
     return {

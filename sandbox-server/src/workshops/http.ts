@@ -24,13 +24,16 @@ import {
   type LearnerWorkshopServerMessage,
 } from '../protocol/workshop.js';
 import type { SessionManager } from '../sessions/manager.js';
-import { HttpError, json, readBody, readCookie, sameOrigin } from '../http/request.js';
+import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateLimit, readBody, readCookie, sameOrigin, type HttpPolicy } from '../http/request.js';
+import { hashSecret, secretMatches } from './secrets.js';
 import { InstructorConnection } from './instructor-socket.js';
 import { dashboardCsv } from './dashboard.js';
 import type { WorkshopService } from './service.js';
 
 const BASE = workshopPaths.create;
 const BODY_LIMIT = 16 * 1024;
+/** Unknown join codes one network may try per window before it must wait (codes are 6 of 31 characters: guessing needs millions). */
+const JOIN_MISSES = { limit: 20, windowMs: 10 * 60_000 };
 
 export interface WorkshopHttp {
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
@@ -38,8 +41,27 @@ export interface WorkshopHttp {
   close(): void;
 }
 
-export function createWorkshopHttp(deps: { service: WorkshopService; sessions: SessionManager; sessionMaxAgeSeconds: number; log: Logger }): WorkshopHttp {
-  const { service, sessions, log } = deps;
+export interface WorkshopHttpDeps {
+  service: WorkshopService;
+  sessions: SessionManager;
+  sessionMaxAgeSeconds: number;
+  log: Logger;
+  policy: HttpPolicy;
+  /** The operator's instructor key (SWB_ADMIN_TOKEN or the generated one): needed to create a workshop. */
+  adminToken: string;
+}
+
+export function createWorkshopHttp(deps: WorkshopHttpDeps): WorkshopHttp {
+  const { service, sessions, log, policy } = deps;
+  const adminHash = hashSecret(deps.adminToken);
+  const joinMisses = new RateLimit(JOIN_MISSES.limit, JOIN_MISSES.windowMs);
+  const networkOf = (req: http.IncomingMessage) => clientAddress(req, policy);
+  /** A join-code lookup that found nothing counts against the network; past the limit every lookup waits. */
+  const throttleJoin = (req: http.IncomingMessage) => {
+    const wait = joinMisses.blocked(networkOf(req));
+    if (wait) throw new HttpError(429, `Too many wrong workshop codes from your network: try again in ${Math.ceil(wait / 60)} min (check the code with your instructor).`, wait);
+  };
+  const joinMissed = (req: http.IncomingMessage) => void joinMisses.hit(networkOf(req));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES });
   const sessionOf = (req: http.IncomingMessage) => sessions.resolve(readCookie(req, SESSION_COOKIE));
   const instructorOf = (req: http.IncomingMessage, id: string) => service.authorize(id, readCookie(req, instructorCookie(id)));
@@ -49,6 +71,11 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
     const parts = url.pathname.slice(BASE.length).split('/').filter(Boolean);
 
     if (parts.length === 0 && method === 'POST') {
+      const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]?.trim();
+      if (!auth) {
+        throw new HttpError(401, 'Creating a workshop needs the instructor key: open the instructor link that `npm start` (or `npm run instructor`) prints on the server, or ask its operator.');
+      }
+      if (!secretMatches(auth, adminHash)) throw new HttpError(403, 'That instructor key is not this server\'s: check the link from `npm run instructor`.');
       const { workshop, secret } = service.create(parseBody(await readText(req)) as CreateWorkshopRequest);
       const body: CreateWorkshopResponse = {
         id: workshop.id,
@@ -62,9 +89,13 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
     if (parts[0] === 'join' && parts.length === 2) {
       const code = joinCode.safeParse(decodeURIComponent(parts[1]!));
       if (!code.success) throw new HttpError(400, 'A join code is 6 letters and digits, e.g. K7MP3Q.');
+      throttleJoin(req);
       if (method === 'GET') {
         const info = service.joinInfo(code.data, sessionOf(req));
-        if (!info.workshop) throw new HttpError(404, info.reason!);
+        if (!info.workshop) {
+          joinMissed(req);
+          throw new HttpError(404, info.reason!);
+        }
         const body: JoinInfo = {
           title: info.workshop.title,
           open: !info.reason,
@@ -76,11 +107,17 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
       if (method === 'POST') {
         const parsed = joinRequest.safeParse(parseBody(await readText(req)));
         if (!parsed.success) throw new HttpError(400, parsed.error.issues[0]?.message ?? 'enter a name');
-        const joined = service.join(code.data, parsed.data.name, sessionOf(req));
+        let joined;
+        try {
+          joined = service.join(code.data, parsed.data.name, sessionOf(req));
+        } catch (err) {
+          if (err instanceof HttpError && err.status === 404) joinMissed(req);
+          throw err;
+        }
         if (joined.token) {
           // The session lives until the workshop ends (see pinnedUntil), so the cookie must too.
           const maxAge = Math.max(deps.sessionMaxAgeSeconds, Math.ceil((joined.workshop.endsAt - Date.now()) / 1000) + 3600);
-          res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${joined.token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`);
+          res.setHeader('Set-Cookie', cookie(policy, SESSION_COOKIE, joined.token, { maxAgeSeconds: maxAge }));
         }
         const body: JoinResponse = { lesson: joined.learner.lesson ?? joined.workshop.lessons[0]!, name: joined.learner.name };
         return json(res, 200, body);
@@ -94,7 +131,7 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
         const w = service.authorize(id.data, typeof key === 'string' ? key : undefined);
         // The key moves into an HttpOnly cookie scoped to this workshop's API, so the page can drop it from the URL.
         const maxAge = Math.max(60, Math.round((w.endsAt - Date.now()) / 1000) + 7 * 24 * 3600);
-        res.setHeader('Set-Cookie', `${instructorCookie(w.id)}=${key as string}; Path=${BASE}/${w.id}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`);
+        res.setHeader('Set-Cookie', cookie(policy, instructorCookie(w.id), key as string, { path: `${BASE}/${w.id}`, maxAgeSeconds: maxAge }));
         return json(res, 200, { ok: true });
       }
       const w = instructorOf(req, id.data);
@@ -148,6 +185,10 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
     handleRequest(req, res) {
       const url = new URL(req.url ?? '/', 'http://local');
       if (url.pathname !== BASE && !url.pathname.startsWith(`${BASE}/`)) return false;
+      if (!hostAllowed(req, policy)) {
+        json(res, 403, { error: hostRefusal(req, policy) });
+        return true;
+      }
       if (!sameOrigin(req)) {
         json(res, 403, { error: 'cross-origin requests to the sandbox are refused' });
         return true;
@@ -155,7 +196,8 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
       route(req, res, url).catch((err) => {
         const status = err instanceof HttpError ? err.status : err instanceof SyntaxError ? 400 : 500;
         if (status === 500) log.error('workshop request failed', { path: url.pathname.replace(/[?].*$/, ''), error: errorMessage(err) });
-        if (!res.headersSent) json(res, status, { error: status === 400 && err instanceof SyntaxError ? 'the body must be JSON' : errorMessage(err) });
+        const retry = err instanceof HttpError && err.retryAfter ? { 'Retry-After': String(err.retryAfter) } : undefined;
+        if (!res.headersSent) json(res, status, { error: status === 400 && err instanceof SyntaxError ? 'the body must be JSON' : errorMessage(err) }, retry);
         else res.end();
       });
       return true;
@@ -164,7 +206,7 @@ export function createWorkshopHttp(deps: { service: WorkshopService; sessions: S
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://local');
       if (!url.pathname.startsWith(`${BASE}/`)) return false;
-      if (!sameOrigin(req)) return void socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'), true;
+      if (!hostAllowed(req, policy) || !sameOrigin(req)) return void socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'), true;
       if (url.pathname === workshopPaths.learnerWs) return upgradeLearner(req, socket, head), true;
       const m = /^\/sandbox\/workshops\/([a-z0-9]{12})\/ws$/.exec(url.pathname);
       if (!m) return false;

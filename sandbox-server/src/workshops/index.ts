@@ -3,7 +3,7 @@
  * its HTTP/WebSocket handlers. The sandbox composes these handlers before its own.
  */
 import path from 'node:path';
-import { createWorkshopHttp, type WorkshopHttp } from './http.js';
+import { createWorkshopHttp, type WorkshopHttp, type WorkshopHttpDeps } from './http.js';
 import { WorkshopService, type WorkshopServiceDeps } from './service.js';
 import { WorkshopStore } from './store.js';
 
@@ -18,11 +18,11 @@ export function openWorkshopStore(dataDir: string, instance: string): WorkshopSt
   return new WorkshopStore(path.join(dataDir, `workshops-${instance}.db`));
 }
 
-export function startWorkshops(deps: WorkshopServiceDeps & { sessionMaxAgeSeconds: number }): Workshops {
+export function startWorkshops(deps: WorkshopServiceDeps & Pick<WorkshopHttpDeps, 'sessionMaxAgeSeconds' | 'policy' | 'adminToken'>): Workshops {
   const { store } = deps;
   const log = deps.log.child({ part: 'workshops' });
   const service = new WorkshopService({ ...deps, log });
-  const http = createWorkshopHttp({ service, sessions: deps.sessions, sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds, log });
+  const http = createWorkshopHttp({ service, sessions: deps.sessions, sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds, policy: deps.policy, adminToken: deps.adminToken, log });
   return {
     service,
     http,

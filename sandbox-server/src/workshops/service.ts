@@ -15,8 +15,13 @@ import { computeDashboard, passedOf, type LessonSource, type ProgressSource } fr
 import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.js';
 import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.js';
 
-/** Clusters for the expected head count are warmed up this long before the start. */
+/** Clusters for the expected head count are warmed up this long before the start; learners may join from then on. */
 const PREWARM_LEAD_MS = 15 * 60_000;
+/** A workshop starts at most this far ahead (and not more than an hour in the past). */
+const MAX_LEAD_MS = 90 * 24 * 3600_000;
+const MAX_PAST_MS = 3600_000;
+/** Longest workshop (the request schema says the same). */
+const MAX_DURATION_MIN = 7 * 24 * 60;
 
 export interface WorkshopServiceDeps {
   store: WorkshopStore;
@@ -69,9 +74,16 @@ export class WorkshopService {
     const req = parsed.data;
     const unknown = req.lessons.filter((l) => !this.deps.lessons.get(l));
     if (unknown.length) throw new HttpError(400, `unknown lessons: ${unknown.join(', ')} (known: ${this.deps.lessons.slugs().join(', ')})`);
-    const secret = newSecret();
     const now = Date.now();
     const startsAt = req.startsAt ?? now;
+    if (startsAt < now - MAX_PAST_MS || startsAt > now + MAX_LEAD_MS) {
+      throw new HttpError(400, 'startsAt: a workshop starts between an hour ago and 90 days from now');
+    }
+    if (req.durationMin > MAX_DURATION_MIN) throw new HttpError(400, 'durationMin: a workshop lasts at most 7 days');
+    if (req.capacity > this.deps.maxClusters) {
+      throw new HttpError(400, `capacity: at most ${this.deps.maxClusters}, the clusters this host may run at once (SWB_MAX_CLUSTERS)`);
+    }
+    const secret = newSecret();
     for (let attempt = 0; ; attempt++) {
       const workshop: WorkshopRow = {
         id: newWorkshopId(),
@@ -219,6 +231,7 @@ export class WorkshopService {
     const you = mine && mine.workshopId === w.id ? mine : undefined;
     if (you) return { workshop: w, you };
     if (Date.now() > w.endsAt) return { workshop: w, you, reason: 'This workshop has ended.' };
+    if (Date.now() < w.startsAt - PREWARM_LEAD_MS) return { workshop: w, you, reason: opensMessage(w.startsAt - PREWARM_LEAD_MS) };
     if (this.deps.store.learnerCount(w.id) >= w.capacity) return { workshop: w, you, reason: fullMessage(w) };
     const hasCluster = !!session?.cluster || !!session?.pending;
     if (!hasCluster && this.deps.pool.readyCount === 0 && !this.deps.hasRoom()) return { workshop: w, you, reason: SERVER_FULL_MESSAGE };
@@ -235,7 +248,7 @@ export class WorkshopService {
     if (!info.workshop) throw new HttpError(404, info.reason!);
     const w = info.workshop;
     if (info.you && current) return { workshop: w, learner: info.you, session: current };
-    if (info.reason) throw new HttpError(w.endsAt < Date.now() ? 410 : 409, info.reason);
+    if (info.reason) throw new HttpError(w.endsAt < Date.now() ? 410 : w.startsAt - PREWARM_LEAD_MS > Date.now() ? 425 : 409, info.reason);
 
     const reusable = current && current.info.status !== 'expired' && !this.deps.store.learnerBySession(current.id) ? current : undefined;
     const created = reusable ? undefined : this.deps.sessions.create();
@@ -245,7 +258,10 @@ export class WorkshopService {
       if (created) void this.deps.sessions.expire(created.session, 'the workshop was full');
       throw new HttpError(409, fullMessage(w));
     }
-    void this.deps.sessions.ensureCluster(session).catch(() => undefined); // failures show on the learner's page and the dashboard
+    // Joining is the learner's action: their cluster is claimed now, within the workshop's capacity (no per-address limit).
+    void Promise.resolve()
+      .then(() => this.deps.sessions.claimCluster(session, undefined))
+      .catch(() => undefined); // failures show on the learner's page and the dashboard
     this.deps.log.info('learner joined', { workshop: w.id, learner: learner.id });
     void this.updatePoolTarget();
     this.changed(w.id);
@@ -349,4 +365,6 @@ export class WorkshopService {
 }
 
 const SERVER_FULL_MESSAGE = 'This workshop has places left, but the server runs as many clusters as it may right now. Ask your instructor (they can end other sessions or raise SWB_MAX_CLUSTERS).';
+const opensMessage = (at: number) =>
+  `This workshop opens for joining at ${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC (15 minutes before it starts). Come back then with the same code.`;
 const fullMessage = (w: WorkshopRow) => `This workshop is full: all ${w.capacity} places are taken. Ask your instructor for a place.`;

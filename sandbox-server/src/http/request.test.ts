@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import type http from 'node:http';
+import { describe, test } from 'node:test';
+import { clientAddress, cookie, hostAllowed, httpPolicy, networkOf, RateLimit } from './request.js';
+
+const req = (host: string | undefined, remote: string, xff?: string) =>
+  ({ headers: { host, ...(xff ? { 'x-forwarded-for': xff } : {}) }, socket: { remoteAddress: remote } }) as unknown as http.IncomingMessage;
+const policy = (env: { SWB_PUBLIC_URL?: string; SWB_ALLOWED_HOSTS?: string; SWB_TRUSTED_PROXY?: string } = {}) =>
+  httpPolicy({ SWB_ALLOWED_HOSTS: '', SWB_TRUSTED_PROXY: '', ...env });
+
+describe('host allow-list', () => {
+  test('without a public URL: localhost and 127.0.0.1 only (any port)', () => {
+    const p = policy();
+    assert.ok(hostAllowed(req('localhost:3000', '127.0.0.1'), p));
+    assert.ok(hostAllowed(req('127.0.0.1:3000', '127.0.0.1'), p));
+    assert.ok(hostAllowed(req('[::1]:3000', '::1'), p));
+    assert.ok(!hostAllowed(req('rebound.attacker.example:3000', '127.0.0.1'), p), 'a DNS-rebound name is refused');
+    assert.ok(!hostAllowed(req(undefined, '127.0.0.1'), p), 'no Host header: refused');
+  });
+  test('with a public URL: its host (plus SWB_ALLOWED_HOSTS), not localhost', () => {
+    const p = policy({ SWB_PUBLIC_URL: 'https://Swarm.Example.org', SWB_ALLOWED_HOSTS: '192.168.1.5' });
+    assert.ok(hostAllowed(req('swarm.example.org', '10.0.0.1'), p));
+    assert.ok(hostAllowed(req('192.168.1.5:3000', '10.0.0.1'), p));
+    assert.ok(!hostAllowed(req('localhost:3000', '127.0.0.1'), p));
+  });
+});
+
+describe('cookies', () => {
+  test('Secure only when the public URL is https', () => {
+    assert.match(cookie(policy({ SWB_PUBLIC_URL: 'https://a.example' }), 'n', 'v', { maxAgeSeconds: 60 }), /; Secure$/);
+    assert.doesNotMatch(cookie(policy({ SWB_PUBLIC_URL: 'http://a.example' }), 'n', 'v', { maxAgeSeconds: 60 }), /Secure/);
+    assert.doesNotMatch(cookie(policy(), 'n', 'v', { maxAgeSeconds: 60 }), /Secure/);
+    assert.match(cookie(policy(), 'n', 'v', { path: '/x', maxAgeSeconds: 60 }), /^n=v; Path=\/x; HttpOnly; SameSite=Strict; Max-Age=60$/);
+  });
+});
+
+describe('client address', () => {
+  test('the socket, unless it is a trusted proxy; loopback gets no exemption', () => {
+    assert.equal(clientAddress(req('h', '127.0.0.1', '203.0.113.9'), policy()), '127.0.0.1', 'X-Forwarded-For from an untrusted peer is ignored');
+    assert.equal(clientAddress(req('h', '::ffff:198.51.100.4', '203.0.113.9'), policy()), '198.51.100.4');
+    const trusting = policy({ SWB_TRUSTED_PROXY: '127.0.0.1, 10.0.0.2' });
+    assert.equal(clientAddress(req('h', '::ffff:127.0.0.1', '203.0.113.9'), trusting), '203.0.113.9');
+    assert.equal(clientAddress(req('h', '127.0.0.1', '1.2.3.4, 203.0.113.9, 10.0.0.2'), trusting), '203.0.113.9', 'the nearest hop that is not a proxy');
+    assert.equal(clientAddress(req('h', '127.0.0.1', 'garbage'), trusting), '127.0.0.1', 'a malformed header leaves the proxy as the client');
+  });
+  test('IPv6 clients count per /64', () => {
+    assert.equal(networkOf('2001:db8:1:2:aaaa::1'), networkOf('2001:db8:1:2:bbbb:cccc:dddd:eeee'));
+    assert.notEqual(networkOf('2001:db8:1:2::1'), networkOf('2001:db8:1:3::1'));
+    assert.equal(networkOf('203.0.113.9'), '203.0.113.9');
+  });
+});
+
+describe('rate limit', () => {
+  test('blocks past the limit until the window ends, per key', () => {
+    const rl = new RateLimit(3, 60_000);
+    for (let i = 0; i < 3; i++) assert.equal(rl.hit('a', 1000), 0);
+    assert.equal(rl.blocked('a', 1000), 60);
+    assert.equal(rl.hit('a', 1000), 60);
+    assert.equal(rl.blocked('b', 1000), 0);
+    assert.equal(rl.blocked('a', 61_000), 0, 'a new window');
+  });
+});

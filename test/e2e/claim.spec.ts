@@ -1,0 +1,106 @@
+/**
+ * A page view takes no cluster (issue 11): a plain GET of every lesson page and
+ * a real browser that only loads every lesson leave the server's clusters
+ * alone; the learner's first action in the terminal takes one, and with the
+ * warm pool the prompt appears at once (measured).
+ *
+ * Runs its own `npm start` server on its own port and instance, so the count
+ * of clusters on the engine belongs to this test alone (the shared e2e server
+ * serves other specs in parallel).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
+import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config';
+import { docker, removeInstance } from '../helpers/server';
+import { terminalScreen } from './terminal';
+
+const PORT = E2E_PORT + 6;
+const INSTANCE = `${E2E_INSTANCE}-cl`;
+const DATA_DIR = `.data/${INSTANCE}`;
+const BASE = `http://127.0.0.1:${PORT}`;
+/** Every lesson of the site, by its slug (the file name without its order prefix). */
+const LESSONS = fs
+  .readdirSync('content/lessons')
+  .filter((f) => f.endsWith('.mdx'))
+  .sort()
+  .map((f) => f.replace(/^\d+-/, '').replace(/\.mdx$/, ''));
+
+let server: ChildProcess | undefined;
+
+test.beforeAll(async () => {
+  test.setTimeout(240_000);
+  fs.rmSync(DATA_DIR, { recursive: true, force: true });
+  await removeInstance(INSTANCE);
+  server = spawn('npx', ['tsx', 'scripts/start.ts'], {
+    detached: true, // its own process group, so the stop below reaches tsx's child too
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, PORT: String(PORT), SWB_INSTANCE: INSTANCE, SWB_DATA_DIR: DATA_DIR, SWB_POOL_SIZE: '1', SWB_WORKERS: '0', SWB_LOG_LEVEL: 'warn' },
+  });
+  await expect.poll(async () => (await health().catch(() => undefined))?.warmClusters, { timeout: 200_000, intervals: [500] }).toBe(1);
+});
+
+test.afterAll(async () => {
+  const child = server;
+  server = undefined;
+  if (child?.pid && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGTERM');
+    await exited;
+  }
+  // The server's own shutdown may still be removing its warm cluster: retry until nothing is left.
+  await expect.poll(() => removeInstance(INSTANCE).then(() => true, () => false), { timeout: 60_000 }).toBe(true);
+  fs.rmSync(DATA_DIR, { recursive: true, force: true });
+});
+
+/** page.goto, again when Chromium aborts it because a network appeared (other tests' clusters create bridges). */
+async function gotoSteadily(page: Page, url: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await page.goto(url);
+      return;
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
+    }
+  }
+}
+
+async function health(): Promise<{ warmClusters: number; claimed: { anonymous: number; workshop: number } }> {
+  const res = await fetch(`${BASE}/sandbox/health`);
+  return (await res.json()) as { warmClusters: number; claimed: { anonymous: number; workshop: number } };
+}
+
+/** Clusters of this instance on the engine (learners' and warm ones). */
+async function clustersOnEngine(): Promise<number> {
+  const containers = await docker.listContainers({ all: true, filters: labelFilter(INSTANCE) });
+  return new Set(containers.map((c) => c.Labels[LABEL.cluster])).size;
+}
+
+test('loading every lesson claims no cluster; one click in the terminal does, and the prompt comes at once', async ({ browser, request }) => {
+  test.setTimeout(600_000); // ~1 min on an idle machine; page loads crawl when the host is loaded
+  expect(LESSONS.length).toBeGreaterThan(5);
+  // A crawler, a link preview or a prefetch: plain GETs of every lesson page.
+  for (const slug of LESSONS) expect((await request.get(`${BASE}/lessons/${slug}`)).status(), slug).toBe(200);
+
+  // A browser that only loads every lesson (scripts run, the workbench connects, nobody acts).
+  // One after the other in one tab (a background tab may never draw its workbench), each until its workbench is
+  // connected and says it has not started.
+  const page = await (await browser.newContext({ baseURL: BASE })).newPage();
+  for (const slug of LESSONS) {
+    await gotoSteadily(page, `/lessons/${slug}`);
+    await expect(page.locator('[data-sandbox-status]'), slug).toHaveAttribute('data-sandbox-status', 'unclaimed', { timeout: 90_000 });
+  }
+  await expect(page.getByRole('button', { name: 'Start sandbox' })).toBeVisible();
+  expect((await health()).claimed, 'no learner holds a cluster').toEqual({ anonymous: 0, workshop: 0 });
+  expect(await clustersOnEngine(), 'only the warm cluster exists on the engine').toBe((await health()).warmClusters);
+
+  // The learner's first action: a click into the terminal. The warm cluster is theirs, the prompt appears.
+  const t0 = Date.now();
+  await terminalScreen(page, 'manager').click({ force: true }); // on the "click here to start" overlay, as a learner would
+  await expect(terminalScreen(page, 'manager')).toContainText('root@manager', { timeout: 60_000 });
+  const ms = Date.now() - t0;
+  console.log(`first action -> prompt with the warm pool: ${ms} ms`);
+  expect((await health()).claimed).toEqual({ anonymous: 1, workshop: 0 });
+  expect(ms, 'the prompt comes at once from a warm cluster').toBeLessThan(10_000);
+});

@@ -1,0 +1,168 @@
+/**
+ * Who may claim clusters, against the real server and real clusters (issue 11):
+ * a page's session takes no cluster until the learner acts; one network gets at
+ * most SWB_ANON_PER_ADDRESS clusters, the rest 429 with Retry-After; a workshop
+ * join from that same network still gets one; workshop creation needs the
+ * instructor key; a Host name not allowed is refused; cookies are Secure
+ * behind an https public URL; wrong join codes are throttled per network.
+ *
+ * Every request comes from 127.0.0.1, which this server trusts as its proxy
+ * (SWB_TRUSTED_PROXY), so X-Forwarded-For says which network a request is from.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { paths } from '../../sandbox-server/src/protocol/index.js';
+import { workshopPaths, type CreateWorkshopResponse } from '../../sandbox-server/src/protocol/workshop.js';
+import { Learner } from '../helpers/learner.js';
+import { removeInstance, startTestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
+
+const KEY = `admission-test-key-${Math.random().toString(36).slice(2)}`;
+const NET = '203.0.113.7';
+const PUBLIC_HOST = 'swarm.example.test';
+
+describe('admission', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const from = (address: string, cookie = '') => ({ 'X-Forwarded-For': address, ...(cookie ? { Cookie: cookie } : {}) });
+  const post = (path: string, headers: Record<string, string>, body?: unknown) =>
+    fetch(`${server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const newSession = async (address: string) => {
+    const res = await post(paths.session, from(address));
+    assert.equal(res.status, 200);
+    return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, setCookie: res.headers.get('set-cookie') ?? '' };
+  };
+  /** Clusters of this instance on the engine: learners' and warm ones. */
+  const held = () => server.sandbox.sessions.claimCounts();
+
+  before(async () => {
+    server = await startTestServer('admission', {
+      SWB_WORKERS: '0',
+      SWB_POOL_SIZE: '1',
+      SWB_ANON_PER_ADDRESS: '2',
+      SWB_ADMIN_TOKEN: KEY,
+      SWB_PUBLIC_URL: `https://${PUBLIC_HOST}`,
+      SWB_ALLOWED_HOSTS: '127.0.0.1',
+    });
+    await waitFor(() => server.sandbox.pool.readyCount === 1, 120_000, 'one warm cluster');
+  });
+  after(async () => {
+    await server?.close();
+    if (server) await removeInstance(server.config.SWB_INSTANCE);
+  });
+
+  test('a session and its socket take no cluster; the first action gets the warm one at once', async () => {
+    const page = await Learner.join(server.url, { claim: false });
+    try {
+      page.send({ type: 'watch', lesson: 'initialise-the-swarm' });
+      await waitFor(() => page.cluster !== undefined, 10_000, 'cluster info on the socket');
+      assert.equal(page.cluster!.status, 'unclaimed');
+      await assert.rejects(page.open('t-manager', 'manager'), /not_ready: Your sandbox starts when you/);
+      assert.deepEqual(held(), { anonymous: 0, workshop: 0 }, 'a page view holds no cluster');
+      assert.equal(server.sandbox.pool.readyCount, 1, 'the warm cluster is still warm');
+
+      const t0 = performance.now();
+      await page.claim();
+      await page.waitReady();
+      await page.open('t-manager', 'manager');
+      await page.waitOutput('t-manager', /root@manager/);
+      const ms = Math.round(performance.now() - t0);
+      console.log(`first action -> prompt with a warm cluster: ${ms} ms`);
+      assert.ok(ms < 5000, `the prompt came ${ms} ms after the first action`);
+      assert.deepEqual(held(), { anonymous: 1, workshop: 0 });
+    } finally {
+      page.close();
+      // Ends this learner (their cluster would count in the next test's totals).
+      const session = server.sandbox.sessions.resolve(page.cookie.slice(page.cookie.indexOf('=') + 1));
+      if (session) await server.sandbox.sessions.expire(session, 'test done');
+    }
+  });
+
+  test('12 claims from one network: the cap gets clusters, the rest 429 with Retry-After; a workshop join from it still gets one', async () => {
+    const sessions = await Promise.all(Array.from({ length: 12 }, () => newSession(NET)));
+    const answers = await Promise.all(sessions.map((s) => post(paths.claim, from(NET, s.cookie))));
+    const statuses = answers.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 202).length, 2, `statuses: ${statuses.join(' ')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 10, `statuses: ${statuses.join(' ')}`);
+    for (const r of answers.filter((a) => a.status === 429)) {
+      assert.ok(Number(r.headers.get('retry-after')) > 0, 'Retry-After');
+      assert.match(((await r.json()) as { error: string }).error, /allows 2 sandboxes per network.*close another tab's sandbox.*ask your instructor/);
+    }
+    assert.equal(held().anonymous, 2, 'two clusters held by that network');
+    // The refused page is told in words on its socket too, and the limit is per network: another one still gets a cluster.
+    const refused = sessions[statuses.indexOf(429)]!;
+    assert.match((await (await post(paths.session, from(NET, refused.cookie))).json() as { cluster: { progress: string } }).cluster.progress, /per network/);
+    const other = await newSession('198.51.100.20');
+    assert.equal((await post(paths.claim, from('198.51.100.20', other.cookie))).status, 202, 'a different network is not limited by the first');
+
+    // A workshop join from the same network: limited by the workshop's capacity, not by the address.
+    const created = await post(workshopPaths.create, { Authorization: `Bearer ${KEY}` }, { title: 'Room', lessons: ['initialise-the-swarm'], capacity: 3 });
+    assert.equal(created.status, 201, await created.clone().text());
+    const ws = (await created.json()) as CreateWorkshopResponse;
+    const joined = await post(workshopPaths.join(ws.joinCode), from(NET), { name: 'Ada' });
+    assert.equal(joined.status, 200, await joined.clone().text());
+    const ada = new Learner(server.url, (joined.headers.get('set-cookie') ?? '').split(';')[0]!, NET);
+    await ada.connect();
+    try {
+      await ada.waitReady(180_000);
+      assert.equal(held().workshop, 1, 'the workshop learner holds a cluster');
+      assert.equal(held().anonymous, 3, 'still 2 from the limited network, 1 from the other');
+    } finally {
+      ada.close();
+    }
+  });
+
+  test('creating a workshop: 401 without the instructor key, 403 with a wrong one, 201 with it', async () => {
+    const body = { title: 'x', lessons: ['initialise-the-swarm'], capacity: 1 };
+    const none = await post(workshopPaths.create, {}, body);
+    assert.equal(none.status, 401);
+    assert.match(await none.text(), /instructor key/);
+    assert.equal((await post(workshopPaths.create, { Authorization: 'Bearer guessed-key-123456' }, body)).status, 403);
+    assert.equal((await post(workshopPaths.create, { Authorization: `Bearer ${KEY}` }, body)).status, 201);
+    const long = await post(workshopPaths.create, { Authorization: `Bearer ${KEY}` }, { ...body, startsAt: Date.now() + 365 * 24 * 3600_000 });
+    assert.equal(long.status, 400, 'a start a year ahead is refused');
+  });
+
+  test('a Host name not allowed is refused on HTTP and WebSocket; cookies are Secure behind https', async () => {
+    const get = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(`${server.url}${paths.health}`, { headers: { Host: host } }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const rebound = await get('attacker.example:80');
+    assert.equal(rebound.status, 403);
+    assert.match((JSON.parse(rebound.body) as { error: string }).error, /does not answer to the host name "attacker.example".*SWB_PUBLIC_URL/);
+    assert.equal((await get(PUBLIC_HOST)).status, 200, 'the public URL\'s host is answered');
+    assert.equal((await get(`127.0.0.1:${server.port}`)).status, 200, 'and the one in SWB_ALLOWED_HOSTS');
+
+    const { cookie, setCookie } = await newSession('192.0.2.1');
+    assert.match(setCookie, /; Secure/, 'Secure behind an https public URL');
+    const wsStatus = (host: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${server.url.replace('http', 'ws')}${paths.ws}`, { headers: { Host: host, Cookie: cookie } });
+        ws.on('open', () => (ws.close(), resolve(101)));
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!));
+        ws.on('error', () => undefined);
+      });
+    assert.equal(await wsStatus('attacker.example'), 403);
+    assert.equal(await wsStatus(PUBLIC_HOST), 101);
+  });
+
+  test('wrong join codes are throttled per network; other networks are not', async () => {
+    const look = (address: string) => fetch(`${server.url}${workshopPaths.join('ZZZZZZ')}`, { headers: from(address) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await look('192.0.2.99')).status);
+    assert.deepEqual(statuses.slice(0, 20), Array(20).fill(404), 'the first misses are told the code is unknown');
+    const blocked = await look('192.0.2.99');
+    assert.equal(blocked.status, 429);
+    assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+    assert.match(await blocked.text(), /Too many wrong workshop codes/);
+    assert.equal((await look('192.0.2.100')).status, 404, 'another network still gets answers');
+  });
+});
