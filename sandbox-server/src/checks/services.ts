@@ -33,7 +33,7 @@ function serviceSummary(s: ServiceJson): string {
  * that publishes the port (as published port first, else as target port), so
  * `-p 5000` (random published port) is still found and then reported as wrong.
  */
-export function findService(services: ServiceJson[], match: ServiceMatch, expectedImage?: string, create?: string): Lookup {
+export function findService(services: ServiceJson[], match: ServiceMatch, expectedImage?: string, create?: string, ipvs = true): Lookup {
   const createIt = create ? `: create it with \`${create}\`` : '';
   if ('name' in match) {
     const found = services.find((s) => s.Spec.Name === match.name);
@@ -64,7 +64,8 @@ export function findService(services: ServiceJson[], match: ServiceMatch, expect
   if (candidates.length) {
     const c = candidates[0]!;
     const ports = servicePorts(c);
-    const publish = ports.length ? `\`docker service update --publish-rm ${ports[0]!.TargetPort} --publish-add published=${match.port},target=${match.port} ${c.Spec.Name}\`` : `\`docker service update --publish-add published=${match.port},target=${match.port} ${c.Spec.Name}\``;
+    const mode = ipvs ? '' : 'mode=host,';
+    const publish = `\`docker service update ${ports.length ? `--publish-rm ${ports[0]!.TargetPort} ` : ''}--publish-add ${mode}published=${match.port},target=${match.port} ${c.Spec.Name}\``;
     return { missing: `service ${q(c.Spec.Name)} runs ${displayImage(match.image)} but does not publish port ${match.port} (${ports.length ? `it publishes ${portsText(ports)}` : 'it publishes no ports'}): publish it with ${publish}` };
   }
   // Another image on that port, or the same image with another tag: name it.
@@ -87,7 +88,7 @@ function describeMatch(match: ServiceMatch): string {
 
 async function lookup(view: ClusterView, match: ServiceMatch, expectedImage?: string, create?: string): Promise<Lookup> {
   if (!(await view.swarmManager())) return { missing: `${describeMatch(match)} cannot exist yet: ${NO_SWARM}` };
-  return findService(await view.services(), match, expectedImage, create);
+  return findService(await view.services(), match, expectedImage, create, view.ipvs);
 }
 
 // ---------------------------------------------------------------- tasks
