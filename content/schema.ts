@@ -61,7 +61,7 @@ export const exercise = z
         ], { error: 'a hint is a string, or { text, host } for one kind of host' }),
       )
       .default([])
-      .transform((hs) => hs.map((h) => (typeof h === 'string' ? { text: h } : h)))
+      .transform((hs) => hs.map((h): { text: string; host?: HostFact } => (typeof h === 'string' ? { text: h } : h)))
       .describe('Hints, revealed one at a time, vaguest first; `{ text, host: ipvs | no-ipvs }` for a hint meant for one kind of host.'),
     solution: z.array(solutionStep).default([]).describe('Commands that solve the exercise, shown after the hints, each with a Run button.'),
     check: exerciseCheck.optional(),
