@@ -1,0 +1,43 @@
+/**
+ * On a host without IPVS, the seed's own command in lesson 3 (`docker service create -p 5000:5000
+ * flask_app:3.0`, its Run button pressed) must not turn the exercise green: the exercise says at
+ * once that the service publishes 5000 through the routing mesh this host lacks, with the command
+ * that fixes it; running that command turns it green. On a host with IPVS the seed's command is
+ * the answer and the host note is not shown (covered by content/host-variants.test.ts).
+ */
+import { expect, test } from '@playwright/test';
+import { openTerminal, typeCommand } from './terminal';
+
+test('lesson 3 on a host without IPVS: the seed\'s Run gets the routing-mesh explanation, not Done, and its fix turns it green', async ({ page, request }) => {
+  const health = (await (await request.get('/sandbox/health')).json()) as { ipvs?: boolean };
+  test.skip(health.ipvs !== false, 'this host has IPVS: the seed\'s command is the right answer here');
+
+  await page.goto('/lessons/first-service');
+  // The host note (and only on such a host) offers the host-mode variant.
+  const hostNote = page.locator('[data-note-kind="host"]');
+  await expect(hostNote).toBeVisible();
+  await expect(hostNote).toContainText('docker service create --publish mode=host,target=5000,published=5000 flask_app:3.0');
+
+  await openTerminal(page, 'manager');
+  await typeCommand(page, 'manager', 'docker swarm init');
+
+  // The seed's own command block in the lesson text, outside the host note: press its Run.
+  const seedBlock = page.locator('[data-command-node="manager"]', { has: page.locator('code', { hasText: /^docker service create -p 5000:5000 flask_app:3\.0$/ }) });
+  await expect(seedBlock).toHaveCount(1);
+  await seedBlock.getByRole('button', { name: /Run/ }).click();
+
+  const exercise = page.locator('[data-exercise-id="app-service"]');
+  await expect(exercise).toContainText('through the routing mesh, which this host lacks', { timeout: 60_000 });
+  await expect(exercise).not.toHaveAttribute('data-state', 'passed');
+  await page.screenshot({ path: test.info().outputPath('routing-mesh-explained.png') });
+
+  // Follow the explanation: its first command switches the service to host mode.
+  const text = (await exercise.textContent()) ?? '';
+  const fix = /docker service update --publish-rm 5000 --publish-add mode=host,target=5000,published=5000 [a-z0-9_]+/.exec(text)?.[0];
+  expect(fix, `the message names the fixing command: ${text}`).toBeTruthy();
+  const runInMessage = exercise.locator('button', { hasText: /Run/ }).first();
+  if (await runInMessage.count()) await runInMessage.click();
+  else await typeCommand(page, 'manager', fix!);
+
+  await expect(exercise).toHaveAttribute('data-state', 'passed', { timeout: 90_000 });
+});
