@@ -13,12 +13,12 @@ test('lesson 3 on a host without IPVS: the seed\'s Run gets the routing-mesh exp
   test.skip(health.ipvs !== false, 'this host has IPVS: the seed\'s command is the right answer here');
 
   await page.goto('/lessons/first-service');
-  // The host note (and only on such a host) offers the host-mode variant.
+  await openTerminal(page, 'manager');
+  // The host note (and only on such a host: the page asks the server) offers the host-mode variant.
   const hostNote = page.locator('[data-note-kind="host"]');
   await expect(hostNote).toBeVisible();
   await expect(hostNote).toContainText('docker service create --publish mode=host,target=5000,published=5000 flask_app:3.0');
 
-  await openTerminal(page, 'manager');
   await typeCommand(page, 'manager', 'docker swarm init');
 
   // The seed's own command block in the lesson text, outside the host note: press its Run.
