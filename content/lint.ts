@@ -6,7 +6,7 @@
  * loader runs on the frontmatter.
  */
 import type { NodeName } from '../sandbox-server/src/protocol/index';
-import { blockComponents, componentNames, componentProps, type ComponentName, type Exercise } from './schema';
+import { blockComponents, componentNames, componentProps, forHost, HOST_FACTS, type ComponentName, type Exercise, type HostFact } from './schema';
 
 export interface LintContext {
   file: string;
@@ -202,11 +202,15 @@ export function lintExercises(exercises: readonly Exercise[], ctx: ExerciseLintC
     const at = (path: (string | number)[], message: string) =>
       problems.push(`${ctx.file}${ctx.lineAt(['exercises', i, ...path])}: exercise "${ex.id}": ${message}`);
     if (!ex.check) at([], 'has no check: say how the server verifies it (check: ..., see sandbox-server/src/checks/schema.ts)');
-    if (!ex.hints.length) at([], 'has no hints: give at least one, vaguest first');
-    if (!ex.solution.length) at([], 'has no solution: list the commands that solve it');
-    if (ex.wrongAnswers.length < MIN_WRONG_ANSWERS) {
-      at(['wrongAnswers'], `has ${ex.wrongAnswers.length} wrong answer${ex.wrongAnswers.length === 1 ? '' : 's'}; give at least ${MIN_WRONG_ANSWERS} plausible wrong attempts the check must reject`);
-    }
+    // Every kind of host gets hints, a solution and wrong answers of its own (items without `host` count for both).
+    const perHost = <T extends { host?: HostFact }>(items: readonly T[], enough: number, say: (n: number, on: string) => string, path: (string | number)[] = []) => {
+      const short = HOST_FACTS.filter((fact) => forHost(items, fact).length < enough);
+      if (short.length === HOST_FACTS.length && items.every((i) => !i.host)) at(path, say(items.length, ''));
+      else for (const fact of short) at(path, say(forHost(items, fact).length, fact === 'ipvs' ? ' for hosts with IPVS' : ' for hosts without IPVS'));
+    };
+    perHost(ex.hints, 1, (_, on) => `has no hints${on}: give at least one, vaguest first`);
+    perHost(ex.solution, 1, (_, on) => `has no solution${on}: list the commands that solve it`);
+    perHost(ex.wrongAnswers, MIN_WRONG_ANSWERS, (n, on) => `has ${n} wrong answer${n === 1 ? '' : 's'}${on}; give at least ${MIN_WRONG_ANSWERS} plausible wrong attempts the check must reject`, ['wrongAnswers']);
     if (ex.check) {
       walkCheck(ex.check, ['check'], (kind, params, path) => {
         const node = (params as { node?: NodeName }).node;

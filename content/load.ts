@@ -17,7 +17,7 @@ import remarkGfm from 'remark-gfm';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import type { NodeName } from '../sandbox-server/src/protocol/index';
-import { clusterNodes, lessonFrontmatter, type LessonFrontmatter, type Exercise } from './schema';
+import { clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from './schema';
 import { lintExercises, lintLessonTree, type LintContext } from './lint';
 
 export interface ContentDirs {
@@ -33,8 +33,9 @@ export interface ContentDirs {
 export interface ExerciseView {
   id: string;
   title: string;
-  hints: string[];
-  solution: { node: NodeName; run: string }[];
+  /** Hints and solution steps; those with `host` are only for that kind of host (see forHost in schema.ts). */
+  hints: { text: string; host?: HostFact }[];
+  solution: { node: NodeName; run: string; host?: HostFact }[];
 }
 
 export interface CompiledLesson {
@@ -259,7 +260,12 @@ async function compileLesson(
 }
 
 function toExerciseView(e: Exercise): ExerciseView {
-  return { id: e.id, title: e.title, hints: e.hints, solution: e.solution.map((s) => ({ node: s.node, run: s.run })) };
+  return {
+    id: e.id,
+    title: e.title,
+    hints: e.hints.map((h) => (h.host ? { text: h.text, host: h.host } : { text: h.text })),
+    solution: e.solution.map((s) => (s.host ? { node: s.node, run: s.run, host: s.host } : { node: s.node, run: s.run })),
+  };
 }
 
 interface EsbuildMessage {

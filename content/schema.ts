@@ -21,10 +21,30 @@ export const exerciseId = z
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'exercise id: lowercase letters, digits and single dashes (e.g. swarm-active)')
   .describe('Unique within the lesson; referenced from the text as <Exercise id="..." />.');
 
+/**
+ * Which hosts a solution step, hint or wrong answer is for: `ipvs` = hosts where swarm VIPs and the
+ * routing mesh work (the seed's own commands), `no-ipvs` = hosts without IPVS (host-mode publishing,
+ * dnsrr). Omitted = every host.
+ */
+export const hostFact = z
+  .enum(['ipvs', 'no-ipvs'])
+  .describe('Only on hosts with IPVS (ipvs) or only on hosts without it (no-ipvs); omitted = every host.');
+export type HostFact = z.infer<typeof hostFact>;
+export const HOST_FACTS: readonly HostFact[] = ['ipvs', 'no-ipvs'];
+
+/** The host fact of a host: `ipvs` when it has IPVS. */
+export const hostFactOf = (ipvs: boolean): HostFact => (ipvs ? 'ipvs' : 'no-ipvs');
+
+/** The items meant for this host (those without `host` are for every host). */
+export function forHost<T extends { host?: HostFact }>(items: readonly T[], fact: HostFact): T[] {
+  return items.filter((i) => !i.host || i.host === fact);
+}
+
 export const solutionStep = z
   .strictObject({
     node: nodeName.describe('Node whose terminal runs the command: manager or worker-N (must exist in this lesson\'s cluster).'),
     run: z.string().trim().min(1, 'run: the command must not be empty').describe('The shell command, exactly as the learner would type it.'),
+    host: hostFact.optional(),
   })
   .describe('One solution command and the node it runs on.');
 export type SolutionStep = z.infer<typeof solutionStep>;
@@ -33,7 +53,16 @@ export const exercise = z
   .strictObject({
     id: exerciseId,
     title: z.string().trim().min(1).describe('What the learner has to achieve, as an imperative sentence.'),
-    hints: z.array(z.string().trim().min(1)).default([]).describe('Hints, revealed one at a time, vaguest first.'),
+    hints: z
+      .array(
+        z.union([
+          z.string().trim().min(1),
+          z.strictObject({ text: z.string().trim().min(1), host: hostFact }),
+        ], { error: 'a hint is a string, or { text, host } for one kind of host' }),
+      )
+      .default([])
+      .transform((hs) => hs.map((h): { text: string; host?: HostFact } => (typeof h === 'string' ? { text: h } : h)))
+      .describe('Hints, revealed one at a time, vaguest first; `{ text, host: ipvs | no-ipvs }` for a hint meant for one kind of host.'),
     solution: z.array(solutionStep).default([]).describe('Commands that solve the exercise, shown after the hints, each with a Run button.'),
     check: exerciseCheck.optional(),
     wrongAnswers: z
@@ -41,6 +70,12 @@ export const exercise = z
         z.strictObject({
           why: z.string().trim().min(1).describe('What is wrong about this attempt, in a few words.'),
           steps: z.array(solutionStep).min(1).describe('The commands of the wrong attempt.'),
+          host: hostFact.optional().describe('Only a wrong answer on this kind of host (omitted: on every host).'),
+          expect: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('Text the check\'s failing message must contain, so the learner reads what the mistake was (the lesson tests assert it).'),
         }),
       )
       .default([])

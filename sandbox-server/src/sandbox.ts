@@ -184,7 +184,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   const progress = new ProgressStore(dbFile);
   progress.pruneEndedSessions();
   const checks = new CheckService({
-    catalog: new LessonCatalog(deps.lessonsDir ?? path.join(deps.labFilesDir, '..', 'lessons'), log.child({ part: 'lessons' })),
+    catalog: new LessonCatalog(deps.lessonsDir ?? path.join(deps.labFilesDir, '..', 'lessons'), log.child({ part: 'lessons' }), { ipvs: facts.ipvs }),
     progress,
     hostDocker: docker,
     ipvs: facts.ipvs,

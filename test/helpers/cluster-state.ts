@@ -196,7 +196,7 @@ export async function restoreState(nodes: TestNode[], before: ClusterSnapshot): 
         }
         return true;
       },
-      60_000,
+      120_000,
       'containers of removed services gone',
     );
     for (const [name, s] of before.services) {
@@ -214,7 +214,7 @@ export async function restoreState(nodes: TestNode[], before: ClusterSnapshot): 
         for (const x of extra) await manager.engine.getNetwork(x.Id).remove().catch(ignore);
         return extra.length === 0;
       },
-      30_000,
+      60_000,
       'extra swarm networks removed',
     );
     // Workers let go of an overlay later than the manager; a stack deployed while a removed
@@ -227,7 +227,7 @@ export async function restoreState(nodes: TestNode[], before: ClusterSnapshot): 
         }
         return true;
       },
-      30_000,
+      60_000,
       'extra swarm networks gone from every node',
     );
   }

@@ -34,7 +34,8 @@ const lessonsDir = path.join(repo, 'content/lessons');
 
 // ---------------------------------------------------------------- the lessons (frontmatter only)
 
-const step = z.object({ node: nodeName, run: z.string() });
+const hostFact = z.enum(['ipvs', 'no-ipvs']).optional();
+const step = z.object({ node: nodeName, run: z.string(), host: hostFact });
 const lessonSchema = z.object({
   order: z.number(),
   exercises: z
@@ -43,7 +44,7 @@ const lessonSchema = z.object({
         id: z.string(),
         solution: z.array(step),
         check: exerciseCheck,
-        wrongAnswers: z.array(z.object({ why: z.string(), steps: z.array(step) })),
+        wrongAnswers: z.array(z.object({ why: z.string(), steps: z.array(step), host: hostFact, expect: z.string().optional() })),
       }),
     )
     .default([]),
@@ -68,6 +69,10 @@ const SPLIT_AT = Number(process.env.SWB_LESSONS_SPLIT ?? 6);
 const groups = [walked.filter((l) => l.order < SPLIT_AT), walked.filter((l) => l.order >= SPLIT_AT)].filter((g) => g.length);
 
 const log = (line: string) => console.log(`# [lessons] ${line}`);
+
+/** This host's fact (set once the server started): wrong answers meant for the other kind of host are skipped. */
+let fact: 'ipvs' | 'no-ipvs' = 'no-ipvs';
+const forThisHost = <T extends { host?: 'ipvs' | 'no-ipvs' }>(items: T[]) => items.filter((i) => !i.host || i.host === fact);
 
 // ---------------------------------------------------------------- a learner walking lessons
 
@@ -181,7 +186,7 @@ class Walker {
     const start = await captureState(this.nodes);
     const startPrint = describeSnapshot(start);
     for (const ex of lesson.exercises) {
-      for (const wrong of ex.wrongAnswers) {
+      for (const wrong of forThisHost(ex.wrongAnswers)) {
         const since = this.learner.messages.length;
         const t1 = Date.now();
         for (const s of wrong.steps) await sh(this.node(s.node), s.run);
@@ -199,6 +204,8 @@ class Walker {
         }
         const [r] = (await this.checkNow(lesson.slug, ex.id)).filter((x) => x.exerciseId === ex.id);
         assert.equal(r?.state, 'failed', `${lesson.file} ${ex.id} accepts a wrong answer (${wrong.why}): ${r?.message}`);
+        // The message names the mistake (or the command that repairs it), as the lesson declares.
+        if (wrong.expect) assert.ok(r!.message.includes(wrong.expect), `${lesson.file} ${ex.id}: the message for "${wrong.why}" does not say ${JSON.stringify(wrong.expect)}: ${r!.message}`);
         const checked = Date.now() - t1;
         await restoreState(this.nodes, start);
         const secs = (ms: number) => (ms / 1000).toFixed(1);
@@ -212,7 +219,7 @@ class Walker {
       const { ms, appliedMs, result } = await this.applySolution(lesson, ex.id);
       log(`${lesson.file} ${ex.id}: passes after Apply solution ✓ (solution ran ${(appliedMs / 1000).toFixed(1)} s, green after ${(ms / 1000).toFixed(1)} s) (${result.message})`);
     }
-    t.diagnostic(`${lesson.file}: ${lesson.exercises.length} exercises, ${lesson.exercises.reduce((n, e) => n + e.wrongAnswers.length, 0)} wrong answers, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    t.diagnostic(`${lesson.file}: ${lesson.exercises.length} exercises, ${lesson.exercises.reduce((n, e) => n + forThisHost(e.wrongAnswers).length, 0)} wrong answers, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
 
   /** Drop a stored pass (test only: as if the learner started the exercise over). */
@@ -240,7 +247,8 @@ describe('lesson checks against a real cluster', { concurrency: true }, () => {
 
   before(async () => {
     server = await startTestServer('lessons');
-    if (!server.sandbox.facts.ipvs) log('this host has no IPVS: lessons use host-mode publishing and dnsrr, as their host notes say');
+    fact = server.sandbox.facts.ipvs ? 'ipvs' : 'no-ipvs';
+    if (!server.sandbox.facts.ipvs) log('this host has no IPVS: lessons use host-mode publishing and dnsrr, as their host notes say; walking the no-ipvs variants');
     const catalog = await fetch(`http://127.0.0.1:${server.config.SWB_MIRROR_PORT}/v2/_catalog`).then((r) => r.json() as Promise<{ repositories?: string[] }>, () => ({ repositories: [] }));
     mirrorRepos = catalog.repositories ?? [];
   });

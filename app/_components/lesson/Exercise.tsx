@@ -4,6 +4,7 @@ import type { ExerciseView } from '../../../content/load';
 import { useApplyResult, useBridge, useExerciseStatus, type ExerciseState } from '../../_lib/bridge';
 import { progress, useLessonProgress } from '../../_lib/progress';
 import { CommandBlock } from './Command';
+import { useHostFact, visibleFor } from './host';
 import { InlineText } from './InlineText';
 import styles from './lesson.module.css';
 
@@ -23,9 +24,13 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
   const applied = useApplyResult(exercise.id);
   const lp = useLessonProgress(lessonSlug);
   const headingId = useId();
-  const hintsShown = Math.min(lp.hints?.[exercise.id] ?? 0, exercise.hints.length);
+  // Hints and solution steps meant for this host (the seed's commands where IPVS works, the variants where not).
+  const fact = useHostFact();
+  const hints = visibleFor(exercise.hints, fact);
+  const solution = visibleFor(exercise.solution, fact);
+  const hintsShown = Math.min(lp.hints?.[exercise.id] ?? 0, hints.length);
   const solutionShown = lp.solutions?.includes(exercise.id) ?? false;
-  const allHintsShown = hintsShown >= exercise.hints.length;
+  const allHintsShown = hintsShown >= hints.length;
 
   return (
     <section className={`${styles.exercise} ${styles[`exercise-${state}`]}`} data-exercise-id={exercise.id} data-state={state} aria-labelledby={headingId}>
@@ -52,15 +57,15 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
 
       {hintsShown > 0 && (
         <ol className={styles.hints} aria-label="Hints">
-          {exercise.hints.slice(0, hintsShown).map((hint, i) => (
+          {hints.slice(0, hintsShown).map((hint, i) => (
             <li key={i}>
-              <InlineText text={hint} />
+              <InlineText text={hint.text} />
             </li>
           ))}
         </ol>
       )}
 
-      {(state !== 'passed' || !allHintsShown || (!solutionShown && exercise.solution.length > 0)) && (
+      {(state !== 'passed' || !allHintsShown || (!solutionShown && solution.length > 0)) && (
         <div className={styles.exerciseActions}>
           {state !== 'passed' && (
             <button type="button" className="btn btn-small" onClick={() => bridge.checkExercise(exercise.id)}>
@@ -69,10 +74,10 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
           )}
           {!allHintsShown && (
             <button type="button" className="btn btn-small" onClick={() => progress.setHints(lessonSlug, exercise.id, hintsShown + 1)}>
-              {hintsShown === 0 ? 'Show a hint' : 'Show another hint'} ({hintsShown + 1} of {exercise.hints.length})
+              {hintsShown === 0 ? 'Show a hint' : 'Show another hint'} ({hintsShown + 1} of {hints.length})
             </button>
           )}
-          {allHintsShown && !solutionShown && exercise.solution.length > 0 && (
+          {allHintsShown && !solutionShown && solution.length > 0 && (
             <button type="button" className="btn btn-small" onClick={() => progress.revealSolution(lessonSlug, exercise.id)}>
               Show the solution
             </button>
@@ -83,7 +88,7 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
       {solutionShown && (
         <div className={styles.solution}>
           <p className={styles.solutionTitle}>Solution</p>
-          {exercise.solution.map((step, i) => (
+          {solution.map((step, i) => (
             <CommandBlock key={i} node={step.node} code={step.run} />
           ))}
           {state !== 'passed' && (

@@ -14,6 +14,7 @@ import { CodeBlock } from './CodeBlock';
 import { CommandBlock } from './Command';
 import { ExerciseBlock } from './Exercise';
 import { FileRef } from './FileRef';
+import { HostGate } from './host';
 import { Note } from './Note';
 import { Reveal } from './Reveal';
 import { SwarmDiagram } from './SwarmDiagram';
@@ -32,10 +33,13 @@ export function lessonComponents(lesson: CompiledLesson): MdxComponents {
     },
     // `code` is set by content/lint.ts from the element's content.
     Command: ({ node, code }: { node?: NodeName; code: string }) => <CommandBlock node={node} code={code} />,
+    // Host notes (what a host without IPVS cannot do, and the variant commands) show only on such hosts.
     Note: ({ kind, title, children }: { kind?: NoteKind; title?: string } & Children) => (
-      <Note kind={kind} title={title}>
-        {children}
-      </Note>
+      <HostGate kind={kind}>
+        <Note kind={kind} title={title}>
+          {children}
+        </Note>
+      </HostGate>
     ),
     Hint: ({ title, children }: { title?: string } & Children) => (
       <Reveal kind="hint" title={title}>

@@ -17,7 +17,7 @@ import { exerciseCheck, type ExerciseCheck } from './schema.js';
 /** Same rule as content/load.ts: `NN-slug.mdx`, the slug is the page's address. */
 const LESSON_FILE = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
 
-const step = z.object({ node: nodeName, run: z.string().min(1) });
+const step = z.object({ node: nodeName, run: z.string().min(1), host: z.enum(['ipvs', 'no-ipvs']).optional() });
 const frontmatter = z.object({
   exercises: z
     .array(
@@ -34,7 +34,7 @@ export interface CheckedExercise {
   id: string;
   check: ExerciseCheck | undefined;
   hold: boolean;
-  solution: z.infer<typeof step>[];
+  solution: { node: z.infer<typeof nodeName>; run: string }[];
 }
 
 export interface LessonChecks {
@@ -50,9 +50,11 @@ export class LessonCatalog {
   private readonly cache = new Map<string, { mtimeMs: number; checkedAt: number; lesson: LessonChecks | null }>();
   private listing: { at: number; files: [string, string][] } | null = null;
 
+  /** `ipvs`: this host's fact; solutions keep only the steps meant for such a host (frontmatter `host:`). */
   constructor(
     private readonly lessonsDir: string,
     private readonly log: Logger,
+    private readonly host: { ipvs: boolean } = { ipvs: true },
   ) {}
 
   /** The lesson with this slug, or undefined when there is none (or it does not parse). */
@@ -111,7 +113,12 @@ export class LessonCatalog {
       return {
         slug,
         file,
-        exercises: parsed.data.exercises.map((e) => ({ id: e.id, check: e.check, hold: e.check?.hold === true, solution: e.solution })),
+        exercises: parsed.data.exercises.map((e) => ({
+          id: e.id,
+          check: e.check,
+          hold: e.check?.hold === true,
+          solution: e.solution.filter((s) => !s.host || s.host === (this.host.ipvs ? 'ipvs' : 'no-ipvs')).map(({ node, run }) => ({ node, run })),
+        })),
       };
     } catch (err) {
       // The build rejects such a lesson with every detail; the server just does not check it.

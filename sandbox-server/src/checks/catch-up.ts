@@ -65,12 +65,15 @@ export async function catchUp(
 ): Promise<CatchUpResult> {
   const { cluster, sessionId } = target;
   const nodes = cluster.cluster.nodes.map(({ name, ip, containerId }) => ({ name, ip, containerId }));
-  const verdict = (ex: CheckedExercise) => evaluate(ex.check!, new LiveClusterView(nodes, deps.engines, deps.hostDocker, deps.ipvs));
+  // `since`: only what happens from this exercise's start counts (a task that failed earlier is not this exercise's failure).
+  let since = Date.now();
+  const verdict = (ex: CheckedExercise) => evaluate(ex.check!, new LiveClusterView(nodes, deps.engines, deps.hostDocker, deps.ipvs), { since });
   const applied: string[] = [];
 
   for (const [i, { lesson, exercise }] of steps.entries()) {
     const key = `${lesson}/${exercise.id}`;
     onStep(i, key);
+    since = Date.now();
     // Already true on the cluster (done while no page was checking): record it, apply nothing.
     if (exercise.check) {
       const now = await verdict(exercise);

@@ -131,6 +131,8 @@ class LearnerChecks {
   private readonly unsubscribe: () => void;
   /** Exercises the learner asked about that did not pass: shown as `failed` until they pass. */
   private readonly asked = new Set<string>();
+  /** When this learner first opened each lesson here (ms): task failures before it do not count for `rescheduled`. */
+  private readonly began = new Map<string, number>();
   private debounce: NodeJS.Timeout | undefined;
   private maxWait: NodeJS.Timeout | undefined;
   private settleTimers: NodeJS.Timeout[] = [];
@@ -164,6 +166,7 @@ class LearnerChecks {
       page.lesson = null;
       return;
     }
+    if (!this.began.has(lesson)) this.began.set(lesson, Date.now());
     this.rebind();
     this.schedule('watch', false, 0);
   }
@@ -370,7 +373,7 @@ class LearnerChecks {
       const message = status === 'ready' ? 'checking…' : status === 'failed' ? 'your cluster could not start: press Reset cluster' : 'your cluster is starting';
       return { exerciseId: ex.id, state: 'pending', message };
     }
-    const outcome = await evaluate(ex.check, view.read);
+    const outcome = await evaluate(ex.check, view.read, { since: this.began.get(lesson) ?? Date.now() });
     const wasPassed = stored?.passed ?? false;
     const { clusterId } = view;
     // Passes (and a `hold` exercise turning back) are stored with their cluster; so is a new failing message, for the instructor's room view.

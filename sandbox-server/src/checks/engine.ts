@@ -26,6 +26,7 @@ export interface PortJson {
 
 export interface ServiceJson {
   ID: string;
+  CreatedAt?: string;
   Spec: {
     Name: string;
     Labels?: Record<string, string>;
@@ -80,6 +81,7 @@ export interface ContainerJson {
   State?: string;
   Labels?: Record<string, string>;
   Ports?: { PrivatePort?: number; PublicPort?: number; Type?: string; IP?: string }[];
+  Mounts?: { Type?: string; Source?: string; Destination?: string; RW?: boolean }[];
 }
 
 export type HttpAnswer =

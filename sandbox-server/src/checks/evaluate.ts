@@ -6,40 +6,41 @@
 import type { Check } from './schema.js';
 import type { ClusterView } from './engine.js';
 import { checkNetwork, checkNodes, checkSwarm } from './cluster.js';
-import { type Outcome, fail, pass } from './outcome.js';
+import { type CheckContext, type Outcome, fail, pass } from './outcome.js';
 import { checkContainer, checkFile, checkHttp } from './reach.js';
 import { checkRescheduled, checkService, checkSpread, checkStack } from './services.js';
 
-export type { Outcome } from './outcome.js';
+export type { CheckContext, Outcome } from './outcome.js';
 
-export async function evaluate(check: Check, view: ClusterView): Promise<Outcome> {
+/** `ctx.since`: when the learner began the lesson; a `rescheduled` check counts only failures after it. */
+export async function evaluate(check: Check, view: ClusterView, ctx: CheckContext = {}): Promise<Outcome> {
   try {
-    return await evaluateKind(check, view);
+    return await evaluateKind(check, view, ctx);
   } catch (err) {
     // A check must never take the server down; say what happened instead.
     return fail(`the check could not read your cluster: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
-function evaluateKind(c: Check, view: ClusterView): Promise<Outcome> {
+function evaluateKind(c: Check, view: ClusterView, ctx: CheckContext): Promise<Outcome> {
   if ('swarm' in c) return checkSwarm(c.swarm, view);
   if ('nodes' in c) return checkNodes(c.nodes, view);
   if ('service' in c) return checkService(c.service, view);
   if ('network' in c) return checkNetwork(c.network, view);
   if ('spread' in c) return checkSpread(c.spread, view);
-  if ('rescheduled' in c) return checkRescheduled(c.rescheduled, view);
+  if ('rescheduled' in c) return checkRescheduled(c.rescheduled, view, ctx);
   if ('stack' in c) return checkStack(c.stack, view);
   if ('http' in c) return checkHttp(c.http, view);
   if ('file' in c) return checkFile(c.file, view);
   if ('container' in c) return checkContainer(c.container, view);
-  if ('all' in c) return all(c.all, view);
-  return any(c.any, view);
+  if ('all' in c) return all(c.all, view, ctx);
+  return any(c.any, view, ctx);
 }
 
 const unique = (xs: string[]) => [...new Set(xs)];
 
-async function all(checks: Check[], view: ClusterView): Promise<Outcome> {
-  const outcomes = await Promise.all(checks.map((c) => evaluate(c, view)));
+async function all(checks: Check[], view: ClusterView, ctx: CheckContext): Promise<Outcome> {
+  const outcomes = await Promise.all(checks.map((c) => evaluate(c, view, ctx)));
   const failed = outcomes.filter((o) => !o.passed);
   const notes = unique(outcomes.flatMap((o) => o.notes));
   if (!failed.length) return pass(outcomes.map((o) => o.message).join('; '), notes);
@@ -49,8 +50,8 @@ async function all(checks: Check[], view: ClusterView): Promise<Outcome> {
   return fail(`${failed[0]!.message}${more}`, notes);
 }
 
-async function any(checks: Check[], view: ClusterView): Promise<Outcome> {
-  const outcomes = await Promise.all(checks.map((c) => evaluate(c, view)));
+async function any(checks: Check[], view: ClusterView, ctx: CheckContext): Promise<Outcome> {
+  const outcomes = await Promise.all(checks.map((c) => evaluate(c, view, ctx)));
   const passed = outcomes.find((o) => o.passed);
   if (passed) return passed;
   return fail(`none of these holds yet: ${outcomes.map((o) => o.message).join('; or ')}`, unique(outcomes.flatMap((o) => o.notes)));

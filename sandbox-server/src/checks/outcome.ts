@@ -9,4 +9,9 @@ export interface Outcome {
 export const pass = (message: string, notes: string[] = []): Outcome => ({ passed: true, message, notes });
 export const fail = (message: string, notes: string[] = []): Outcome => ({ passed: false, message, notes });
 
-export const NO_SWARM = 'there is no swarm yet (no node is a swarm manager; start one with docker swarm init on manager)';
+/** Context of one evaluation: `since` = when the learner began the lesson (ms); earlier task failures do not count. */
+export interface CheckContext {
+  since?: number;
+}
+
+export const NO_SWARM = 'there is no swarm yet (no node is a swarm manager): start one on manager with `docker swarm init`';

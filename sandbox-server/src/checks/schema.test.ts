@@ -28,7 +28,7 @@ describe('check schema', () => {
     assert.deepEqual(issues({ service: { match: { name: 'x' }, replica: 1 } }), ['service: Unrecognized key: "replica"']);
     assert.deepEqual(issues({ all: [{ nodes: { count: 3 }, hold: true }] }), ["all.0.hold: hold belongs at the top of the exercise's check, not inside all/any"]);
     assert.deepEqual(issues({ all: [] }), ['all: all: list at least one check']);
-    assert.deepEqual(issues({ nodes: {} }), ['nodes: nodes: give count, managers or workers']);
+    assert.deepEqual(issues({ nodes: {} }), ['nodes: nodes: give count, managers, workers or active']);
     assert.deepEqual(issues('swarm'), [`: a check is an object with one kind as its key (${checkKindNames.join(', ')})`]);
     assert.deepEqual(issues({ file: { node: 'manager', path: '/lab/../etc/passwd' } }), ['file.path: path must stay inside /lab']);
   });

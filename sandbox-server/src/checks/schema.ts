@@ -87,8 +87,9 @@ export const nodesParams = z
     count: z.number().int().min(1).optional().describe('Nodes in the swarm that are ready.'),
     managers: z.number().int().min(1).optional().describe('How many of them are managers.'),
     workers: z.number().int().min(0).optional().describe('How many of them are workers.'),
+    active: z.number().int().min(0).optional().describe('How many of them are available to the scheduler (availability Active, not drained or paused).'),
   })
-  .refine((p) => p.count !== undefined || p.managers !== undefined || p.workers !== undefined, 'nodes: give count, managers or workers')
+  .refine((p) => p.count !== undefined || p.managers !== undefined || p.workers !== undefined || p.active !== undefined, 'nodes: give count, managers, workers or active')
   .describe('The swarm\'s members, as `docker node ls` shows them.');
 
 export const serviceParams = z
@@ -103,6 +104,7 @@ export const serviceParams = z
     networks: z.array(name).optional().describe('Networks (by name) it must be attached to.'),
     constraints: z.array(z.string().min(1)).optional().describe('Placement constraints it must have, e.g. `node.role==manager` (spaces ignored).'),
     endpointMode: z.enum(['vip', 'dnsrr']).optional().describe('How other services reach it: a virtual IP (needs IPVS) or DNS round robin.'),
+    create: z.string().trim().min(1).optional().describe('The command that creates the service, offered (with a Run button) while it is missing.'),
   })
   .describe('A swarm service exists with these settings.');
 
@@ -129,6 +131,7 @@ export const stackParams = z
   .strictObject({
     name: name.describe('Stack name as given to `docker stack deploy`.'),
     services: z.array(name).min(1).describe('Service names inside the stack (without the `stack_` prefix).'),
+    file: labFile.optional().describe('The stack file, named in the deploy command the message offers while the stack is missing.'),
   })
   .describe('A stack is deployed with these services.');
 
@@ -155,6 +158,11 @@ export const containerParams = z
     image: imageRef,
     node: nodeName.optional().describe('Node to look on (default: any).'),
     ports: z.array(portSpec.omit({ mode: true })).optional().describe('Ports it must publish.'),
+    mounts: z
+      .array(z.strictObject({ source: z.string().min(1).describe('Path on the node.'), target: z.string().min(1).describe('Path inside the container.') }))
+      .optional()
+      .describe('Bind mounts it must have, e.g. the Docker socket.'),
+    run: z.string().trim().min(1).optional().describe('The `docker run` command that starts it, offered (with a Run button) when it is missing or wrong.'),
   })
   .describe('A plain running container (not a swarm task) from this image, as `docker run` makes.');
 
