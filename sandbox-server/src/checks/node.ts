@@ -26,13 +26,13 @@ export async function checkNode(p: NodeParams, view: ClusterView): Promise<Outco
   const nodes = await view.swarmNodes();
   const node = nodes.find((n) => n.Description?.Hostname === p.name);
   if (!node) return fail(`${q(p.name)} is not a member of the swarm`);
-  if (p.movedOff && !(await view.tasks().then((t) => movedOffNode(t, node)))) {
-    return fail(`swarm has not moved any task off ${q(p.name)} yet: drain it first (docker node update --availability drain ${p.name})`);
-  }
   const now = node.Spec?.Availability ?? 'active';
   if (now !== p.availability) {
     const how = `docker node update --availability ${p.availability} ${p.name}`;
     return fail(`${q(p.name)} is ${now === 'drain' ? 'still drained' : now === 'pause' ? 'paused' : now} (expected ${p.availability}): ${how}`);
+  }
+  if (p.movedOff && !(await view.tasks().then((t) => movedOffNode(t, node)))) {
+    return fail(`swarm has not moved any task off ${q(p.name)} yet: drain it first (docker node update --availability drain ${p.name})`);
   }
   return pass(`${q(p.name)} is ${p.availability}${p.movedOff ? ' again after swarm moved its tasks away' : ''}`);
 }
