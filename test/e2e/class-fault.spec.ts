@@ -1,8 +1,8 @@
 /**
  * "Watch the swarm heal" for a whole class: two learners each have a swarm
  * running a replicated service; the instructor fires "drain worker-2" from the
- * dashboard; on both real clusters worker-2 is drained and its tasks are
- * rescheduled on the other nodes, and the dashboard shows both clusters as
+ * dashboard; on both real clusters worker-2 is drained and its task is
+ * rescheduled on worker-1, and the dashboard shows both clusters as
  * recovered.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
@@ -35,17 +35,17 @@ async function run(node: Docker.Container, command: string): Promise<string> {
   return r.output;
 }
 
-/** A swarm of three with a replicated service spread over every node (as after lesson 6). */
+/** A swarm of three with a replicated service on the two workers (one task each). */
 async function swarmWithService(nodes: Record<string, Docker.Container>): Promise<void> {
   await run(nodes.manager!, 'docker swarm init >/dev/null');
   const join = 'docker swarm join --token $(docker -H tcp://manager:2375 swarm join-token -q worker) manager:2377';
   await Promise.all([run(nodes['worker-1']!, join), run(nodes['worker-2']!, join)]);
-  await run(nodes.manager!, 'docker service create --detach --name web --replicas 3 --placement-pref spread=node.id flask_app:3.0');
+  await run(nodes.manager!, 'docker service create --detach --name web --replicas 2 --constraint node.role==worker flask_app:3.0');
   await expect(async () => {
     const where = await run(nodes.manager!, "docker service ps web --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'");
-    expect(where.match(/Running/g)?.length, where).toBe(3);
+    expect(where.match(/Running/g)?.length, where).toBe(2);
     expect(where, 'one task on worker-2 before the fault').toContain('worker-2');
-  }).toPass({ timeout: 120_000, intervals: [1000] });
+  }).toPass({ timeout: 240_000, intervals: [1000] });
 }
 
 async function join(browser: Browser, code: string, name: string): Promise<Page> {
@@ -58,7 +58,7 @@ async function join(browser: Browser, code: string, name: string): Promise<Page>
 }
 
 test('class fault: the instructor drains worker-2 on every cluster and sees both swarms recover', async ({ browser, request }) => {
-  test.setTimeout(360_000);
+  test.setTimeout(600_000);
   const res = await request.post('/sandbox/workshops', { data: { title: 'Heal together', lessons: [LESSON], capacity: 2 } });
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { joinCode: string; instructorUrl: string };
@@ -86,7 +86,7 @@ test('class fault: the instructor drains worker-2 on every cluster and sees both
   for (const nodes of clusters) {
     expect(await run(nodes.manager!, "docker node inspect worker-2 --format '{{.Spec.Availability}}'")).toContain('drain');
     const where = await run(nodes.manager!, "docker service ps web --filter desired-state=running --format '{{.Node}} {{.CurrentState}}'");
-    expect(where.match(/Running/g)?.length, where).toBe(3);
+    expect(where.match(/Running/g)?.length, where).toBe(2);
     expect(where).not.toContain('worker-2');
   }
 });
