@@ -55,6 +55,8 @@ export interface ClusterSnapshot {
   files: Record<string, { path: string; content: Buffer }[]>;
   /** Running tasks per service name, to wait for after a restore. */
   running: Map<string, number>;
+  /** Swarm secret names (secrets a wrong answer created are removed again). */
+  secrets: Set<string>;
 }
 
 /** The nodes of a learner's cluster: the instance's node containers with these addresses. */
@@ -104,7 +106,9 @@ export async function captureState(nodes: TestNode[]): Promise<ClusterSnapshot> 
   const running = new Map<string, number>();
   let swarmNodes: NodeJson[] = [];
   const swarmNetworks = new Set<string>();
+  const secrets = new Set<string>();
   if (manager) {
+    for (const x of (await manager.engine.listSecrets()) as { Spec?: { Name?: string } }[]) secrets.add(x.Spec?.Name ?? '');
     const [ss, ts, ns, nets] = await Promise.all([
       manager.engine.listServices() as unknown as Promise<ServiceJson[]>,
       manager.engine.listTasks() as unknown as Promise<TaskJson[]>,
@@ -118,7 +122,7 @@ export async function captureState(nodes: TestNode[]): Promise<ClusterSnapshot> 
     swarmNodes = ns;
     for (const x of nets) if (x.Scope === 'swarm' && !BUILT_IN_NETWORKS.has(x.Name)) swarmNetworks.add(x.Name);
   }
-  return { swarm, services, nodes: swarmNodes, swarmNetworks, localNetworks, containers, files, running };
+  return { swarm, services, nodes: swarmNodes, swarmNetworks, localNetworks, containers, files, running, secrets };
 }
 
 /** A comparable summary: what a learner (and a check) would see. */
@@ -137,6 +141,7 @@ export function describeSnapshot(s: ClusterSnapshot): string {
     services,
     nodes,
     swarmNetworks: [...s.swarmNetworks].sort(),
+    secrets: [...s.secrets].sort(),
     localNetworks: Object.fromEntries(Object.entries(s.localNetworks).map(([k, v]) => [k, [...v].sort()])),
     containers: Object.fromEntries(Object.entries(s.containers).map(([k, v]) => [k, v.size])),
   });
@@ -205,6 +210,10 @@ export async function restoreState(nodes: TestNode[], before: ClusterSnapshot): 
       else if (cur.Version.Index !== s.Version.Index && JSON.stringify(cur.Spec) !== JSON.stringify(s.Spec)) {
         await manager.engine.getService(cur.ID).update({ _query: { version: cur.Version.Index }, _body: s.Spec } as object);
       }
+    }
+    // Secrets that were not there (no longer in use once their services are gone).
+    for (const x of (await manager.engine.listSecrets()) as { ID: string; Spec?: { Name?: string } }[]) {
+      if (!before.secrets.has(x.Spec?.Name ?? '')) await manager.engine.getSecret(x.ID).remove().catch(ignore);
     }
     // 3. Swarm networks that were not there (their tasks take a moment to let go).
     await waitFor(

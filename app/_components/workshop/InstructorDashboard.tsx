@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { decodeBinary } from '../../../sandbox-server/src/protocol/index';
 import { instructorServerMessage, type Dashboard, type InstructorMessage } from '../../../sandbox-server/src/protocol/workshop';
 import { ago, callJson, workshopPaths, wsUrl } from './api';
+import { ClassFaultPanel } from './ClassFault';
 import { Broadcast, CatchUpNote, CommonFailures, PrewarmForm } from './DashboardPanels';
 import { JoinCard } from './JoinCard';
 import { WatchTerminal, type WatchSink } from './WatchTerminal';
@@ -144,6 +145,7 @@ export function InstructorDashboard({ id }: { id: string }) {
       )}
       {card && !ended && <JoinCard title={w.title} code={w.joinCode} />}
       {!ended && <Broadcast lessons={w.lessons} send={send} />}
+      {!ended && <ClassFaultPanel learners={data.learners} send={send} disabled={data.learners.length === 0} />}
 
       <div className={styles.gridWrap}>
         <table className={styles.grid} aria-label="Learners and exercises">

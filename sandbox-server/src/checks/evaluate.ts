@@ -9,6 +9,9 @@ import { checkNetwork, checkNodes, checkSwarm } from './cluster.js';
 import { type CheckContext, type Outcome, fail, pass } from './outcome.js';
 import { checkContainer, checkFile, checkHttp } from './reach.js';
 import { checkRescheduled, checkService, checkSpread, checkStack } from './services.js';
+import { checkNode } from './node.js';
+import { checkRollout } from './rollout.js';
+import { checkSecret } from './secret.js';
 
 export type { CheckContext, Outcome } from './outcome.js';
 
@@ -33,6 +36,9 @@ function evaluateKind(c: Check, view: ClusterView, ctx: CheckContext): Promise<O
   if ('http' in c) return checkHttp(c.http, view);
   if ('file' in c) return checkFile(c.file, view);
   if ('container' in c) return checkContainer(c.container, view);
+  if ('node' in c) return checkNode(c.node, view);
+  if ('rollout' in c) return checkRollout(c.rollout, view);
+  if ('secret' in c) return checkSecret(c.secret, view);
   if ('all' in c) return all(c.all, view, ctx);
   return any(c.any, view, ctx);
 }

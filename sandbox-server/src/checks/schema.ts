@@ -166,6 +166,39 @@ export const containerParams = z
   })
   .describe('A plain running container (not a swarm task) from this image, as `docker run` makes.');
 
+// Kinds added with the rolling-update, secrets and node-maintenance lessons (checks in rollout.ts, secret.ts, node.ts).
+export const nodeParams = z
+  .strictObject({
+    name: nodeName.describe('The node, by hostname.'),
+    availability: z.enum(['active', 'pause', 'drain']).describe('Its availability as `docker node ls` shows it.'),
+    movedOff: z.boolean().optional().describe('true: swarm has moved a task off this node at least once (it was drained or went down) before.'),
+  })
+  .describe('A swarm node has this availability (e.g. back to active after maintenance).');
+
+export const rolloutParams = z
+  .strictObject({
+    service: serviceRef,
+    image: imageRef.describe('The image the service runs once the update (or rollback) is done.'),
+    from: imageRef.optional().describe('The image it ran before (its previous spec).'),
+    state: z.enum(['completed', 'rolled_back']).describe('completed = an update finished; rolled_back = `docker service rollback` finished.'),
+    parallelism: z.number().int().min(0).optional().describe('Update parallelism the service must have (`--update-parallelism`).'),
+    minDelaySeconds: z.number().min(0).optional().describe('At least this delay between update batches (`--update-delay`).'),
+  })
+  .describe('A service went through a rolling update (or a rollback) from one image to another, and every running task has the new image.');
+
+export const secretParams = z
+  .strictObject({
+    name: name.describe('The secret\'s name (`docker secret create NAME`).'),
+    service: serviceRef,
+    env: z.string().regex(/^[A-Z_][A-Z0-9_]*_FILE$/, 'env: a variable name ending in _FILE').optional()
+      .describe('A `*_FILE` variable that must point at the secret\'s file; the same variable without `_FILE` must not be set in plain text.'),
+  })
+  .describe('A service is given a Docker secret (mounted under /run/secrets/), optionally read through a *_FILE variable instead of a plain one.');
+
+export type NodeParams = z.infer<typeof nodeParams>;
+export type RolloutParams = z.infer<typeof rolloutParams>;
+export type SecretParams = z.infer<typeof secretParams>;
+
 export type SwarmParams = z.infer<typeof swarmParams>;
 export type NodesParams = z.infer<typeof nodesParams>;
 export type ServiceParams = z.infer<typeof serviceParams>;
@@ -188,10 +221,13 @@ export type Check =
   | { http: HttpParams }
   | { file: FileParams }
   | { container: ContainerParams }
+  | { node: NodeParams }
+  | { rollout: RolloutParams }
+  | { secret: SecretParams }
   | { all: Check[] }
   | { any: Check[] };
 
-export type CheckKind = 'swarm' | 'nodes' | 'service' | 'network' | 'spread' | 'rescheduled' | 'stack' | 'http' | 'file' | 'container' | 'all' | 'any';
+export type CheckKind = 'swarm' | 'nodes' | 'service' | 'network' | 'spread' | 'rescheduled' | 'stack' | 'http' | 'file' | 'container' | 'node' | 'rollout' | 'secret' | 'all' | 'any';
 
 /** An exercise's check: a check plus `hold`. */
 export type ExerciseCheck = Check & { hold?: boolean };
@@ -211,6 +247,9 @@ export const checkKinds = {
   http: httpParams,
   file: fileParams,
   container: containerParams,
+  node: nodeParams,
+  rollout: rolloutParams,
+  secret: secretParams,
   all: combined('all'),
   any: combined('any'),
 } satisfies Record<CheckKind, z.ZodType>;

@@ -90,6 +90,32 @@ export type JoinResponse = z.infer<typeof joinResponse>;
 // ---------------------------------------------------------------- dashboard
 export const learnerHealth = z.enum(['ready', 'provisioning', 'resetting', 'failed', 'gone']);
 
+/** A fault the instructor fires on every learner's cluster at once ("watch the swarm heal"). */
+export const classFault = z.discriminatedUnion('kind', [
+  /** docker node update --availability drain NODE: its tasks move to the other nodes. */
+  z.object({ kind: z.literal('drain'), node: nodeName }),
+  /** Freeze the node's Docker engine for a while (SIGSTOP, then SIGCONT): the manager marks it down and reschedules. */
+  z.object({ kind: z.literal('stopEngine'), node: nodeName, seconds: z.number().int().min(10).max(600).default(60) }),
+  /** Remove one running task container of a service (by name, or by image such as flask_app). */
+  z.object({ kind: z.literal('killTask'), service: z.string().trim().min(1).max(120).regex(/^[A-Za-z0-9._/:-]+$/, 'service: a service name or image') }),
+  /** Undo a drain: docker node update --availability active NODE. */
+  z.object({ kind: z.literal('activate'), node: nodeName }),
+]);
+export type ClassFault = z.infer<typeof classFault>;
+export type ClassFaultInput = z.input<typeof classFault>;
+
+/** One learner's side of a class fault: queued, applied, then watched until the swarm has healed (or time ran out). */
+export const faultStatus = z.object({
+  label: z.string(),
+  state: z.enum(['waiting', 'firing', 'healing', 'recovered', 'unrecovered', 'skipped']),
+  /** What is still wrong, why it was skipped, or how the swarm healed. */
+  message: z.string().optional(),
+  firedAt: z.number().optional(),
+  /** Time from the fault to a healed swarm. */
+  recoveredMs: z.number().optional(),
+});
+export type FaultStatus = z.infer<typeof faultStatus>;
+
 export const dashboardLearner = z.object({
   id: z.string(),
   name: z.string(),
@@ -117,6 +143,8 @@ export const dashboardLearner = z.object({
       message: z.string().optional(),
     })
     .optional(),
+  /** The latest class fault on this learner's cluster and whether it healed. */
+  fault: faultStatus.optional(),
 });
 export type DashboardLearner = z.infer<typeof dashboardLearner>;
 
@@ -161,6 +189,8 @@ export const instructorMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('broadcast'), text: z.string().trim().min(1).max(500) }),
   /** Every learner's page opens this lesson; earlier exercises a learner has not passed get their solutions applied. */
   z.object({ type: z.literal('bringTo'), lesson: lessonSlug }),
+  /** Fire a fault on every learner's cluster; the dashboard follows each one until it healed. */
+  z.object({ type: z.literal('fault'), fault: classFault }),
 ]);
 export type InstructorMessage = z.infer<typeof instructorMessage>;
 

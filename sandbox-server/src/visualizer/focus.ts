@@ -15,6 +15,8 @@ export function focusOfCheck(check: Check | undefined): ClusterFocus | undefined
   if ('service' in check) return fromMatch(check.service.match as ServiceMatch);
   if ('spread' in check) return fromMatch(check.spread.service.match as ServiceMatch);
   if ('rescheduled' in check) return fromMatch(check.rescheduled.service.match as ServiceMatch);
+  if ('rollout' in check) return fromMatch(check.rollout.service.match as ServiceMatch);
+  if ('secret' in check) return fromMatch(check.secret.service.match as ServiceMatch);
   if ('all' in check || 'any' in check) {
     for (const c of 'all' in check ? check.all : check.any) {
       const f = focusOfCheck(c);

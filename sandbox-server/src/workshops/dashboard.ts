@@ -28,6 +28,8 @@ export interface DashboardInputs {
   online: (learnerId: string) => boolean;
   pool: Dashboard['pool'];
   catchUp: (learnerId: string) => DashboardLearner['catchUp'];
+  /** The latest class fault on this learner's cluster (optional: dashboards without faults). */
+  fault?: (learnerId: string) => DashboardLearner['fault'];
   stuckAfterMs: number;
   now?: number;
 }
@@ -84,6 +86,7 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
       failing.set(working.key, counts.set(gist, (counts.get(gist) ?? 0) + 1));
     }
     const catchUp = inp.catchUp(l.id);
+    const fault = inp.fault?.(l.id);
     const session = inp.session(l.sessionId);
     const status = session?.info.status;
     const health = !session || status === 'expired' || !status ? 'gone' : status === 'unclaimed' ? 'provisioning' : status;
@@ -102,6 +105,7 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
       passed,
       ...(working ? { working } : {}),
       ...(catchUp ? { catchUp } : {}),
+      ...(fault ? { fault } : {}),
     };
   });
   for (const [key, counts] of failing) {

@@ -69,6 +69,10 @@ export class InstructorConnection {
         const caught = catchingUp ? ` Applying earlier solutions on ${catchingUp} cluster${catchingUp === 1 ? '' : 's'}: see the Lesson column.` : '';
         return this.send({ type: 'notice', text: `${reached} learner${reached === 1 ? '' : 's'} online sent to ${msg.lesson}.${caught}` });
       }
+      case 'fault': {
+        const n = this.service.fireFault(this.workshop, msg.fault);
+        return this.send({ type: 'notice', text: `Fault fired on ${n} cluster${n === 1 ? '' : 's'}: the Fault column shows which have healed.` });
+      }
     }
   }
 

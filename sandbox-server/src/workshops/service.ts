@@ -7,10 +7,11 @@ import type { ClusterPool } from '../clusters/pool.js';
 import { HttpError } from '../http/request.js';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../log.js';
-import type { CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../protocol/workshop.js';
+import type { ClassFault, CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../protocol/workshop.js';
 import { createWorkshopRequest } from '../protocol/workshop.js';
 import type { LearnerSession, SessionManager } from '../sessions/manager.js';
 import { CatchUps, type CatchUpRunner } from './catch-ups.js';
+import { ClassFaults } from './faults.js';
 import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.js';
 import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.js';
 import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.js';
@@ -40,6 +41,8 @@ export interface WorkshopServiceDeps {
   stuckAfterMs?: number;
   /** How often open dashboards are refreshed (progress has no events of its own). */
   refreshMs?: number;
+  /** A class fault's cluster that has not healed after this long is reported as not recovered. */
+  faultHealTimeoutMs?: number;
 }
 
 type LearnerSend = (msg: LearnerWorkshopServerMessage) => void;
@@ -51,6 +54,7 @@ export class WorkshopService {
   private readonly watchers = new Map<string, number>();
   private readonly lastNotice = new Map<string, { text: string; at: number }>();
   private readonly catchUps: CatchUps;
+  private readonly faults: ClassFaults;
   private readonly timer: NodeJS.Timeout;
   private ticks = 0;
   /** After close the store is gone; sockets closing late must not touch it. */
@@ -58,6 +62,7 @@ export class WorkshopService {
 
   constructor(private readonly deps: WorkshopServiceDeps) {
     this.catchUps = new CatchUps(deps.checks, (session) => deps.sessions.ensureCluster(session));
+    this.faults = new ClassFaults({ log: deps.log, healTimeoutMs: deps.faultHealTimeoutMs });
     this.timer = setInterval(() => this.tick(), deps.refreshMs ?? 1000);
     this.timer.unref();
     void this.updatePoolTarget();
@@ -130,6 +135,7 @@ export class WorkshopService {
       online: (learnerId) => (this.learnerSockets.get(learnerId)?.size ?? 0) > 0,
       pool: { ready: this.deps.pool.readyCount, target: this.deps.pool.targetSize, hostLimit: this.deps.maxClusters },
       catchUp: (learnerId) => this.catchUps.status(learnerId),
+      fault: (learnerId) => this.faults.status(learnerId),
       stuckAfterMs: this.deps.stuckAfterMs ?? 10 * 60_000,
     });
   }
@@ -204,6 +210,14 @@ export class WorkshopService {
     this.deps.log.info('bring to lesson', { workshop: w.id, lesson, reached, catchingUp });
     this.changed(w.id);
     return { reached, catchingUp };
+  }
+
+  /** Break every learner's cluster the same way at once; the dashboard follows each until it healed. */
+  fireFault(w: WorkshopRow, fault: ClassFault): number {
+    if (w.endedAt) throw new HttpError(409, 'this workshop has ended');
+    const targets = this.deps.store.learners(w.id).map((l) => ({ learnerId: l.id, session: this.deps.sessions.get(l.sessionId) }));
+    if (!targets.length) throw new HttpError(409, 'no one has joined yet');
+    return this.faults.fire(targets, fault, () => this.changed(w.id));
   }
 
   /** A learner of this workshop with a live session (for watch and reset). */
@@ -309,6 +323,7 @@ export class WorkshopService {
   close(): void {
     this.closed = true;
     this.catchUps.close();
+    this.faults.close();
     clearInterval(this.timer);
   }
 
