@@ -57,7 +57,7 @@ export async function checkNetwork(p: NetworkParams, view: ClusterView): Promise
   if (named.length) {
     const n = named[0]!;
     const want = [p.driver && `driver ${p.driver}`, p.scope && `scope ${p.scope}`].filter(Boolean).join(', ');
-    return fail(`network ${q(p.name)} uses driver ${n.Driver}, scope ${n.Scope} (expected ${want})`);
+    return fail(`network ${q(p.name)} uses driver ${n.Driver}, scope ${n.Scope} (expected ${want}): remove it with \`docker network rm ${p.name}\`, then create it again`);
   }
   const own = networks.filter((n) => !BUILT_IN.has(n.Name)).map((n) => `${q(n.Name)} (${n.Driver})`);
   return fail(`there is no network ${q(p.name)} (${own.length ? `networks you created: ${list(own)}` : 'you have not created any network yet'})`);

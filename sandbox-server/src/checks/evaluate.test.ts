@@ -166,7 +166,7 @@ describe('swarm, nodes, networks, stacks', () => {
   it('knows a network by name, driver and scope', async () => {
     assert.equal((await run({ network: { name: 'app', driver: 'overlay', scope: 'swarm' } })).passed, true);
     const local = await run({ network: { name: 'docker_gwbridge', driver: 'overlay' } });
-    assert.equal(local.message, 'network `docker_gwbridge` uses driver bridge, scope local (expected driver overlay)');
+    assert.equal(local.message, 'network `docker_gwbridge` uses driver bridge, scope local (expected driver overlay): remove it with `docker network rm docker_gwbridge`, then create it again');
     const missing = await run({ network: { name: 'backend' } });
     assert.equal(missing.message, 'there is no network `backend` (networks you created: `app` (overlay))');
   });
