@@ -79,8 +79,9 @@ export function StatusLine({ snapshot, client, onReset, clusterState }: Props) {
         text = connection.kind === 'connected' ? `Cluster ready: ${names}` : 'Reconnecting…';
         pulling = connection.kind === 'connected' ? pullText(clusterState?.pulling ?? []) : null;
         if (pulling) {
+          // First, so a narrow status line still says it.
           tone = 'busy';
-          text += ` · ${pulling}`;
+          text = `Cluster ready · ${pulling}`;
         } else if (left !== null && left >= 0 && connection.kind === 'connected') text += ` · ${left < 1 ? 'expires in under a minute' : `expires in ${left} min`}`;
         break;
       }
