@@ -1,6 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useProgress, type LessonProgress } from '../../_lib/progress';
+import { firstUnfinished, isFinished } from './resume';
 import styles from './home.module.css';
 
 export interface LessonCard {
@@ -12,7 +13,7 @@ export interface LessonCard {
 }
 
 function status(p: LessonProgress | undefined, exercises: number): { key: 'new' | 'started' | 'done'; text: string } {
-  if (p?.completed) return { key: 'done', text: 'Done' };
+  if (isFinished(p, exercises)) return { key: 'done', text: 'Done' };
   const passed = p?.passed?.length ?? 0;
   if (passed > 0) return { key: 'started', text: `${passed} of ${exercises} exercises done` };
   if (p?.visited) return { key: 'started', text: 'Started' };
@@ -22,9 +23,7 @@ function status(p: LessonProgress | undefined, exercises: number): { key: 'new' 
 /** The lesson path, with each lesson's progress (from this browser's storage). */
 export function LessonList({ lessons }: { lessons: LessonCard[] }) {
   const progress = useProgress();
-  const last = lessons.find((l) => l.slug === progress.lastLesson);
-  const firstOpen = lessons.find((l) => !progress.lessons[l.slug]?.completed);
-  const resume = last && !progress.lessons[last.slug]?.completed ? last : firstOpen;
+  const resume = firstUnfinished(lessons, progress);
   const anyProgress = Object.keys(progress.lessons).length > 0;
 
   return (
@@ -36,6 +35,7 @@ export function LessonList({ lessons }: { lessons: LessonCard[] }) {
           </Link>
         </p>
       )}
+      {!resume && anyProgress && <p className={styles.resume}>You have finished every lesson.</p>}
       <ol className={styles.list}>
         {lessons.map((l, i) => {
           const s = status(progress.lessons[l.slug], l.exercises);

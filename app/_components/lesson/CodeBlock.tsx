@@ -3,14 +3,14 @@ import type { ReactNode } from 'react';
 import { CopyButton } from '../ui/CopyButton';
 import styles from './lesson.module.css';
 
-/** Fenced code in lesson text, with a Copy button. */
+/** Fenced code in lesson text, with a Copy button in a bar above it (it never covers the text). */
 export function CodeBlock({ text, children }: { text: string; children: ReactNode }) {
   return (
     <div className={styles.codeBlock}>
-      <pre>{children}</pre>
-      <span className={styles.codeCopy}>
-        <CopyButton text={text} />
-      </span>
+      <div className={styles.codeBar}>
+        <CopyButton text={text} className="btn btn-small btn-quiet" />
+      </div>
+      <pre tabIndex={0}>{children}</pre>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { useId } from 'react';
 import type { ExerciseView } from '../../../content/load';
 import { useApplyResult, useBridge, useExerciseStatus, type ExerciseState } from '../../_lib/bridge';
 import { progress, useLessonProgress } from '../../_lib/progress';
+import { CheckMessage } from './CheckMessage';
 import { CommandBlock } from './Command';
 import { useHostFact, visibleFor } from './host';
 import { InlineText } from './InlineText';
@@ -16,7 +17,10 @@ const stateText: Record<ExerciseState, string> = {
 
 /**
  * An exercise: title and status, hints revealed one at a time, then the
- * solution with Run buttons. What was revealed is remembered.
+ * solution with Run buttons. What was revealed is remembered. The check's
+ * message (with Run buttons for the commands it names) shows until the
+ * exercise passes; a host note shows even then, as a warning. Once done, the
+ * hints fold away.
  */
 export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: string; exercise: ExerciseView; number: number }) {
   const { state, message, hostNote } = useExerciseStatus(exercise.id);
@@ -31,9 +35,14 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
   const hintsShown = Math.min(lp.hints?.[exercise.id] ?? 0, hints.length);
   const solutionShown = lp.solutions?.includes(exercise.id) ?? false;
   const allHintsShown = hintsShown >= hints.length;
+  const passed = state === 'passed';
+  // Commands in messages run where the exercise's solution starts, unless the message names a node.
+  const node = solution[0]?.node ?? 'manager';
+  const showMessage = !!message && !passed;
+  const warn = passed && !!hostNote;
 
   return (
-    <section className={`${styles.exercise} ${styles[`exercise-${state}`]}`} data-exercise-id={exercise.id} data-state={state} aria-labelledby={headingId}>
+    <section className={`${styles.exercise} ${styles[`exercise-${state}`]} ${warn ? styles.exerciseWarn : ''}`} data-exercise-id={exercise.id} data-state={state} aria-labelledby={headingId}>
       <header className={styles.exerciseHead}>
         <span className={styles.exerciseIcon} aria-hidden="true">
           {state === 'passed' ? '✓' : state === 'failed' ? '✗' : number}
@@ -44,34 +53,38 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
         </h3>
         <span className={styles.exerciseState} role="status">
           <span className="visually-hidden">Status: </span>
-          {stateText[state]}
+          {warn ? 'Done, see the note' : stateText[state]}
         </span>
       </header>
 
-      {(message || hostNote) && state !== 'passed' && (
-        <div className={styles.exerciseMessage}>
-          {message && <p>{message}</p>}
-          {hostNote && <p className={styles.exerciseHostNote}>On this host: {hostNote}</p>}
+      {(showMessage || hostNote) && (
+        <div className={styles.exerciseMessage} data-exercise-message>
+          {showMessage && (
+            <p>
+              <CheckMessage text={message} node={node} />
+            </p>
+          )}
+          {hostNote && (
+            <p className={styles.exerciseHostNote} role="note" data-host-note>
+              <span className={styles.exerciseHostNoteTitle}>On this host:</span> <CheckMessage text={hostNote} node={node} />
+            </p>
+          )}
         </div>
       )}
 
-      {hintsShown > 0 && (
-        <ol className={styles.hints} aria-label="Hints">
-          {hints.slice(0, hintsShown).map((hint, i) => (
-            <li key={i}>
-              <InlineText text={hint.text} />
-            </li>
-          ))}
-        </ol>
+      {hintsShown > 0 && !passed && <HintList hints={hints.slice(0, hintsShown)} />}
+      {hintsShown > 0 && passed && (
+        <details className={styles.hintsDone}>
+          <summary>Hints ({hintsShown})</summary>
+          <HintList hints={hints.slice(0, hintsShown)} />
+        </details>
       )}
 
-      {(state !== 'passed' || !allHintsShown || (!solutionShown && solution.length > 0)) && (
+      {!passed && (
         <div className={styles.exerciseActions}>
-          {state !== 'passed' && (
-            <button type="button" className="btn btn-small" onClick={() => bridge.checkExercise(exercise.id)}>
-              Check
-            </button>
-          )}
+          <button type="button" className="btn btn-small" onClick={() => bridge.checkExercise(exercise.id)}>
+            Check
+          </button>
           {!allHintsShown && (
             <button type="button" className="btn btn-small" onClick={() => progress.setHints(lessonSlug, exercise.id, hintsShown + 1)}>
               {hintsShown === 0 ? 'Show a hint' : 'Show another hint'} ({hintsShown + 1} of {hints.length})
@@ -119,5 +132,17 @@ export function ExerciseBlock({ lessonSlug, exercise, number }: { lessonSlug: st
         </div>
       )}
     </section>
+  );
+}
+
+function HintList({ hints }: { hints: { text: string }[] }) {
+  return (
+    <ol className={styles.hints} aria-label="Hints">
+      {hints.map((hint, i) => (
+        <li key={i}>
+          <InlineText text={hint.text} />
+        </li>
+      ))}
+    </ol>
   );
 }

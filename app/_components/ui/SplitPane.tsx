@@ -7,7 +7,8 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
 import styles from './SplitPane.module.css';
 
-const MIN = 25;
+/** The first pane (lesson text) keeps at least a fifth: the workbench can widen to 80 % for long `docker service ps` lines. */
+const MIN = 20;
 const MAX = 75;
 const clamp = (v: number) => Math.min(MAX, Math.max(MIN, v));
 

@@ -1,9 +1,12 @@
 'use client';
 /**
  * One line that always says where the sandbox stands: connecting, cluster
- * starting (with the server's real progress), ready, or what went wrong and
- * what to do about it.
+ * starting (with the server's real progress), ready (and which images its
+ * nodes are pulling, so a slow first scale-out says why), or what went wrong
+ * and what to do about it.
  */
+import type { ClusterState } from '../../../sandbox-server/src/protocol/index';
+import { pullText } from '../../../sandbox-server/src/visualizer/pulls';
 import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox';
 import { useNow } from './useSandbox';
 import styles from './workbench.module.css';
@@ -14,9 +17,11 @@ interface Props {
   snapshot: SandboxSnapshot;
   client: SandboxClient;
   onReset: () => void;
+  /** The live cluster picture, for the images being pulled. */
+  clusterState?: ClusterState | null;
 }
 
-export function StatusLine({ snapshot, client, onReset }: Props) {
+export function StatusLine({ snapshot, client, onReset, clusterState }: Props) {
   const { connection, cluster } = snapshot;
   const now = useNow(connection.kind === 'retrying' || cluster?.status === 'ready', 1000);
 
@@ -24,6 +29,7 @@ export function StatusLine({ snapshot, client, onReset }: Props) {
   let text: string;
   let action: { label: string; run: () => void } | null = null;
   let fraction: number | undefined;
+  let pulling: string | null = null;
 
   if (connection.kind === 'stopped') {
     tone = 'error';
@@ -77,14 +83,19 @@ export function StatusLine({ snapshot, client, onReset }: Props) {
         const names = cluster.nodes.map((n) => n.name).join(', ');
         const left = cluster.expiresAt ? Math.round((cluster.expiresAt - now) / 60_000) : null;
         text = connection.kind === 'connected' ? `Cluster ready: ${names}` : 'Reconnecting…';
-        if (left !== null && left >= 0 && connection.kind === 'connected') text += ` · ${left < 1 ? 'expires in under a minute' : `expires in ${left} min`}`;
+        pulling = connection.kind === 'connected' ? pullText(clusterState?.pulling ?? []) : null;
+        if (pulling) {
+          // First, so a narrow status line still says it.
+          tone = 'busy';
+          text = `Cluster ready · ${pulling}`;
+        } else if (left !== null && left >= 0 && connection.kind === 'connected') text += ` · ${left < 1 ? 'expires in under a minute' : `expires in ${left} min`}`;
         break;
       }
     }
   }
 
   return (
-    <div className={`${styles.status} ${styles[`tone-${tone}`]}`} data-sandbox-status={connection.kind === 'connected' ? (cluster?.status ?? 'connecting') : connection.kind}>
+    <div className={`${styles.status} ${styles[`tone-${tone}`]}`} data-sandbox-status={connection.kind === 'connected' ? (cluster?.status ?? 'connecting') : connection.kind} data-pulling={pulling ? '' : undefined}>
       <span className={styles.statusDot} aria-hidden="true" />
       <span className={styles.statusText} role="status" aria-live="polite">
         {text}

@@ -184,7 +184,7 @@ export default function Workbench({ lessonSlug, nodes, files }: WorkbenchProps) 
         </button>
       </div>
 
-      <StatusLine snapshot={snapshot} client={client} onReset={() => setResetOpen(true)} />
+      <StatusLine snapshot={snapshot} client={client} onReset={() => setResetOpen(true)} clusterState={live ? clusterState : null} />
       <PortBadges ports={live ? (clusterState?.ports ?? []) : []} />
 
       <div className={styles.panels}>

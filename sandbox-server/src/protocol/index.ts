@@ -203,6 +203,8 @@ export const clusterState = z.object({
   /** Tasks the swarm wants running (desired state running or ready). */
   tasks: z.array(swarmTaskView),
   ports: z.array(publishedPortView),
+  /** Images nodes are pulling for tasks right now (the status line says so); absent when none. */
+  pulling: z.array(z.object({ node: nodeName, image: z.string() })).optional(),
 });
 export type ClusterState = z.infer<typeof clusterState>;
 

@@ -6,6 +6,7 @@
  */
 import type { ClusterState, NodeName, PublishedPortView, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
 import { shortImage } from './layout.js';
+import { pullsOf } from './pulls.js';
 
 export { shortImage };
 
@@ -97,6 +98,7 @@ export function toClusterState(raw: RawCluster, opts: ModelOptions): ClusterStat
   const services: SwarmServiceView[] = serviceList.map((s, order) => serviceView(s, order, tasks));
 
   const ports = portsOf(raw, { nodes, services, tasks, swarm }, opts);
+  const pulling = pullsOf(nodes, tasks);
   return {
     swarm,
     source: raw.source,
@@ -106,6 +108,7 @@ export function toClusterState(raw: RawCluster, opts: ModelOptions): ClusterStat
     services,
     tasks,
     ports,
+    ...(pulling.length ? { pulling } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import { copyText, readClipboard } from '../../ui/clipboard';
 import { usePrefersDark } from '../useSandbox';
 import { terminalKeyAction } from './keys';
 import { TerminalFind } from './TerminalFind';
-import { darkTheme, lightTheme, terminalFont } from './theme';
+import { darkTheme, lightTheme, switchToShippedFont, terminalFontSize, terminalLineHeight } from './theme';
 import styles from './terminal.module.css';
 
 interface Props {
@@ -46,8 +46,8 @@ export function TerminalView({ client, node, visible, waitingText, onHandle, onS
     const el = host.current;
     if (!el) return;
     const xterm = new Terminal({
-      fontFamily: terminalFont,
-      fontSize: 13.5,
+      fontSize: terminalFontSize,
+      lineHeight: terminalLineHeight,
       cursorBlink: true,
       scrollback: 5000,
       allowProposedApi: true, // search result decorations
@@ -59,6 +59,7 @@ export function TerminalView({ client, node, visible, waitingText, onHandle, onS
     xterm.loadAddon(fitAddon);
     xterm.loadAddon(searchAddon);
     xterm.loadAddon(new WebLinksAddon((event, uri) => window.open(uri, '_blank', 'noopener,noreferrer')));
+    const stopFont = switchToShippedFont(xterm.options, () => safeFit(fitAddon, el));
     xterm.open(el);
     safeFit(fitAddon, el);
     term.current = xterm;
@@ -109,6 +110,7 @@ export function TerminalView({ client, node, visible, waitingText, onHandle, onS
     observer.observe(el);
 
     return () => {
+      stopFont();
       observer.disconnect();
       cancelAnimationFrame(frame);
       offState();

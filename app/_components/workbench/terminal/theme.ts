@@ -1,4 +1,8 @@
 import type { ITheme } from '@xterm/xterm';
+// The terminal font ships with the app (OFL, from the npm registry, served by us): every learner sees
+// the same glyphs, and its metrics keep `_` and descenders inside the cell at every zoom.
+import '@fontsource/jetbrains-mono/400.css';
+import '@fontsource/jetbrains-mono/700.css';
 
 /** Terminal colours matching the app theme (globals.css). */
 export const darkTheme: ITheme = {
@@ -49,4 +53,38 @@ export const lightTheme: ITheme = {
   brightWhite: '#8c959f',
 };
 
-export const terminalFont = "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+/** Used until the shipped font has loaded (xterm measures its cells once per font change). */
+export const fallbackTerminalFont = "ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'DejaVu Sans Mono', 'Liberation Mono', monospace";
+export const terminalFont = `'JetBrains Mono', ${fallbackTerminalFont}`;
+
+/**
+ * Font size and line height: a 14 px JetBrains Mono cell is 17 device px tall at 100 % and the
+ * underscore sits about 2.5 px above its bottom edge, so it stays drawn at 90 %, 100 % and 125 %
+ * (test/e2e/terminal-font.spec.ts checks the pixels).
+ */
+export const terminalFontSize = 14;
+export const terminalLineHeight = 1.1;
+
+/**
+ * Start a terminal in the fallback font and switch once the shipped font has loaded, so xterm
+ * measures its cells with the font it draws with. Returns a cancel function.
+ */
+export function switchToShippedFont(options: { fontFamily?: string }, onSwitched: () => void = () => undefined): () => void {
+  let cancelled = false;
+  const spec = `${terminalFontSize}px 'JetBrains Mono'`;
+  if (document.fonts.check(spec)) {
+    options.fontFamily = terminalFont;
+    return () => undefined;
+  }
+  options.fontFamily = fallbackTerminalFont;
+  void Promise.all([document.fonts.load(spec), document.fonts.load(`bold ${spec}`)])
+    .catch(() => undefined)
+    .then(() => {
+      if (cancelled) return;
+      options.fontFamily = terminalFont;
+      onSwitched();
+    });
+  return () => {
+    cancelled = true;
+  };
+}
