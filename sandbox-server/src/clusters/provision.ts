@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.js';
 import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.js';
 import { nodeHostConfig, type Isolation } from '../engine/host.js';
-import { ensureNodeDisk, isNodeDiskMount, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.js';
+import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.js';
 import { putLabFiles } from '../files/labfiles.js';
 import type { NodeInfo } from '../protocol/index.js';
 import { LABEL, clusterLabels, labelFilter } from './labels.js';
@@ -210,6 +210,8 @@ export async function destroyCluster(docker: Docker, instance: string, clusterId
   );
   const disks = containers.flatMap((c) => c.Mounts.filter((m) => m.Type === 'bind' && isNodeDiskMount(m.Source)).map((m) => m.Source));
   await Promise.all(disks.map((d) => releaseNodeDisk(d)));
+  // Also disks whose node was never created or is already gone (a failed provision, a second teardown).
+  await releaseDisksNamed(`swb-${instance}-${clusterId}-`);
   const { Volumes } = await docker.listVolumes({ filters });
   await Promise.all((Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(ignoreNotFound)));
   const networks = await docker.listNetworks({ filters });

@@ -26,9 +26,26 @@ export function nodeDiskPaths(disks: Pick<NodeDisks, 'dir'>, name: string) {
   return { image: path.join(disks.dir, `${name}.img`), mount: path.join(disks.dir, name) };
 }
 
+/** Folders node disks were made in by this process (teardown sweeps them by name prefix). */
+const knownDirs = new Set<string>(['/var/lib/swb/learner-engine/data/nodes']);
+
+/** Release every disk whose name starts with `prefix` (a cluster's nodes, after they were removed). */
+export async function releaseDisksNamed(prefix: string): Promise<void> {
+  for (const dir of knownDirs) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(dir).filter((n) => n.startsWith(prefix) && n.endsWith('.img'));
+    } catch {
+      continue;
+    }
+    await Promise.all(names.map((n) => releaseNodeDisk(path.join(dir, n.slice(0, -4)))));
+  }
+}
+
 /** Make (or re-mount after a reboot) the disk of one node; returns the directory to bind-mount. */
 export async function ensureNodeDisk(disks: NodeDisks, name: string): Promise<string> {
   const p = nodeDiskPaths(disks, name);
+  knownDirs.add(disks.dir);
   fs.mkdirSync(p.mount, { recursive: true });
   if (isMounted(p.mount)) return p.mount;
   if (!fs.existsSync(p.image)) {
