@@ -71,10 +71,16 @@ async function health(): Promise<{ warmClusters: number; claimed: { anonymous: n
   return (await res.json()) as { warmClusters: number; claimed: { anonymous: number; workshop: number } };
 }
 
-/** Clusters of this instance on the engine (learners' and warm ones). */
-async function clustersOnEngine(): Promise<number> {
+/** Clusters of this instance on the engine (learners' and warm ones), by id. */
+async function clustersOnEngine(): Promise<Set<string>> {
   const containers = await docker.listContainers({ all: true, filters: labelFilter(INSTANCE) });
-  return new Set(containers.map((c) => c.Labels[LABEL.cluster])).size;
+  return new Set(containers.map((c) => c.Labels[LABEL.cluster]!));
+}
+
+/** The cluster a node address belongs to, found on the engine. */
+async function clusterWithAddress(ip: string): Promise<string | undefined> {
+  const containers = await docker.listContainers({ all: true, filters: labelFilter(INSTANCE) });
+  return containers.find((c) => Object.values(c.NetworkSettings.Networks).some((n) => n.IPAddress === ip))?.Labels[LABEL.cluster];
 }
 
 test('loading every lesson claims no cluster; one click in the terminal does, and the prompt comes at once', async ({ browser, request }) => {
@@ -93,7 +99,8 @@ test('loading every lesson claims no cluster; one click in the terminal does, an
   }
   await expect(page.getByRole('button', { name: 'Start sandbox' })).toBeVisible();
   expect((await health()).claimed, 'no learner holds a cluster').toEqual({ anonymous: 0, workshop: 0 });
-  expect(await clustersOnEngine(), 'only the warm cluster exists on the engine').toBe((await health()).warmClusters);
+  const before = await clustersOnEngine();
+  expect(before.size, 'only the warm cluster exists on the engine').toBe((await health()).warmClusters);
 
   // The learner's first action: a click into the terminal. The warm cluster is theirs, the prompt appears.
   const t0 = Date.now();
@@ -102,5 +109,8 @@ test('loading every lesson claims no cluster; one click in the terminal does, an
   const ms = Date.now() - t0;
   console.log(`first action -> prompt with the warm pool: ${ms} ms`);
   expect((await health()).claimed).toEqual({ anonymous: 1, workshop: 0 });
-  expect(ms, 'the prompt comes at once from a warm cluster').toBeLessThan(10_000);
+  // At once = the warm cluster was handed over (no cold start); the time is reported (it depends on the host's load).
+  const { cluster } = (await (await page.request.post('/sandbox/session')).json()) as { cluster: { nodes: { name: string; ip: string }[] } };
+  const mine = await clusterWithAddress(cluster.nodes.find((n) => n.name === 'manager')!.ip);
+  expect(before.has(mine!), 'the learner got the cluster that was warm before the click').toBe(true);
 });
