@@ -17,11 +17,14 @@ describe('host allow-list', () => {
     assert.ok(!hostAllowed(req('rebound.attacker.example:3000', '127.0.0.1'), p), 'a DNS-rebound name is refused');
     assert.ok(!hostAllowed(req(undefined, '127.0.0.1'), p), 'no Host header: refused');
   });
-  test('with a public URL: its host (plus SWB_ALLOWED_HOSTS), not localhost', () => {
-    const p = policy({ SWB_PUBLIC_URL: 'https://Swarm.Example.org', SWB_ALLOWED_HOSTS: '192.168.1.5' });
+  test('with a public URL: its host (plus SWB_ALLOWED_HOSTS), and address literals, which cannot be rebound', () => {
+    const p = policy({ SWB_PUBLIC_URL: 'https://Swarm.Example.org', SWB_ALLOWED_HOSTS: 'lab.example.org' });
     assert.ok(hostAllowed(req('swarm.example.org', '10.0.0.1'), p));
-    assert.ok(hostAllowed(req('192.168.1.5:3000', '10.0.0.1'), p));
-    assert.ok(!hostAllowed(req('localhost:3000', '127.0.0.1'), p));
+    assert.ok(hostAllowed(req('lab.example.org:3000', '10.0.0.1'), p));
+    assert.ok(hostAllowed(req('192.168.1.5:3000', '10.0.0.1'), p), 'a LAN address literal');
+    assert.ok(hostAllowed(req('[fd00::5]:3000', '10.0.0.1'), p));
+    assert.ok(!hostAllowed(req('other.example.org', '10.0.0.1'), p));
+    assert.ok(!hostAllowed(req('rebound.attacker.example', '127.0.0.1'), p));
   });
 });
 

@@ -94,8 +94,14 @@ export function hostName(req: http.IncomingMessage): string {
   return host.split(':')[0] ?? '';
 }
 
+/**
+ * DNS rebinding needs a name the attacker controls: an address literal (a workshop room reaching the
+ * server by its LAN address) and `localhost` cannot be rebound, so they are always answered.
+ */
 export function hostAllowed(req: http.IncomingMessage, policy: HttpPolicy): boolean {
-  return policy.allowedHosts.has(hostName(req));
+  const host = hostName(req);
+  if (host === 'localhost' || net.isIP(host.replace(/^\[|\]$/g, '')) !== 0) return true;
+  return policy.allowedHosts.has(host);
 }
 
 /** Words for a refused Host (an operator reaching the server under a new name reads this). */

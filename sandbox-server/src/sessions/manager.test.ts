@@ -33,7 +33,7 @@ test('a session row is deleted only after its cluster teardown succeeded; a fail
     log: createLogger('json', {}, 'silent'),
   });
   const { session } = manager.create();
-  await manager.ensureCluster(session);
+  await manager.claimCluster(session, '192.0.2.1');
   assert.equal(rows.get(session.id)?.clusterId, 'c1');
 
   await assert.rejects(manager.expire(session, 'test'), /engine busy/);
