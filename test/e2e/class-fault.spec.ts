@@ -9,7 +9,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import type Docker from 'dockerode';
 import { runStep } from '../../sandbox-server/src/checks/apply';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
-import { E2E_INSTANCE } from '../../playwright.config';
+import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config';
 import { docker } from '../helpers/server';
 
 const LESSON = 'self-healing';
@@ -59,7 +59,10 @@ async function join(browser: Browser, code: string, name: string): Promise<Page>
 
 test('class fault: the instructor drains worker-2 on every cluster and sees both swarms recover', async ({ browser, request }) => {
   test.setTimeout(600_000);
-  const res = await request.post('/sandbox/workshops', { data: { title: 'Heal together', lessons: [LESSON], capacity: 2 } });
+  const res = await request.post('/sandbox/workshops', {
+    data: { title: 'Heal together', lessons: [LESSON], capacity: 2 },
+    headers: { Authorization: `Bearer ${E2E_ADMIN_TOKEN}` },
+  });
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { joinCode: string; instructorUrl: string };
   const instructor = await (await browser.newContext()).newPage();
