@@ -18,7 +18,7 @@ export interface NodeEndpoint {
   containerId: string;
 }
 
-const ENGINE_TIMEOUT_MS = 4000;
+const ENGINE_TIMEOUT_MS = 10_000;
 const HTTP_TIMEOUT_MS = 3000;
 const HTTP_MAX_BYTES = 256 * 1024;
 

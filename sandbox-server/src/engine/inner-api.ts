@@ -22,7 +22,8 @@ export interface InnerApi {
 
 /** An answer bigger than this is not a cluster of a learner's (100 tasks with full specs are ~0.5 MiB). */
 export const INNER_API_MAX_BYTES = 8 * 1024 * 1024;
-export const INNER_API_TIMEOUT_MS = 5_000;
+/** For the whole answer (not idle time): generous, a busy host's nodes can be slow, a trickle still ends. */
+export const INNER_API_TIMEOUT_MS = 15_000;
 
 export function innerApi(ip: string, opts: { port?: number; limits?: Partial<ReadLimits> } = {}): InnerApi {
   const port = opts.port ?? INNER_DOCKER_PORT;

@@ -200,7 +200,8 @@ export class ClusterStateFeed {
     try {
       return await read;
     } catch (err) {
-      if (err instanceof ReadLimitError) this.roundProblems.set(`${node} (reads)`, err.message);
+      // Too big is hostile; too slow may only be a busy or restarting node (it just fails this round).
+      if (err instanceof ReadLimitError && err.kind === 'size') this.roundProblems.set(`${node} (reads)`, err.message);
       throw err;
     }
   }
