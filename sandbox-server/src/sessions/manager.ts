@@ -272,6 +272,12 @@ export class SessionManager {
     clearInterval(this.reaper);
     for (const s of this.sessions.values()) this.persist(s);
     await Promise.allSettled([...this.sessions.values()].map((s) => s.pending));
+    // The clusters outlive this process (a restart adopts them), but its connections to them must go:
+    // a paused shell's socket never sees its end, and would keep the process alive.
+    for (const s of this.sessions.values()) {
+      s.cluster?.closeTerminals();
+      s.cluster?.stopWatching();
+    }
   }
   private closed = false;
 
