@@ -84,7 +84,7 @@ describe('live exercise checks', () => {
 
   test('watching a lesson reports every exercise, pending with what is missing', async () => {
     const r = await waitState(learner, 'swarm-on', 'pending');
-    assert.equal(r.message, '`manager` is not part of a swarm (swarm: inactive)');
+    assert.equal(r.message, '`manager` is not part of a swarm (swarm: inactive): on manager: `docker swarm init`');
     assert.match(resultOf(learner, 'two-web')!.message, /there is no swarm yet/);
   });
 
@@ -111,7 +111,7 @@ describe('live exercise checks', () => {
     const since = learner.messages.length;
     await learner.run('t-manager', 'docker service scale --detach web=1');
     const back = await waitState(learner, 'two-web', 'pending', 10_000, since);
-    assert.equal(back.message, 'service `web` is set to 1 replica (expected 2)');
+    assert.equal(back.message, 'service `web` is set to 1 replica (expected 2): `docker service scale web=2`');
     await learner.run('t-manager', 'docker swarm leave --force');
     await waitFor(() => /there is no swarm yet/.test(resultOf(learner, 'two-web')?.message ?? ''), 10_000, 'swarm gone');
     assert.equal(resultOf(learner, 'swarm-on')?.state, 'passed', 'a passed exercise without hold stays passed');
