@@ -11,6 +11,8 @@ test('the bridge-network wrong turn: the message Run removes `app`, the lesson c
   test.setTimeout(420_000);
   await page.goto('/lessons/overlay-network');
   // A loaded machine starts clusters slowly: wait for ours before timing anything else.
+  // The learner's first action (a click in the terminal) starts the sandbox; a page view takes none.
+  await terminalScreen(page, 'manager').click({ force: true });
   await expect(page.locator('[data-sandbox-status="ready"]')).toBeVisible({ timeout: 240_000 });
   await openTerminal(page, 'manager');
   const screen = terminalScreen(page, 'manager');

@@ -87,6 +87,8 @@ test('every underscore of `flask_app lucid_khorana` is drawn in the terminal at 
 
   await page.goto('/lessons/initialise-the-swarm');
   // A loaded machine starts clusters slowly: wait for ours before timing anything else.
+  // The learner's first action (a click in the terminal) starts the sandbox; a page view takes none.
+  await terminalScreen(page, 'manager').click({ force: true });
   await expect(page.locator('[data-sandbox-status="ready"]')).toBeVisible({ timeout: 240_000 });
   await openTerminal(page, 'manager');
   await typeCommand(page, 'manager', `echo ${TEXT}`);
