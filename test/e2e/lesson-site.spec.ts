@@ -58,7 +58,9 @@ test('edit init.sql in the editor right away, save, and read it back on every no
   await expect(editor).toBeVisible({ timeout: 60_000 });
   await expect(editor).toContainText('CREATE TABLE');
   // Typed as soon as the editor is on screen, without waiting for the cluster or the node's copy.
-  await editor.click();
+  // force: the click is also the learner's first action, and the sandbox's start-up keeps the
+  // workbench moving, so Playwright's "stable" wait can time out on a loaded machine.
+  await editor.click({ force: true });
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.type("INSERT INTO messages (body) VALUES ('edited in the browser');\n");
   await expect(editor).toContainText("VALUES ('edited in the browser');");
