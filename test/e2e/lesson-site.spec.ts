@@ -52,6 +52,9 @@ test('edit init.sql in the editor right away, save, and read it back on every no
     await route.continue();
   });
   await page.goto('/lessons/database-service');
+  // The learner's first action (a click in the terminal) starts the sandbox; the node's copy of the
+  // file is still held back until after Save, so the edit below is made before it arrives.
+  await terminalScreen(page, 'manager').click({ force: true });
   await page.locator('[role="tab"][data-tab="editor"]').click();
   await page.getByRole('tab', { name: /init\.sql/ }).click();
   const editor = page.locator('.monaco-editor').first();
