@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../sandbox-server/src/config.js';
 import Docker from 'dockerode';
@@ -13,6 +14,8 @@ import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.js'
 import { destroyCluster } from '../../sandbox-server/src/clusters/provision.js';
 import { createLogger } from '../../sandbox-server/src/log.js';
 import { runServer, type RunningServer } from '../../sandbox-server/src/main.js';
+import { paths } from '../../sandbox-server/src/protocol/index.js';
+import { waitFor } from './wait.js';
 
 /** The host engine (images, the mirror, control containers of tests). */
 export const hostDocker = connectDocker(process.env.DOCKER_HOST);
@@ -64,4 +67,30 @@ export async function removeInstance(instance: string): Promise<void> {
   for (const n of await docker.listNetworks({ filters })) ids.add(n.Labels?.[LABEL.cluster] ?? '');
   for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) ids.add(v.Labels?.[LABEL.cluster] ?? '');
   await Promise.all([...ids].filter(Boolean).map((id) => destroyCluster(docker, instance, id)));
+}
+
+/** Poll a server's health (it may be a child process still starting) until `ok` holds. */
+export async function waitForHealth(url: string, ok: (h: { sessions: number; warmClusters: number }) => boolean, timeoutMs: number): Promise<void> {
+  await waitFor(
+    async () => {
+      try {
+        const res = await fetch(`${url}${paths.health}`);
+        return res.ok && ok((await res.json()) as { sessions: number; warmClusters: number });
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    'server health',
+  );
+}
+
+/** A port nothing listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }

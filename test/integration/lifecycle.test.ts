@@ -5,14 +5,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LABEL } from '../../sandbox-server/src/clusters/labels.js';
 import { closeCodes, paths } from '../../sandbox-server/src/protocol/index.js';
 import { Learner } from '../helpers/learner.js';
-import { docker, leftovers, removeInstance, startTestServer } from '../helpers/server.js';
+import { docker, freePort, leftovers, removeInstance, startTestServer, waitForHealth } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -77,13 +76,13 @@ describe('cluster lifecycle', () => {
       child.kill('SIGKILL');
       await removeInstance(instance);
     });
-    await waitForHealth(url, (h) => h.warmClusters === 1);
+    await waitForHealth(url, (h) => h.warmClusters === 1, 120_000);
 
     const learner = await Learner.join(url);
     await learner.waitReady();
     await learner.open('t-manager', 'manager');
     await learner.run('t-manager', 'echo kept > /lab/kept.txt');
-    await waitForHealth(url, (h) => h.warmClusters === 1); // the pool refilled after the claim
+    await waitForHealth(url, (h) => h.warmClusters === 1, 120_000); // the pool refilled after the claim
     const owned = learner.cluster!.nodes.map((n) => n.ip).sort();
     const all = await clusterContainers(instance);
     assert.equal(all.length, 4, 'one learner cluster + one warm cluster, 2 nodes each');
@@ -104,7 +103,7 @@ describe('cluster lifecycle', () => {
     await docker.getContainer(all.find((c) => c.cluster === warmCluster && c.node === 'worker-1')!.id).stop();
 
     child = startServerProcess(env);
-    await waitForHealth(url, (h) => h.sessions === 1 && h.warmClusters === 1);
+    await waitForHealth(url, (h) => h.sessions === 1 && h.warmClusters === 1, 120_000);
     const again = new Learner(url, learner.cookie);
     await again.connect();
     const info = await again.waitReady();
@@ -125,26 +124,3 @@ function startServerProcess(env: NodeJS.ProcessEnv): ChildProcess {
   return child;
 }
 
-async function waitForHealth(url: string, ok: (h: { sessions: number; warmClusters: number }) => boolean): Promise<void> {
-  await waitFor(
-    async () => {
-      try {
-        const res = await fetch(`${url}${paths.health}`);
-        return res.ok && ok((await res.json()) as { sessions: number; warmClusters: number });
-      } catch {
-        return false;
-      }
-    },
-    120_000,
-    'server health',
-  );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -8,17 +8,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { LABEL } from '../../sandbox-server/src/clusters/labels.js';
-import { paths } from '../../sandbox-server/src/protocol/index.js';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.js';
 import { Learner } from '../helpers/learner.js';
-import { docker, removeInstance } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { docker, freePort, removeInstance, waitForHealth } from '../helpers/server.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const cleanups: (() => Promise<void>)[] = [];
@@ -53,14 +50,14 @@ test('kill -9 with 3 learners: no used cluster is handed to a new learner, 0 orp
     child.kill('SIGKILL');
     await removeInstance(instance);
   });
-  await waitForHealth(url, (h) => h.warmClusters === 1);
+  await waitForHealth(url, (h) => h.warmClusters === 1, 180_000);
 
   const learners: Learner[] = [];
   for (let i = 0; i < 3; i++) learners.push(await Learner.join(url));
   await Promise.all(learners.map((l) => l.waitReady(180_000)));
   await learners[0]!.open('t-manager', 'manager');
   await learners[0]!.run('t-manager', 'echo mine > /lab/mine.txt');
-  await waitForHealth(url, (h) => h.warmClusters === 1); // a warm cluster nobody ever had
+  await waitForHealth(url, (h) => h.warmClusters === 1, 180_000); // a warm cluster nobody ever had
   const byIp = await clustersByIp(instance);
   const used = learners.map((l) => byIp.get(l.cluster!.nodes[0]!.ip)!);
   const warm = [...(await clusterIds(instance))].find((id) => !used.includes(id))!;
@@ -76,7 +73,7 @@ test('kill -9 with 3 learners: no used cluster is handed to a new learner, 0 orp
   db.close();
 
   child = startServerProcess(env);
-  await waitForHealth(url, (h) => h.sessions === 2 && h.warmClusters === 1);
+  await waitForHealth(url, (h) => h.sessions === 2 && h.warmClusters === 1, 180_000);
   const left = await clusterIds(instance);
   assert.ok(!left.has(used[2]!), 'the used cluster without a session was destroyed, not pooled');
   assert.ok(left.has(warm), 'the never-used warm cluster was kept for the pool');
@@ -115,26 +112,3 @@ function startServerProcess(env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'sandbox-server/src/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-async function waitForHealth(url: string, ok: (h: { sessions: number; warmClusters: number }) => boolean): Promise<void> {
-  await waitFor(
-    async () => {
-      try {
-        const res = await fetch(`${url}${paths.health}`);
-        return res.ok && ok((await res.json()) as { sessions: number; warmClusters: number });
-      } catch {
-        return false;
-      }
-    },
-    180_000,
-    'server health',
-  );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
