@@ -10,6 +10,8 @@ import { errorMessage } from '../sandbox-server/src/log.js';
 import { prepareHost, repoRoot } from './lib/prepare.js';
 import { step } from './lib/progress.js';
 import { buildWebIfChanged } from './lib/web.js';
+import { E2E_INSTANCE } from '../playwright.config.js';
+import { removeTestLeftovers } from '../test/helpers/server.js';
 
 interface SuiteResult {
   name: string;
@@ -71,6 +73,8 @@ try {
   const config = loadConfig();
   await prepareHost(config, { browser: true });
   buildWebIfChanged(repoRoot);
+  const swept = await removeTestLeftovers(E2E_INSTANCE);
+  if (swept.length) console.log(`[test] removed clusters an interrupted run left behind: ${swept.join(', ')}`);
 
   const results: SuiteResult[] = [];
   // The web app is type-checked by `next build`; these are the server, scripts and tests.

@@ -43,7 +43,8 @@ test('kill -9 with 3 learners: no used cluster is handed to a new learner, 0 orp
   const instance = `t-restart-${crypto.randomBytes(2).toString('hex')}`;
   const port = await freePort();
   const dataDir = path.join(os.tmpdir(), `swb-${instance}`);
-  const env = { ...process.env, PORT: String(port), SWB_INSTANCE: instance, SWB_DATA_DIR: dataDir, SWB_WORKERS: '0', SWB_POOL_SIZE: '1', SWB_WEB: 'false', SWB_LOG_LEVEL: 'warn' };
+  const env = { ...process.env, PORT: String(port), SWB_INSTANCE: instance, SWB_DATA_DIR: dataDir, SWB_WORKERS: '0', SWB_POOL_SIZE: '1', SWB_WEB: 'false', SWB_LOG_LEVEL: 'warn', SWB_TRUSTED_PROXY: '127.0.0.1', SWB_ANON_SHARE: '100' };
+  // (Learners come from their own addresses through a trusted proxy, as in every test server: see testConfig.)
   const url = `http://127.0.0.1:${port}`;
   let child = startServerProcess(env);
   cleanups.push(async () => {
