@@ -83,11 +83,13 @@ try {
   results.push(await gate('lint', ['eslint', '.']));
 
   results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
-  // Integration files run one at a time: the lesson walk already drives two clusters at once, and
-  // swarm overlay DNS on a 2-core machine gets racy when more clusters churn beside it.
-  results.push(await nodeSuite('integration', findTests('test/integration'), ['--test-concurrency=1']));
-
+  // The lesson walk (five clusters) waits on swarm convergence far more than it computes, and it is
+  // the longest suite: it runs beside the other integration files (one at a time) and the browser tests.
+  const walkFile = 'test/integration/lessons.test.ts';
+  const walk = nodeSuite('lesson walk', [walkFile]);
+  results.push(await nodeSuite('integration', findTests('test/integration').filter((f) => f !== walkFile), ['--test-concurrency=1']));
   results.push(await playwrightSuite());
+  results.push(await walk);
 
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);

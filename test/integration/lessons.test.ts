@@ -9,9 +9,9 @@
  * start of a lesson the cluster's state is captured; each wrong answer is
  * applied, checked, and undone (test/helpers/cluster-state.ts) before the
  * next. That is far cheaper than a fresh cluster per wrong answer brought to
- * the lesson's start by replaying every earlier solution. Two clusters walk at
- * once: the first from lesson 2, the second fast-forwards to a later lesson by
- * applying the earlier solutions, then walks from there.
+ * the lesson's start by replaying every earlier solution. Several clusters walk
+ * at once (SWB_LESSONS_SPLIT): the first from lesson 2, each other one
+ * fast-forwards to its first lesson by applying the earlier solutions.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -64,9 +64,14 @@ const lessons: Lesson[] = fs
 // SWB_LESSONS=6,7 walks only those (while writing a lesson); a cluster still fast-forwards to them.
 const walked = process.env.SWB_LESSONS ? lessons.filter((l) => process.env.SWB_LESSONS!.split(',').map(Number).includes(l.order)) : lessons;
 
-/** Where the second cluster starts (it replays the solutions before it). */
-const SPLIT_AT = Number(process.env.SWB_LESSONS_SPLIT ?? 6);
-const groups = [walked.filter((l) => l.order < SPLIT_AT), walked.filter((l) => l.order >= SPLIT_AT)].filter((g) => g.length);
+/**
+ * Where each cluster starts: one cluster per entry, walking from that lesson up to the next entry
+ * (a cluster that starts later first replays the solutions before it). The walk waits on swarm
+ * convergence far more than it uses CPU, so five clusters finish in a third of the time two took;
+ * the splits give each about the same work (lessons 9-11 roll updates and restart MySQL often).
+ */
+const starts = (process.env.SWB_LESSONS_SPLIT ?? '2,6,9,10,11').split(',').map(Number).sort((a, b) => a - b);
+const groups = starts.map((from, i) => walked.filter((l) => (i === 0 || l.order >= from) && l.order < (starts[i + 1] ?? Infinity))).filter((g) => g.length);
 
 const log = (line: string) => console.log(`# [lessons] ${line}`);
 
