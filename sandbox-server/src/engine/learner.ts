@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { withLock } from '../images/lock.js';
+import { remountNodeDisks } from './node-disk.js';
 
 const run = promisify(execFile);
 
@@ -73,6 +74,8 @@ export async function ensureLearnerEngine(o: LearnerEngineOptions, log: (line: s
       if (blocker) throw new Error(blocker);
       ensureRemapUser();
       await ensureLearnerDisk(o, log);
+      const remounted = await remountNodeDisks(path.join(p.diskMount, 'nodes'));
+      if (remounted) log(`learner engine: mounted ${remounted} node disks again (after a reboot)`);
       await startDaemon(o, docker, log);
     }
     const info = await docker.info();

@@ -59,6 +59,29 @@ export async function ensureNodeDisk(disks: NodeDisks, name: string): Promise<st
   return p.mount;
 }
 
+/**
+ * Mount every node disk in `dir` that is not mounted (after a host reboot). Runs before the learner
+ * engine starts: it restarts its nodes at once, and a node whose disk is not mounted would write
+ * its /var/lib/docker onto the learner disk itself, past its own size limit.
+ */
+export async function remountNodeDisks(dir: string): Promise<number> {
+  let images: string[] = [];
+  try {
+    images = fs.readdirSync(dir).filter((n) => n.endsWith('.img'));
+  } catch {
+    return 0;
+  }
+  let mounted = 0;
+  for (const image of images) {
+    const mount = path.join(dir, image.slice(0, -4));
+    fs.mkdirSync(mount, { recursive: true });
+    if (isMounted(mount)) continue;
+    await run('mount', ['-o', 'loop', path.join(dir, image), mount]);
+    mounted++;
+  }
+  return mounted;
+}
+
 /** Unmount and delete a node's disk given its mount point (a bind source of a removed node). */
 export async function releaseNodeDisk(mount: string): Promise<void> {
   if (isMounted(mount)) await run('umount', ['-l', mount]);
