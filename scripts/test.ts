@@ -61,6 +61,17 @@ async function playwrightSuite(): Promise<SuiteResult> {
   return { name: 'e2e', passed: count('passed'), failed: failed || (code !== 0 ? 1 : 0), exitCode: code };
 }
 
+/** Print the summary ("N passed, N failed") and exit with its verdict. */
+function finish(results: SuiteResult[], started: number): never {
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  console.log('');
+  for (const r of results) console.log(`  ${r.failed ? 'FAIL' : 'ok  '} ${r.name}: ${r.passed} passed, ${r.failed} failed`);
+  console.log(`  total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0);
+}
+
 function findTests(dir: string, suffix = '.test.ts'): string[] {
   if (!fs.existsSync(`${repoRoot}/${dir}`)) return [];
   return (fs.readdirSync(`${repoRoot}/${dir}`, { recursive: true }) as string[])
@@ -77,27 +88,28 @@ try {
   if (swept.length) console.log(`[test] removed clusters an interrupted run left behind: ${swept.join(', ')}`);
 
   const results: SuiteResult[] = [];
+  if (process.argv.includes('--lessons')) {
+    // `npm run test:lessons`: the lesson walk alone, with every wrong answer of every exercise.
+    process.env.SWB_LESSONS_WRONG = 'all';
+    results.push(await nodeSuite('lesson walk', ['test/integration/lessons.test.ts']));
+    finish(results, started);
+  }
   // The web app is type-checked by `next build`; these are the server, scripts and tests.
   results.push(await gate('typecheck server', ['tsc', '-p', 'sandbox-server/tsconfig.json', '--noEmit']));
   results.push(await gate('typecheck e2e', ['tsc', '-p', 'test/e2e/tsconfig.json']));
   results.push(await gate('lint', ['eslint', '.']));
 
   results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
-  // The lesson walk (five clusters) waits on swarm convergence far more than it computes, and it is
-  // the longest suite: it runs beside the other integration files (one at a time) and the browser tests.
+  // The lesson walk (four clusters) is the longest suite and mostly waits on swarm convergence: it
+  // runs beside the other integration files (one at a time). The browser tests come after both,
+  // on a quieter machine (their waits are for a learner's eyes, and two cores are easily swamped).
   const walkFile = 'test/integration/lessons.test.ts';
   const walk = nodeSuite('lesson walk', [walkFile]);
   results.push(await nodeSuite('integration', findTests('test/integration').filter((f) => f !== walkFile), ['--test-concurrency=1']));
-  results.push(await playwrightSuite());
   results.push(await walk);
+  results.push(await playwrightSuite());
 
-  const passed = results.reduce((n, r) => n + r.passed, 0);
-  const failed = results.reduce((n, r) => n + r.failed, 0);
-  console.log('');
-  for (const r of results) console.log(`  ${r.failed ? 'FAIL' : 'ok  '} ${r.name}: ${r.passed} passed, ${r.failed} failed`);
-  console.log(`  total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0);
+  finish(results, started);
 } catch (err) {
   console.error(`\n[test] ${errorMessage(err)}\n`);
   process.exit(1);
