@@ -33,6 +33,18 @@ export class TerminalOutput {
     this.length += chunk.length;
   }
 
+  /** The last `n` bytes, without joining everything (a flood of megabytes is polled often). */
+  tail(n: number): Buffer {
+    const parts: Buffer[] = [];
+    let have = 0;
+    for (let i = this.chunks.length - 1; i >= 0 && have < n; i--) {
+      parts.unshift(this.chunks[i]!);
+      have += this.chunks[i]!.length;
+    }
+    if (have < n) parts.unshift(this.joined.subarray(-(n - have)));
+    return Buffer.concat(parts).subarray(-n);
+  }
+
   get bytes(): Buffer {
     if (this.chunks.length) {
       this.joined = Buffer.concat([this.joined, ...this.chunks]);
