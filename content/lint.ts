@@ -5,8 +5,8 @@
  * them, each with file:line. Also the exercise linter (lintExercises) that the
  * loader runs on the frontmatter.
  */
-import type { NodeName } from '../sandbox-server/src/protocol/index';
-import { blockComponents, componentNames, componentProps, forHost, HOST_FACTS, type ComponentName, type Exercise, type HostFact } from './schema';
+import type { NodeName } from '../sandbox-server/src/protocol/index.ts';
+import { blockComponents, componentNames, componentProps, forHost, HOST_FACTS, type ComponentName, type Exercise, type HostFact } from './schema.ts';
 
 export interface LintContext {
   file: string;

@@ -11,10 +11,13 @@
  * list from here.
  */
 import { z } from 'zod';
-import { labPath, nodeName, type NodeName } from '../sandbox-server/src/protocol/index';
-import { exerciseCheck } from '../sandbox-server/src/checks/schema';
+import { labPath, nodeName, type NodeName } from '../sandbox-server/src/protocol/index.ts';
+import { exerciseCheck } from '../sandbox-server/src/checks/schema.ts';
 
 export const MAX_WORKERS = 9;
+
+/** A lesson's file name, `NN-slug.mdx`: the number orders the path, the slug is the page's address. */
+export const LESSON_FILE = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
 
 export const exerciseId = z
   .string()

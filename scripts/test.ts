@@ -5,13 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { loadConfig } from '../sandbox-server/src/config.js';
-import { errorMessage } from '../sandbox-server/src/log.js';
-import { prepareHost, repoRoot } from './lib/prepare.js';
-import { step } from './lib/progress.js';
-import { buildWebIfChanged } from './lib/web.js';
-import { E2E_INSTANCE } from '../playwright.config.js';
-import { removeTestLeftovers } from '../test/helpers/server.js';
+import { loadConfig } from '../sandbox-server/src/config.ts';
+import { errorMessage } from '../sandbox-server/src/log.ts';
+import { prepareHost, repoRoot } from './lib/prepare.ts';
+import { step } from './lib/progress.ts';
+import { buildWebIfChanged } from './lib/web.ts';
+import { E2E_INSTANCE } from '../playwright.config.ts';
+import { removeTestLeftovers } from '../test/helpers/server.ts';
 
 interface SuiteResult {
   name: string;

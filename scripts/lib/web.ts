@@ -7,8 +7,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { WebApp } from '../../sandbox-server/src/main.js';
-import { step } from './progress.js';
+import type { WebApp } from '../../sandbox-server/src/main.ts';
+import { step } from './progress.ts';
 
 type NextServerFactory = (opts: { dev: boolean; dir: string }) => {
   prepare(): Promise<void>;

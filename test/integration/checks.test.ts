@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CheckResult, ServerMessage } from '../../sandbox-server/src/protocol/index.js';
-import { Learner } from '../helpers/learner.js';
-import { removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import type { CheckResult, ServerMessage } from '../../sandbox-server/src/protocol/index.ts';
+import { Learner } from '../helpers/learner.ts';
+import { removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const LESSON = 'live-checks';
 const contentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-checks-content-'));

@@ -10,19 +10,19 @@
  * lesson whenever they change; passes are stored per learner.
  */
 import type Docker from 'dockerode';
-import type { LiveCluster } from '../clusters/live.js';
-import type { CheckResult, ServerMessage } from '../protocol/index.js';
-import type { LearnerSession } from '../sessions/manager.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { runSteps } from './apply.js';
-import { catchUp, catchUpSteps, type CatchUpResult, type CatchUpStep } from './catch-up.js';
-import type { CheckedExercise, LessonCatalog } from './catalog.js';
-import { evaluate, needsPolling } from './evaluate.js';
-import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.js';
-import type { ExerciseProgress, ProgressStore } from './progress.js';
-import type { InnerEventsMessage } from '../engine/inner-events.js';
-import { focusOfCheck } from '../visualizer/focus.js';
+import type { LiveCluster } from '../clusters/live.ts';
+import type { CheckResult, ServerMessage } from '../protocol/index.ts';
+import type { LearnerSession } from '../sessions/manager.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { runSteps } from './apply.ts';
+import { catchUp, catchUpSteps, type CatchUpResult, type CatchUpStep } from './catch-up.ts';
+import type { CheckedExercise, LessonCatalog } from './catalog.ts';
+import { evaluate, needsPolling } from './evaluate.ts';
+import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.ts';
+import type { ExerciseProgress, ProgressStore } from './progress.ts';
+import type { InnerEventsMessage } from '../engine/inner-events.ts';
+import { focusOfCheck } from '../visualizer/focus.ts';
 
 export interface CheckServiceDeps {
   catalog: LessonCatalog;

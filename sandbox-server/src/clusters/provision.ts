@@ -7,14 +7,14 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type Docker from 'dockerode';
-import { isNotFound } from '../engine/docker.js';
-import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.js';
-import { nodeHostConfig, type Isolation } from '../engine/host.js';
-import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.js';
-import { putLabFiles } from '../files/labfiles.js';
-import type { NodeInfo } from '../protocol/index.js';
-import { LABEL, clusterLabels, labelFilter } from './labels.js';
-import { freeSubnets, gatewayOf } from './subnets.js';
+import { isNotFound } from '../engine/docker.ts';
+import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
+import { nodeHostConfig, type Isolation } from '../engine/host.ts';
+import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
+import { putLabFiles } from '../files/labfiles.ts';
+import type { NodeInfo } from '../protocol/index.ts';
+import { LABEL, clusterLabels, labelFilter } from './labels.ts';
+import { freeSubnets, gatewayOf } from './subnets.ts';
 
 export interface ClusterNode extends NodeInfo {
   containerId: string;

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { LABEL } from '../clusters/labels.js';
+import { LABEL } from '../clusters/labels.ts';
 
 const run = promisify(execFile);
 

@@ -5,8 +5,8 @@
  * the event streams all read nodes through this, never through an unbounded client.
  */
 import type { IncomingMessage } from 'node:http';
-import { INNER_DOCKER_PORT } from '../clusters/provision.js';
-import { boundedGet, openStream, type ReadLimits } from './bounded.js';
+import { INNER_DOCKER_PORT } from '../clusters/provision.ts';
+import { boundedGet, openStream, type ReadLimits } from './bounded.ts';
 
 /** What the server reads from a node's engine (the subset of dockerode's API it uses). */
 export interface InnerApi {

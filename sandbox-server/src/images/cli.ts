@@ -2,8 +2,8 @@
 //   npx tsx sandbox-server/src/images/cli.ts [--mirror] [--port 5000] [--data-dir /var/lib/swb/registry]
 //   npx tsx sandbox-server/src/images/cli.ts --stop-mirror [--data-dir DIR]
 import Docker from 'dockerode';
-import { ensureImages } from './index.js';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror, stopMirror } from './mirror.js';
+import { ensureImages } from './index.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror, stopMirror } from './mirror.ts';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);

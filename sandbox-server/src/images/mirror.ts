@@ -7,10 +7,10 @@ import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { followProgress } from './build.js';
-import { sleep, withLock } from './lock.js';
-import type { LabImage } from './index.js';
-import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.js';
+import { followProgress } from './build.ts';
+import { sleep, withLock } from './lock.ts';
+import type { LabImage } from './index.ts';
+import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.ts';
 
 export const DEFAULT_DATA_DIR = '/var/lib/swb/registry';
 export const DEFAULT_PORT = 5000;

@@ -9,9 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { ensureImages } from './index.js';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror } from './mirror.js';
-import { sleep } from './lock.js';
+import { ensureImages } from './index.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror } from './mirror.ts';
+import { sleep } from './lock.ts';
+import { LAB_DIR } from '../protocol/index.ts';
 
 const LABEL = { 'swb.test': 'images' };
 const docker = new Docker();
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     await run(c, `docker swarm join --token ${token} ${await ip(manager)}:2377`);
     log(`${name} joined`);
   }
-  for (const [, c] of all) await c.putArchive(await labFiles(), { path: '/lab' });
+  for (const [, c] of all) await c.putArchive(await labFiles(), { path: LAB_DIR });
 
   let pullStart = Date.now();
   await run(nodes['worker-2']!, 'docker pull -q flask_app:3.0');

@@ -41,11 +41,11 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { nodeName, paths, previewPath, type PublishedPortView } from '../protocol/index.js';
-import type { LiveCluster } from '../clusters/live.js';
-import type { LearnerSession, SessionManager } from '../sessions/manager.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
+import { nodeName, paths, previewPath, type PublishedPortView } from '../protocol/index.ts';
+import type { LiveCluster } from '../clusters/live.ts';
+import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
 
 export interface PreviewTarget {
   clusterId: string;

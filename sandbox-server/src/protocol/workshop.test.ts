@@ -1,14 +1,6 @@
-/** The workshop contract restates a few pieces of index.ts (see there): they must not drift apart. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as main from './index.js';
-import * as workshop from './workshop.js';
-
-test('workshop protocol pieces match the main contract', () => {
-  assert.equal(workshop.SANDBOX_PREFIX, main.SANDBOX_PREFIX);
-  for (const s of ['swarm-init', 'a', 'Bad', 'a--b', '-a', 'lesson-2']) assert.equal(workshop.lessonSlug.safeParse(s).success, main.lessonSlug.safeParse(s).success, s);
-  for (const s of ['manager', 'worker-1', 'worker-10', 'worker-0', 'node']) assert.equal(workshop.nodeName.safeParse(s).success, main.nodeName.safeParse(s).success, s);
-});
+import * as workshop from './workshop.ts';
 
 test('join codes and names are normalised and bounded', () => {
   assert.equal(workshop.joinCode.parse(' k7mp3q '), 'K7MP3Q');

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { ContextFile } from '../images/hash.js';
+import type { ContextFile } from '../images/hash.ts';
 
 export async function visualizerPageFiles(): Promise<ContextFile[]> {
   const result = await build({

@@ -4,7 +4,7 @@
  * (React) and the stand-in visualizer page (plain DOM) both draw from this, so they agree.
  * Only type imports here: the web bundler does not resolve `./x.js` to a TypeScript file.
  */
-import type { ClusterFocus, ClusterState, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
+import type { ClusterFocus, ClusterState, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.ts';
 
 export interface TaskBox {
   id: string;

@@ -6,9 +6,9 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '../protocol/index.js';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '../protocol/index.ts';
 import {
   instructorCookie,
   joinCode,
@@ -22,24 +22,18 @@ import {
   type JoinInfo,
   type JoinResponse,
   type LearnerWorkshopServerMessage,
-} from '../protocol/workshop.js';
-import type { SessionManager } from '../sessions/manager.js';
-import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateLimit, readBody, readCookie, sameOrigin, type HttpPolicy } from '../http/request.js';
-import { hashSecret, secretMatches } from './secrets.js';
-import { InstructorConnection } from './instructor-socket.js';
-import { dashboardCsv } from './dashboard.js';
-import type { WorkshopService } from './service.js';
+} from '../protocol/workshop.ts';
+import type { SessionManager } from '../sessions/manager.ts';
+import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateLimit, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from '../http/request.ts';
+import { hashSecret, secretMatches } from './secrets.ts';
+import { InstructorConnection } from './instructor-socket.ts';
+import { dashboardCsv } from './dashboard.ts';
+import type { WorkshopService } from './service.ts';
 
 const BASE = workshopPaths.create;
 const BODY_LIMIT = 16 * 1024;
 /** Unknown join codes one network may try per window before it must wait (codes are 6 of 31 characters: guessing needs millions). */
 const JOIN_MISSES = { limit: 20, windowMs: 10 * 60_000 };
-
-export interface WorkshopHttp {
-  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
-  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  close(): void;
-}
 
 export interface WorkshopHttpDeps {
   service: WorkshopService;
@@ -51,7 +45,7 @@ export interface WorkshopHttpDeps {
   adminToken: string;
 }
 
-export function createWorkshopHttp(deps: WorkshopHttpDeps): WorkshopHttp {
+export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
   const { service, sessions, log, policy } = deps;
   const adminHash = hashSecret(deps.adminToken);
   const joinMisses = new RateLimit(JOIN_MISSES.limit, JOIN_MISSES.windowMs);

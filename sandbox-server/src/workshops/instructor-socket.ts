@@ -3,15 +3,14 @@
  * and one learner terminal watched read-only (binary frames on channel 0).
  */
 import type { RawData, WebSocket } from 'ws';
-import { defaultTerminalId } from '../clusters/live.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { MAX_CONTROL_FRAME_BYTES, encodeBinary, type NodeName } from '../protocol/index.js';
-import { WATCH_CHANNEL, instructorMessage, type InstructorMessage, type InstructorServerMessage } from '../protocol/workshop.js';
-import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
-import { HttpError } from '../http/request.js';
-import type { WorkshopService } from './service.js';
-import type { WorkshopRow } from './store.js';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { MAX_CONTROL_FRAME_BYTES, defaultTerminalId, encodeBinary, type NodeName } from '../protocol/index.ts';
+import { WATCH_CHANNEL, instructorMessage, type InstructorMessage, type InstructorServerMessage } from '../protocol/workshop.ts';
+import type { TerminalSession, TerminalViewer } from '../terminals/terminal.ts';
+import { HttpError } from '../http/request.ts';
+import type { WorkshopService } from './service.ts';
+import type { WorkshopRow } from './store.ts';
 
 /** A watcher this far behind is too slow to follow a shell: stop rather than buffer without end. */
 const MAX_BUFFERED = 8 * 1024 * 1024;

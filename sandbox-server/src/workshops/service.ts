@@ -3,18 +3,18 @@
  * claimed at once), pre-warm, live dashboards, end (every learner cluster torn
  * down). Sockets and HTTP live beside this file; this is the logic they share.
  */
-import type { ClusterPool } from '../clusters/pool.js';
-import { HttpError } from '../http/request.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import type { ClassFault, CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../protocol/workshop.js';
-import { createWorkshopRequest } from '../protocol/workshop.js';
-import type { LearnerSession, SessionManager } from '../sessions/manager.js';
-import { CatchUps, type CatchUpRunner } from './catch-ups.js';
-import { ClassFaults } from './faults.js';
-import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.js';
-import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.js';
-import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.js';
+import type { ClusterPool } from '../clusters/pool.ts';
+import { HttpError } from '../http/request.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import type { ClassFault, CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../protocol/workshop.ts';
+import { createWorkshopRequest } from '../protocol/workshop.ts';
+import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
+import { CatchUps, type CatchUpRunner } from './catch-ups.ts';
+import { ClassFaults } from './faults.ts';
+import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.ts';
+import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.ts';
+import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.ts';
 
 /** Clusters for the expected head count are warmed up this long before the start; learners may join from then on. */
 const PREWARM_LEAD_MS = 15 * 60_000;
