@@ -18,7 +18,7 @@ import { mdxComponent } from '../app/_lib/content/mdx.ts';
 import { LessonCatalog } from '../sandbox-server/src/checks/catalog.ts';
 import { createLogger } from '../sandbox-server/src/log.ts';
 import { loadAllLessons, type CompiledLesson } from './load.ts';
-import { forHost, HOST_FACTS, type HostFact, type NoteKind } from './schema.ts';
+import { forHost, HOST_FACTS, type HostFact, type NoteKind } from '@contract/lesson.ts';
 
 const contentDir = path.dirname(fileURLToPath(import.meta.url));
 

@@ -16,9 +16,9 @@ import { bundleMDX } from 'mdx-bundler';
 import remarkGfm from 'remark-gfm';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
-import type { NodeName } from '../sandbox-server/src/protocol/index.ts';
+import type { NodeName } from '@contract/protocol.ts';
 import { labFilesDirOf, lessonsDirOf } from './dirs.ts';
-import { LESSON_FILE, clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from './schema.ts';
+import { LESSON_FILE, clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from '@contract/lesson.ts';
 import { lintExercises, lintLessonTree, type LintContext } from './lint.ts';
 
 export interface ContentDirs {
@@ -34,7 +34,7 @@ export interface ContentDirs {
 export interface ExerciseView {
   id: string;
   title: string;
-  /** Hints and solution steps; those with `host` are only for that kind of host (see forHost in schema.ts). */
+  /** Hints and solution steps; those with `host` are only for that kind of host (see forHost in contract/lesson.ts). */
   hints: { text: string; host?: HostFact }[];
   solution: { node: NodeName; run: string; host?: HostFact }[];
 }

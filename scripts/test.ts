@@ -99,7 +99,7 @@ try {
   results.push(await gate('typecheck e2e', ['tsc', '-p', 'test/e2e/tsconfig.json']));
   results.push(await gate('lint', ['eslint', '.']));
 
-  results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
+  results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('contract'), ...findTests('content'), ...findTests('app')]));
   // The lesson walk (four clusters) is the longest suite and mostly waits on swarm convergence: it
   // runs beside the other integration files (one at a time). The browser tests come after both,
   // on a quieter machine (their waits are for a learner's eyes, and two cores are easily swamped).

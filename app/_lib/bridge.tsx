@@ -6,7 +6,7 @@
  * Run clicked while the workbench is still loading is not lost.
  */
 import { createContext, useContext, useState, useSyncExternalStore, type ReactNode } from 'react';
-import type { AppliedStep, ExerciseState, NodeName } from '../../sandbox-server/src/protocol/index.ts';
+import type { AppliedStep, ExerciseState, NodeName } from '@contract/protocol.ts';
 
 export type { ExerciseState };
 

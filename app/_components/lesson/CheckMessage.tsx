@@ -1,6 +1,6 @@
 'use client';
 import { Fragment } from 'react';
-import type { NodeName } from '../../../sandbox-server/src/protocol/index.ts';
+import type { NodeName } from '@contract/protocol.ts';
 import { useBridge } from '../../_lib/bridge.tsx';
 import { messageParts } from './message-parts.ts';
 import styles from './lesson.module.css';

@@ -1,14 +1,14 @@
 /**
  * THE registry of components lesson text may use (no imports in MDX). Names
- * and attributes are validated against content/schema.ts at build time; the
+ * and attributes are validated against contract/lesson.ts at build time; the
  * `satisfies` below keeps this list and the schema in step.
  *
  * Server module: it binds lesson data (exercises) to the client components.
  */
 import { isValidElement, type ComponentProps, type ComponentType, type ReactNode } from 'react';
 import type { CompiledLesson } from '../../../content/load.ts';
-import type { ComponentName, NoteKind } from '../../../content/schema.ts';
-import type { NodeName } from '../../../sandbox-server/src/protocol/index.ts';
+import type { ComponentName, NoteKind } from '@contract/lesson.ts';
+import type { NodeName } from '@contract/protocol.ts';
 import type { MdxComponents } from '../../_lib/content/mdx.ts';
 import { CodeBlock } from './CodeBlock.tsx';
 import { CommandBlock } from './Command.tsx';

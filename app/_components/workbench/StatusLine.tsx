@@ -5,8 +5,8 @@
  * nodes are pulling, so a slow first scale-out says why), or what went wrong
  * and what to do about it.
  */
-import type { ClusterState } from '../../../sandbox-server/src/protocol/index.ts';
-import { pullText } from '../../../sandbox-server/src/visualizer/pulls.ts';
+import type { ClusterState } from '@contract/protocol.ts';
+import { pullText } from '@contract/visualizer/pulls.ts';
 import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox/index.ts';
 import { useNow } from './useSandbox.ts';
 import styles from './workbench.module.css';

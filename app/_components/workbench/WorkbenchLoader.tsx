@@ -6,7 +6,7 @@
  */
 import dynamic from 'next/dynamic';
 import type { LabFileView } from '../../_lib/content/lessons.ts';
-import type { NodeName } from '../../../sandbox-server/src/protocol/index.ts';
+import type { NodeName } from '@contract/protocol.ts';
 import styles from './workbench.module.css';
 
 interface Props {

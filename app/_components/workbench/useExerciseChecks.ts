@@ -6,7 +6,7 @@
  * sends the exercise blocks' Check and Apply solution requests.
  */
 import { useEffect, useRef } from 'react';
-import type { ClientMessage } from '../../../sandbox-server/src/protocol/index.ts';
+import type { ClientMessage } from '@contract/protocol.ts';
 import type { WorkbenchBridge } from '../../_lib/bridge.tsx';
 import { progress } from '../../_lib/progress.ts';
 import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox/index.ts';

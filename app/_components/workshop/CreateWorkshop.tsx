@@ -6,7 +6,7 @@
  * sent to a server); the page moves it into the form and out of the address bar.
  */
 import { useEffect, useState } from 'react';
-import type { CreateWorkshopResponse } from '../../../sandbox-server/src/protocol/workshop.ts';
+import type { CreateWorkshopResponse } from '@contract/workshop.ts';
 import { callJson, workshopPaths } from './api.ts';
 import styles from './workshop.module.css';
 

@@ -1,7 +1,7 @@
 'use client';
 /** The dashboard's smaller panels: catch-up status, what the room is stuck on, pre-warm, messages and "bring everyone to". */
 import { Fragment, useState } from 'react';
-import type { Dashboard, InstructorMessage } from '../../../sandbox-server/src/protocol/workshop.ts';
+import type { Dashboard, InstructorMessage } from '@contract/workshop.ts';
 import { callJson, workshopPaths } from './api.ts';
 import styles from './workshop.module.css';
 

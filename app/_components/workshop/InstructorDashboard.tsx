@@ -5,8 +5,8 @@
  * removed from the address bar, so it stays out of history and screenshots.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { decodeBinary } from '../../../sandbox-server/src/protocol/index.ts';
-import { instructorServerMessage, type Dashboard, type InstructorMessage } from '../../../sandbox-server/src/protocol/workshop.ts';
+import { decodeBinary } from '@contract/protocol.ts';
+import { instructorServerMessage, type Dashboard, type InstructorMessage } from '@contract/workshop.ts';
 import { ago, callJson, workshopPaths, wsUrl } from './api.ts';
 import { ClassFaultPanel } from './ClassFault.tsx';
 import { Broadcast, CatchUpNote, CommonFailures, PrewarmForm } from './DashboardPanels.tsx';

@@ -4,7 +4,7 @@
  * already joined continues as the same learner: same cluster, same progress.
  */
 import { useEffect, useState } from 'react';
-import type { JoinInfo, JoinResponse } from '../../../sandbox-server/src/protocol/workshop.ts';
+import type { JoinInfo, JoinResponse } from '@contract/workshop.ts';
 import { callJson, workshopPaths } from './api.ts';
 import styles from './workshop.module.css';
 

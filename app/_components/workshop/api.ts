@@ -1,5 +1,5 @@
 /** The workshop endpoints as the browser calls them (same origin, cookies). */
-export { workshopPaths } from '../../../sandbox-server/src/protocol/workshop.ts';
+export { workshopPaths } from '@contract/workshop.ts';
 
 /** JSON from a workshop endpoint, or an Error carrying the server's message and status. */
 export async function callJson<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {

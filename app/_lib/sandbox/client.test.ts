@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeCodes } from '../../../sandbox-server/src/protocol/index.ts';
+import { closeCodes } from '@contract/protocol.ts';
 import { SandboxClient } from './client.ts';
 import type { TerminalSink } from './types.ts';
 

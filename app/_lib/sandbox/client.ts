@@ -6,7 +6,7 @@
  *
  * Framework-free; the UI subscribes with useSyncExternalStore.
  */
-import { closeCodes, defaultTerminalId, paths, type ClientMessage, type ClusterInfo, type NodeName, type ServerMessage } from '../../../sandbox-server/src/protocol/index.ts';
+import { closeCodes, defaultTerminalId, paths, type ClientMessage, type ClusterInfo, type NodeName, type ServerMessage } from '@contract/protocol.ts';
 import { reconnectDelay } from './backoff.ts';
 import { encodeControl, parseServerFrame } from './frames.ts';
 import { SandboxHttp, SandboxHttpError, wsUrl, type Fetch } from './http.ts';

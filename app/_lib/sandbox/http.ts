@@ -1,5 +1,5 @@
 /** The sandbox server's HTTP endpoints (same origin, cookie session). */
-import { fileList, paths, sessionResponse, type FileList, type SessionResponse } from '../../../sandbox-server/src/protocol/index.ts';
+import { fileList, paths, sessionResponse, type FileList, type SessionResponse } from '@contract/protocol.ts';
 
 export class SandboxHttpError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClientMessage } from '../../../sandbox-server/src/protocol/index.ts';
+import type { ClientMessage } from '@contract/protocol.ts';
 import { TerminalSession, type TerminalTransport } from './terminal-session.ts';
 import type { TerminalSink } from './types.ts';
 

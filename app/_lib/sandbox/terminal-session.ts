@@ -4,7 +4,7 @@
  * Driven by SandboxClient (connection and cluster events) and by the view
  * (input, resize, close) through the TerminalHandle interface.
  */
-import type { ClientMessage, ErrorCode, NodeName } from '../../../sandbox-server/src/protocol/index.ts';
+import type { ClientMessage, ErrorCode, NodeName } from '@contract/protocol.ts';
 import { reconnectDelay } from './backoff.ts';
 import { encodeInputFrames, textToBytes } from './frames.ts';
 import { StreamOffsets } from './offsets.ts';

@@ -8,11 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { LESSON_FILE, forHost, hostFactOf, lessonFrontmatter } from '../../../content/schema.ts';
-import type { NodeName } from '../protocol/index.ts';
+import { LESSON_FILE, forHost, hostFactOf, lessonFrontmatter } from '../../../contract/lesson.ts';
+import type { NodeName } from '../../../contract/protocol.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import type { ExerciseCheck } from './schema.ts';
+import type { ExerciseCheck } from '../../../contract/checks.ts';
 
 export interface CheckedExercise {
   id: string;

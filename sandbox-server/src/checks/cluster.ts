@@ -1,5 +1,5 @@
 /** Swarm membership checks: a node's swarm state, the swarm's members, networks. */
-import type { NetworkParams, NodesParams, SwarmParams } from './schema.ts';
+import type { NetworkParams, NodesParams, SwarmParams } from '../../../contract/checks.ts';
 import type { ClusterView } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { count, list, q } from './words.ts';

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import type { ContainerJson, EngineInfo, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
 import { staticView } from './engine.ts';
 import { evaluate } from './evaluate.ts';
-import { exerciseCheck, type Check } from './schema.ts';
+import { exerciseCheck, type Check } from '../../../contract/checks.ts';
 import { findService } from './services.ts';
 import { normalizeImage, pageGist } from './words.ts';
 

@@ -3,7 +3,7 @@
  * ClusterView it is given: the same function runs live, in unit specs over
  * captured JSON, and in the lesson tests.
  */
-import type { Check } from './schema.ts';
+import type { Check } from '../../../contract/checks.ts';
 import type { ClusterView } from './engine.ts';
 import { checkNetwork, checkNodes, checkSwarm } from './cluster.ts';
 import { type CheckContext, type Outcome, fail, pass } from './outcome.ts';

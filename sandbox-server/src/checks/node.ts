@@ -1,5 +1,5 @@
 /** `node`: a swarm node's availability (active, pause, drain), e.g. back to active after maintenance. */
-import type { NodeParams } from './schema.ts';
+import type { NodeParams } from '../../../contract/checks.ts';
 import type { ClusterView, SwarmNodeJson, TaskJson } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { q } from './words.ts';

@@ -1,5 +1,5 @@
 /** Checks that look at what a node serves or holds: HTTP answers, lab files, plain containers. */
-import type { ContainerParams, FileParams, HttpParams } from './schema.ts';
+import type { ContainerParams, FileParams, HttpParams } from '../../../contract/checks.ts';
 import type { ClusterView, ContainerJson } from './engine.ts';
 import { type Outcome, fail, pass } from './outcome.ts';
 import { hasIngressPort, ingressProblem, servicePorts, usesVip } from './services.ts';

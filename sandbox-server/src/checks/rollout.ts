@@ -3,7 +3,7 @@
  * image to another. Reads what `docker service inspect --pretty` shows: the
  * update status, the previous spec and the update config.
  */
-import type { RolloutParams } from './schema.ts';
+import type { RolloutParams } from '../../../contract/checks.ts';
 import type { ClusterView, ServiceJson, TaskJson } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { currentTasks, findService, serviceImage } from './services.ts';

@@ -2,7 +2,7 @@
  * `secret`: a service is given a Docker secret, and (optionally) reads it
  * through a `*_FILE` variable instead of keeping the value in plain text.
  */
-import type { SecretParams } from './schema.ts';
+import type { SecretParams } from '../../../contract/checks.ts';
 import type { ClusterView, ServiceJson } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { findService } from './services.ts';

@@ -12,7 +12,7 @@ import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cg
 import { nodeHostConfig, type Isolation } from '../engine/host.ts';
 import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
 import { putLabFiles } from '../files/labfiles.ts';
-import type { NodeInfo } from '../protocol/index.ts';
+import type { NodeInfo } from '../../../contract/protocol.ts';
 import { LABEL, clusterLabels, labelFilter } from './labels.ts';
 import { freeSubnets, gatewayOf } from './subnets.ts';
 

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
 import type { CheckClient, CheckService } from '../checks/checker.ts';
 import type { Logger } from '../log.ts';
-import { decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../protocol/index.ts';
+import { decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../../../contract/protocol.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import type { TerminalViewer } from '../terminals/terminal.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';

@@ -5,7 +5,7 @@
  */
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
-import { LAB_DIR, MAX_FILE_BYTES, SANDBOX_PREFIX, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '../protocol/index.ts';
+import { LAB_DIR, MAX_FILE_BYTES, SANDBOX_PREFIX, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '../../../contract/protocol.ts';
 import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../files/labfiles.ts';
 import { handlePreview, handlePreviewUpgrade, type PreviewDeps } from '../preview/proxy.ts';
 import type { CheckService } from '../checks/checker.ts';

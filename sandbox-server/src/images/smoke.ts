@@ -12,7 +12,7 @@ import tar from 'tar-stream';
 import { ensureImages } from './index.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror } from './mirror.ts';
 import { sleep } from './lock.ts';
-import { LAB_DIR } from '../protocol/index.ts';
+import { LAB_DIR } from '../../../contract/protocol.ts';
 
 const LABEL = { 'swb.test': 'images' };
 const docker = new Docker();

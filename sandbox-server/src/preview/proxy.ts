@@ -41,7 +41,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { nodeName, paths, previewPath, type PublishedPortView } from '../protocol/index.ts';
+import { nodeName, paths, previewPath, type PublishedPortView } from '../../../contract/protocol.ts';
 import type { LiveCluster } from '../clusters/live.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import type { Logger } from '../log.ts';

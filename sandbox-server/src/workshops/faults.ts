@@ -13,7 +13,7 @@ import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.ts';
 import { innerEngine } from '../engine/inner-events.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import type { ClassFault, FaultStatus } from '../protocol/workshop.ts';
+import type { ClassFault, FaultStatus } from '../../../contract/workshop.ts';
 import type { LearnerSession } from '../sessions/manager.ts';
 import { faultLabel, judge, type SwarmRead } from './fault-judge.ts';
 

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '../protocol/index.ts';
+import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '../../../contract/protocol.ts';
 import {
   instructorCookie,
   joinCode,
@@ -22,7 +22,7 @@ import {
   type JoinInfo,
   type JoinResponse,
   type LearnerWorkshopServerMessage,
-} from '../protocol/workshop.ts';
+} from '../../../contract/workshop.ts';
 import type { SessionManager } from '../sessions/manager.ts';
 import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateLimit, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from '../http/request.ts';
 import { hashSecret, secretMatches } from './secrets.ts';

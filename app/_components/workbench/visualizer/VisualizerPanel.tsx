@@ -6,8 +6,8 @@
  * keyboard users, and a polite live region says what changed.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { ClusterState } from '../../../../sandbox-server/src/protocol/index.ts';
-import { describeChanges, layoutCluster, serviceColours, type ClusterLayout, type TaskBox } from '../../../../sandbox-server/src/visualizer/layout.ts';
+import type { ClusterState } from '@contract/protocol.ts';
+import { describeChanges, layoutCluster, serviceColours, type ClusterLayout, type TaskBox } from '@contract/visualizer/layout.ts';
 import { usePrefersDark } from '../useSandbox.ts';
 import styles from './visualizer.module.css';
 

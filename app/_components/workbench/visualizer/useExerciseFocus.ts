@@ -5,8 +5,8 @@
  * until the exercise passes.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { CheckResult, ClusterState } from '../../../../sandbox-server/src/protocol/index.ts';
-import { focusedServices } from '../../../../sandbox-server/src/visualizer/layout.ts';
+import type { CheckResult, ClusterState } from '@contract/protocol.ts';
+import { focusedServices } from '@contract/visualizer/layout.ts';
 import type { SandboxClient } from '../../../_lib/sandbox/index.ts';
 import type { VisualizerFocus } from './VisualizerPanel.tsx';
 

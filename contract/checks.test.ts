@@ -1,11 +1,11 @@
 /**
  * The check vocabulary rejects mistakes with a precise path and reason, and
  * every kind the lessons use parses.
- * Run: node --import tsx --test sandbox-server/src/checks/schema.test.ts
+ * Run: node --import tsx --test contract/checks.test.ts
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkKind, checkKindNames, exerciseCheck } from './schema.ts';
+import { checkKind, checkKindNames, exerciseCheck } from './checks.ts';
 
 const issues = (input: unknown) => {
   const r = exerciseCheck.safeParse(input);

@@ -14,12 +14,12 @@
  * back from passed when it stops being true); otherwise a passed exercise
  * stays passed.
  *
- * Browser-safe: imports only zod and the protocol (content/schema.ts, which the
+ * Browser-safe: imports only zod and the protocol (./lesson.ts, which the
  * browser bundles, imports this file). The `.describe()` texts are the lesson writer's
  * documentation.
  */
 import { z } from 'zod';
-import { LAB_DIR, nodeName } from '../protocol/index.ts';
+import { LAB_DIR, nodeName } from './protocol.ts';
 
 const port = z.number().int().min(1).max(65535);
 const name = z.string().trim().min(1).max(120);

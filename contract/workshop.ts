@@ -7,7 +7,7 @@
  * page stay independent: a workshop notice never rides on the terminal socket.
  */
 import { z } from 'zod';
-import { SANDBOX_PREFIX, lessonSlug, nodeName } from './index.ts';
+import { SANDBOX_PREFIX, lessonSlug, nodeName } from './protocol.ts';
 
 const base = `${SANDBOX_PREFIX}/workshops`;
 export const workshopPaths = {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterState, SwarmServiceView, SwarmTaskView } from '../protocol/index.ts';
+import type { ClusterState, SwarmServiceView, SwarmTaskView } from '../protocol.ts';
 import { describeChanges, layoutCluster, serviceHue } from './layout.ts';
 
 const node = (id: string, hostname: string, extra: Partial<ClusterState['nodes'][number]> = {}) => ({

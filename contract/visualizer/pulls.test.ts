@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SwarmNodeView, SwarmTaskView } from '../protocol/index.ts';
+import type { SwarmNodeView, SwarmTaskView } from '../protocol.ts';
 import { pullsOf, pullText } from './pulls.ts';
 
 const node = (id: string, name: 'manager' | 'worker-1' | 'worker-2'): SwarmNodeView => ({ id, hostname: name, node: name, role: name === 'manager' ? 'manager' : 'worker', status: 'ready', availability: 'active', leader: false });
