@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.ts';
+import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
 import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
 import { nodeHostConfig, type Isolation } from '../engine/host.ts';
 import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
@@ -45,9 +46,6 @@ export interface ProvisionSpec {
   labArchive: Buffer;
   onProgress?: (step: string, fraction: number) => void;
 }
-
-/** Inner dockerd API port: the server reads cluster state from it (never from scripts on the node). */
-export const INNER_DOCKER_PORT = 2375;
 
 export function nodeNames(workers: number): string[] {
   return ['manager', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];

@@ -2,7 +2,7 @@
 import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { isPreviewCapabilityUrl } from '../preview/proxy.ts';
+import { isPreviewCapabilityUrl } from '../preview/capability.ts';
 
 /** A set of routes mounted on the one server: each says whether a request or upgrade was its own. */
 export interface HttpRoutes {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { ensureBaseImage } from './base.ts';
 import { ensureBuilt, type ImageSpec } from './build.ts';
-import { visualizerPageFiles } from '../visualizer/bundle.ts';
+import { visualizerPageFiles } from './bundle.ts';
 import { withLock } from './lock.ts';
 
 export interface LabImage {
