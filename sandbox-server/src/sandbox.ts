@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Config } from './config.ts';
+import { LABEL } from './clusters/labels.ts';
 import { watchNodeStarts } from './engine/cgroups.ts';
 import { detectHostFacts, type HostFacts } from './engine/host.ts';
 import type { NodeEngine } from './engine/node-engine.ts';
@@ -83,7 +84,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     log.warn('SWB_FIREWALL=off: learner nodes can reach this host, other networks and the internet');
   }
   const stopCgroupWatch = nodeEngine.cgroupOwner
-    ? watchNodeStarts(docker, config.SWB_INSTANCE, nodeEngine.cgroupOwner, (err) => log.warn('could not hand a node its cgroups', { error: errorMessage(err) }))
+    ? watchNodeStarts(docker, `${LABEL.instance}=${config.SWB_INSTANCE}`, nodeEngine.cgroupOwner, (err) => log.warn('could not hand a node its cgroups', { error: errorMessage(err) }))
     : () => {};
 
   const archive = await labArchive(readLabFiles(deps.labFilesDir));
