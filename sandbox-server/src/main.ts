@@ -37,7 +37,7 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
   log.info('docker engine', { version: engineVersion });
   const images = await ensureImages(docker, (line) => log.info(line, { part: 'images' }));
   const mirror = config.SWB_MIRROR
-    ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }) })
+    ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }), registryBin: config.SWB_REGISTRY_BIN })
     : null;
   // Images and the mirror stay on the host engine; learner nodes run on the learner engine.
   const { docker: nodeDocker, ...nodeEngine } = await setupNodeEngine(config, docker, images.node, {

@@ -38,7 +38,7 @@ export async function prepareHost(config: Config, opts: { browser?: boolean } = 
   });
   if (config.SWB_MIRROR) {
     await step('registry mirror', () =>
-      ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info }),
+      ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info, registryBin: config.SWB_REGISTRY_BIN }),
     );
   }
   return images;

@@ -13,6 +13,7 @@ import { ensureImages } from './index.ts';
 import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror } from './mirror.ts';
 import { sleep } from './lock.ts';
 import { LAB_DIR } from '../../../contract/protocol.ts';
+import { loadConfig } from '../config.ts';
 
 const LABEL = { 'swb.test': 'images' };
 const docker = new Docker();
@@ -24,7 +25,7 @@ const ipvs = existsSync('/proc/net/ip_vs');
 
 async function main(): Promise<void> {
   const images = await ensureImages(docker, log);
-  const mirror = await ensureMirror({ docker, port: DEFAULT_PORT, dataDir: DEFAULT_DATA_DIR, images: images.lab, log });
+  const mirror = await ensureMirror({ docker, port: DEFAULT_PORT, dataDir: DEFAULT_DATA_DIR, images: images.lab, log, registryBin: loadConfig().SWB_REGISTRY_BIN });
   if (!ipvs) log('no IPVS on this host: using --endpoint-mode dnsrr and --publish mode=host');
 
   const net = await docker.createNetwork({ Name: `swbt-images-${process.pid}`, Driver: 'bridge', Labels: LABEL });

@@ -28,10 +28,13 @@ import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateL
 import { hashSecret, secretMatches } from './secrets.ts';
 import { InstructorConnection } from './instructor-socket.ts';
 import { dashboardCsv } from './dashboard.ts';
+import { WorkshopError, type WorkshopErrorKind } from './errors.ts';
 import type { WorkshopService } from './service.ts';
 
 const BASE = workshopPaths.create;
 const BODY_LIMIT = 16 * 1024;
+/** The HTTP answer to each kind of workshop error (the domain knows nothing of HTTP). */
+const STATUS_OF: Record<WorkshopErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, gone: 410, too_early: 425 };
 /** Unknown join codes one network may try per window before it must wait (codes are 6 of 31 characters: guessing needs millions). */
 const JOIN_MISSES = { limit: 20, windowMs: 10 * 60_000 };
 
@@ -105,7 +108,7 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
         try {
           joined = service.join(code.data, parsed.data.name, sessionOf(req));
         } catch (err) {
-          if (err instanceof HttpError && err.status === 404) joinMissed(req);
+          if (err instanceof WorkshopError && err.kind === 'not_found') joinMissed(req);
           throw err;
         }
         if (joined.token) {
@@ -188,7 +191,7 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
         return true;
       }
       route(req, res, url).catch((err) => {
-        const status = err instanceof HttpError ? err.status : err instanceof SyntaxError ? 400 : 500;
+        const status = err instanceof HttpError ? err.status : err instanceof WorkshopError ? STATUS_OF[err.kind] : err instanceof SyntaxError ? 400 : 500;
         if (status === 500) log.error('workshop request failed', { path: url.pathname.replace(/[?].*$/, ''), error: errorMessage(err) });
         const retry = err instanceof HttpError && err.retryAfter ? { 'Retry-After': String(err.retryAfter) } : undefined;
         if (!res.headersSent) json(res, status, { error: status === 400 && err instanceof SyntaxError ? 'the body must be JSON' : errorMessage(err) }, retry);
