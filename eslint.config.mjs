@@ -1,6 +1,26 @@
 // Lint TypeScript across the web app, the sandbox server, scripts and tests.
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/**
+ * contract/ is bundled into the browser and shared with the server: it may import zod and its own
+ * files, never Node built-ins, server-only packages or the server's, app's or content's folders.
+ * (Its tests run in Node and are exempt.)
+ */
+export const contractImportRule = [
+  'error',
+  {
+    paths: ['dockerode', 'ws', 'better-sqlite3', 'tar-stream', 'esbuild', 'mdx-bundler', 'tsx', 'next/server', 'server-only', ...builtinModules].map((name) => ({
+      name,
+      message: 'contract/ is browser-safe: no Node built-ins or server-only packages here.',
+    })),
+    patterns: [
+      { group: ['node:*'], message: 'contract/ is browser-safe: no Node built-ins here.' },
+      { group: ['**/sandbox-server/**', '**/app/**', '**/content/**', '@/*'], message: 'contract/ imports only zod and its own files.' },
+    ],
+  },
+];
 
 export default tseslint.config(
   // Dot folders hold build output, scratch data and work trees, not source.
@@ -13,4 +33,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['contract/**/*.ts'], ignores: ['contract/**/*.test.ts'], rules: { 'no-restricted-imports': contractImportRule } },
 );

@@ -2,8 +2,6 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // A second build (e.g. of fixture lessons for browser tests) can live beside the real one.
-  ...(process.env.SWB_NEXT_DIST_DIR ? { distDir: process.env.SWB_NEXT_DIST_DIR } : {}),
   // Lessons are compiled on the server with mdx-bundler, which drives esbuild's
   // native binary: both must be required from node_modules, not bundled.
   serverExternalPackages: ['mdx-bundler', 'esbuild'],

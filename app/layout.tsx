@@ -1,6 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import './globals.css';
-import { WorkshopBanner } from './_components/workshop/WorkshopBanner';
+import { WorkshopBanner } from './_components/workshop/WorkshopBanner.tsx';
 
 export const metadata: Metadata = {
   title: { default: 'Swarm Workbench', template: '%s · Swarm Workbench' },

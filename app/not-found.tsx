@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { SiteHeader } from './_components/ui/SiteHeader';
+import { SiteHeader } from './_components/ui/SiteHeader.tsx';
 
 export default function NotFound() {
   return (

@@ -1,6 +1,6 @@
-import { getLessons } from './_lib/content/lessons';
-import { LessonList } from './_components/home/LessonList';
-import { SiteHeader } from './_components/ui/SiteHeader';
+import { getLessons } from './_lib/content/lessons.ts';
+import { LessonList } from './_components/home/LessonList.tsx';
+import { SiteHeader } from './_components/ui/SiteHeader.tsx';
 import styles from './_components/home/home.module.css';
 
 export default async function HomePage() {

@@ -13,12 +13,12 @@ import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createElement as h, type ReactNode } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { HostGate, HostProvider, visibleFor } from '../app/_components/lesson/host';
-import { mdxComponent } from '../app/_lib/content/mdx';
-import { LessonCatalog } from '../sandbox-server/src/checks/catalog';
-import { createLogger } from '../sandbox-server/src/log';
-import { loadAllLessons, type CompiledLesson } from './load';
-import { forHost, HOST_FACTS, type HostFact, type NoteKind } from './schema';
+import { HostGate, HostProvider, visibleFor } from '../app/_components/lesson/host.tsx';
+import { mdxComponent } from '../app/_lib/content/mdx.ts';
+import { LessonCatalog } from '../sandbox-server/src/checks/catalog.ts';
+import { createLogger } from '../sandbox-server/src/log.ts';
+import { loadAllLessons, type CompiledLesson } from './load.ts';
+import { forHost, HOST_FACTS, type HostFact, type NoteKind } from '@contract/lesson.ts';
 
 const contentDir = path.dirname(fileURLToPath(import.meta.url));
 

@@ -1,12 +1,12 @@
 /**
  * A remark plugin that checks the JSX a lesson uses against the component
- * contract in ./schema.ts, and rewrites <Command> so its exact text reaches the
+ * contract in contract/lesson.ts, and rewrites <Command> so its exact text reaches the
  * page. It records problems instead of throwing, so one build reports all of
  * them, each with file:line. Also the exercise linter (lintExercises) that the
  * loader runs on the frontmatter.
  */
-import type { NodeName } from '../sandbox-server/src/protocol/index';
-import { blockComponents, componentNames, componentProps, forHost, HOST_FACTS, type ComponentName, type Exercise, type HostFact } from './schema';
+import type { NodeName } from '@contract/protocol.ts';
+import { blockComponents, componentNames, componentProps, forHost, HOST_FACTS, type ComponentName, type Exercise, type HostFact } from '@contract/lesson.ts';
 
 export interface LintContext {
   file: string;
@@ -201,7 +201,7 @@ export function lintExercises(exercises: readonly Exercise[], ctx: ExerciseLintC
   exercises.forEach((ex, i) => {
     const at = (path: (string | number)[], message: string) =>
       problems.push(`${ctx.file}${ctx.lineAt(['exercises', i, ...path])}: exercise "${ex.id}": ${message}`);
-    if (!ex.check) at([], 'has no check: say how the server verifies it (check: ..., see sandbox-server/src/checks/schema.ts)');
+    if (!ex.check) at([], 'has no check: say how the server verifies it (check: ..., see contract/checks.ts)');
     // Every kind of host gets hints, a solution and wrong answers of its own (items without `host` count for both).
     const perHost = <T extends { host?: HostFact }>(items: readonly T[], enough: number, say: (n: number, on: string) => string, path: (string | number)[] = []) => {
       const short = HOST_FACTS.filter((fact) => forHost(items, fact).length < enough);

@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listLessonFiles, validateAllLessons } from './load';
+import { listLessonFiles, validateAllLessons } from './load.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const temps: string[] = [];

@@ -16,9 +16,10 @@ import { bundleMDX } from 'mdx-bundler';
 import remarkGfm from 'remark-gfm';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
-import type { NodeName } from '../sandbox-server/src/protocol/index';
-import { clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from './schema';
-import { lintExercises, lintLessonTree, type LintContext } from './lint';
+import type { NodeName } from '@contract/protocol.ts';
+import { labFilesDirOf, lessonsDirOf } from './dirs.ts';
+import { LESSON_FILE, clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from '@contract/lesson.ts';
+import { lintExercises, lintLessonTree, type LintContext } from './lint.ts';
 
 export interface ContentDirs {
   /** Folder holding `lessons/` and `files/` (normally `<repo>/content`). */
@@ -33,7 +34,7 @@ export interface ContentDirs {
 export interface ExerciseView {
   id: string;
   title: string;
-  /** Hints and solution steps; those with `host` are only for that kind of host (see forHost in schema.ts). */
+  /** Hints and solution steps; those with `host` are only for that kind of host (see forHost in contract/lesson.ts). */
   hints: { text: string; host?: HostFact }[];
   solution: { node: NodeName; run: string; host?: HostFact }[];
 }
@@ -69,12 +70,10 @@ export class LessonValidationError extends Error {
   }
 }
 
-export const LESSON_FILE = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
-
 function dirsOf(d: ContentDirs) {
   return {
-    lessonsDir: d.lessonsDir ?? path.join(d.contentDir, 'lessons'),
-    filesDir: d.filesDir ?? path.join(d.contentDir, 'files'),
+    lessonsDir: d.lessonsDir ?? lessonsDirOf(d.contentDir),
+    filesDir: d.filesDir ?? labFilesDirOf(d.contentDir),
   };
 }
 

@@ -13,18 +13,16 @@
  *
  * Prints numbers; asserts nothing.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
-import { innerEngine } from '../sandbox-server/src/engine/inner-events.js';
-import type { CheckResult, ServerMessage } from '../sandbox-server/src/protocol/index.js';
-import { loadConfig } from '../sandbox-server/src/config.js';
-import { clusterNodes, sh } from '../test/helpers/cluster-state.js';
-import { Learner } from '../test/helpers/learner.js';
-import { removeInstance, startTestServer } from '../test/helpers/server.js';
-import { waitFor } from '../test/helpers/wait.js';
-import { prepareHost } from './lib/prepare.js';
+import { innerEngine } from '../sandbox-server/src/engine/inner-events.ts';
+import type { CheckResult, ServerMessage } from '../contract/protocol.ts';
+import { loadConfig } from '../sandbox-server/src/config.ts';
+import { clusterNodes, sh } from '../test/helpers/cluster-state.ts';
+import { Learner } from '../test/helpers/learner.ts';
+import { removeInstance, startTestServer } from '../test/helpers/server.ts';
+import { waitFor } from '../test/helpers/wait.ts';
+import { prepareHost } from './lib/prepare.ts';
 
 const RUNS = Number(process.env.SWB_BENCH_RUNS ?? 20);
 const CLUSTERS = Number(process.env.SWB_BENCH_CLUSTERS ?? 30);
@@ -35,49 +33,8 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const fmt = (x: number) => `${x.toFixed(0)} ms`;
 const line = (what: string, value: string, extra = '') => console.log(`${what.padEnd(52)} ${value.padEnd(26)} ${extra}`);
 
-const contentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-bench-checks-'));
-fs.mkdirSync(path.join(contentDir, 'lessons'));
-fs.writeFileSync(
-  path.join(contentDir, 'lessons', `01-${LESSON}.mdx`),
-  `---
-title: Bench
-order: 1
-summary: Check latency fixture.
-minutes: 1
-cluster: { workers: 2 }
-exercises:
-  - id: scaled
-    title: Two replicas wanted
-    solution: [{ node: manager, run: docker service scale web=2 }]
-    check: { hold: true, service: { match: { name: web }, replicas: 2 } }
-  - id: scaled-running
-    title: Two replicas running
-    solution: [{ node: manager, run: docker service scale web=2 }]
-    check: { hold: true, service: { match: { name: web }, replicas: 2, running: 2 } }
----
-`,
-);
-// The same, plus a check no Docker event announces (a lab file): it is polled while unpassed.
-fs.writeFileSync(
-  path.join(contentDir, 'lessons', `02-${LESSON}-poll.mdx`),
-  `---
-title: Bench with polling
-order: 2
-summary: A lesson whose unpassed file check is polled.
-minutes: 1
-cluster: { workers: 2 }
-exercises:
-  - id: scaled
-    title: Two replicas wanted
-    solution: [{ node: manager, run: docker service scale web=2 }]
-    check: { service: { match: { name: web }, replicas: 2 } }
-  - id: edited
-    title: A file that never changes
-    solution: [{ node: manager, run: "echo never-there >> /lab/init.sql" }]
-    check: { file: { node: manager, path: /lab/init.sql, contains: never-there } }
----
-`,
-);
+/** The fixture lessons: test/fixtures/bench-checks/lessons/ (the second one's unpassed file check is polled). */
+const contentDir = fileURLToPath(new URL('../test/fixtures/bench-checks/', import.meta.url));
 
 await prepareHost(loadConfig());
 const server = await startTestServer('bench-checks', { SWB_CONTENT_DIR: contentDir, SWB_POOL_SIZE: '0' });
@@ -237,5 +194,4 @@ try {
 } finally {
   await server.close();
   await removeInstance(instance);
-  fs.rmSync(contentDir, { recursive: true, force: true });
 }

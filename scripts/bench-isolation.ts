@@ -3,13 +3,13 @@
  * and idle memory per cluster, for `userns` (the learner engine, the default) beside `hardened`
  * (the host engine with the same capabilities and seccomp profile: the old engine path).
  */
-import { labArchive, readLabFiles } from '../sandbox-server/src/files/labfiles.js';
-import { destroyCluster, provisionCluster } from '../sandbox-server/src/clusters/provision.js';
-import { paths } from '../sandbox-server/src/protocol/index.js';
-import { Learner } from '../test/helpers/learner.js';
-import { removeInstance, startTestServer } from '../test/helpers/server.js';
-import { waitFor } from '../test/helpers/wait.js';
-import { repoRoot } from './lib/prepare.js';
+import { labArchive, readLabFiles } from '../sandbox-server/src/files/labfiles.ts';
+import { destroyCluster, provisionCluster } from '../sandbox-server/src/clusters/provision.ts';
+import { paths } from '../contract/protocol.ts';
+import { Learner } from '../test/helpers/learner.ts';
+import { removeInstance, startTestServer } from '../test/helpers/server.ts';
+import { waitFor } from '../test/helpers/wait.ts';
+import { repoRoot } from './lib/prepare.ts';
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -10,8 +10,8 @@
  * SWB_BENCH_SOAK_ONLY=1.
  */
 import crypto from 'node:crypto';
-import { Learner, type TerminalOutput } from '../test/helpers/learner.js';
-import { removeInstance, startTestServer } from '../test/helpers/server.js';
+import { Learner, type TerminalOutput } from '../test/helpers/learner.ts';
+import { removeInstance, startTestServer } from '../test/helpers/server.ts';
 
 const KEY_INTERVAL_MS = 150; // ~7 keys a second: a fast typist
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';

@@ -7,10 +7,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClusterState } from '../sandbox-server/src/protocol/index.js';
-import { Learner } from '../test/helpers/learner.js';
-import { removeInstance, startTestServer } from '../test/helpers/server.js';
-import { waitFor } from '../test/helpers/wait.js';
+import type { ClusterState } from '../contract/protocol.ts';
+import { Learner } from '../test/helpers/learner.ts';
+import { removeInstance, startTestServer } from '../test/helpers/server.ts';
+import { waitFor } from '../test/helpers/wait.ts';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (x: number) => `${x.toFixed(0)} ms`;

@@ -4,14 +4,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import { loadConfig } from '../sandbox-server/src/config.js';
-import { connectDocker, pingEngine } from '../sandbox-server/src/engine/docker.js';
+import { loadConfig } from '../sandbox-server/src/config.ts';
+import { connectDocker, pingEngine } from '../sandbox-server/src/engine/docker.ts';
 import Docker from 'dockerode';
-import { detectHostFacts } from '../sandbox-server/src/engine/host.js';
-import { learnerEngineBlocker, REMAP_USER } from '../sandbox-server/src/engine/learner.js';
-import { learnerSocket } from '../sandbox-server/src/engine/node-engine.js';
-import { firewallIntact } from '../sandbox-server/src/isolation/firewall.js';
-import { errorMessage } from '../sandbox-server/src/log.js';
+import { detectHostFacts } from '../sandbox-server/src/engine/host.ts';
+import { learnerEngineBlocker, REMAP_USER } from '../sandbox-server/src/engine/learner.ts';
+import { learnerSocket } from '../sandbox-server/src/engine/node-engine.ts';
+import { firewallIntact } from '../sandbox-server/src/isolation/firewall.ts';
+import { errorMessage } from '../sandbox-server/src/log.ts';
 
 type Verdict = 'ok' | 'warn' | 'fail';
 const rows: { verdict: Verdict; what: string; detail: string; fix?: string }[] = [];

@@ -3,8 +3,8 @@
  * (the instructor key from SWB_ADMIN_TOKEN, or the one `npm start` generated
  * into the data dir; made now if the server never ran).
  */
-import { loadConfig } from '../sandbox-server/src/config.js';
-import { adminToken, instructorLink } from '../sandbox-server/src/workshops/admin-token.js';
+import { loadConfig } from '../sandbox-server/src/config.ts';
+import { adminToken, instructorLink } from '../sandbox-server/src/workshops/admin-token.ts';
 
 const config = loadConfig();
 const { token } = adminToken(config);

@@ -1,10 +1,10 @@
 /** `npm start`: prepare what is missing, build the web app, serve everything on one URL. */
-import { loadConfig } from '../sandbox-server/src/config.js';
-import { createLogger, errorMessage } from '../sandbox-server/src/log.js';
-import { closeOnSignals, runServer } from '../sandbox-server/src/main.js';
-import { prepareHost, repoRoot } from './lib/prepare.js';
-import { buildWebIfChanged, webApp } from './lib/web.js';
-import { instructorLink } from '../sandbox-server/src/workshops/admin-token.js';
+import { loadConfig } from '../sandbox-server/src/config.ts';
+import { createLogger, errorMessage } from '../sandbox-server/src/log.ts';
+import { closeOnSignals, runServer } from '../sandbox-server/src/main.ts';
+import { prepareHost, repoRoot } from './lib/prepare.ts';
+import { buildWebIfChanged, webApp } from './lib/web.ts';
+import { instructorLink } from '../sandbox-server/src/workshops/admin-token.ts';
 
 const dev = process.argv.includes('--dev');
 // Nothing leaves this machine: no Next.js telemetry either.

@@ -5,13 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { loadConfig } from '../sandbox-server/src/config.js';
-import { errorMessage } from '../sandbox-server/src/log.js';
-import { prepareHost, repoRoot } from './lib/prepare.js';
-import { step } from './lib/progress.js';
-import { buildWebIfChanged } from './lib/web.js';
-import { E2E_INSTANCE } from '../playwright.config.js';
-import { removeTestLeftovers } from '../test/helpers/server.js';
+import { loadConfig } from '../sandbox-server/src/config.ts';
+import { errorMessage } from '../sandbox-server/src/log.ts';
+import { prepareHost, repoRoot } from './lib/prepare.ts';
+import { step } from './lib/progress.ts';
+import { buildWebIfChanged } from './lib/web.ts';
+import { E2E_INSTANCE } from '../playwright.config.ts';
+import { removeTestLeftovers } from '../test/helpers/server.ts';
 
 interface SuiteResult {
   name: string;
@@ -99,7 +99,7 @@ try {
   results.push(await gate('typecheck e2e', ['tsc', '-p', 'test/e2e/tsconfig.json']));
   results.push(await gate('lint', ['eslint', '.']));
 
-  results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('content'), ...findTests('app')]));
+  results.push(await nodeSuite('unit', [...findTests('sandbox-server/src'), ...findTests('contract'), ...findTests('content'), ...findTests('app')]));
   // The lesson walk (four clusters) is the longest suite and mostly waits on swarm convergence: it
   // runs beside the other integration files (one at a time). The browser tests come after both,
   // on a quieter machine (their waits are for a learner's eyes, and two cores are easily swamped).

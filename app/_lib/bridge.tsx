@@ -6,9 +6,9 @@
  * Run clicked while the workbench is still loading is not lost.
  */
 import { createContext, useContext, useState, useSyncExternalStore, type ReactNode } from 'react';
-import type { NodeName } from '../../sandbox-server/src/protocol/index';
+import type { AppliedStep, ExerciseState, NodeName } from '@contract/protocol.ts';
 
-export type ExerciseState = 'pending' | 'passed' | 'failed';
+export type { ExerciseState };
 
 export interface ExerciseStatus {
   state: ExerciseState;
@@ -22,7 +22,7 @@ export interface ExerciseStatus {
 export interface ApplyResult {
   running: boolean;
   ok?: boolean;
-  steps?: { node: NodeName; run: string; exitCode: number | null; output: string }[];
+  steps?: AppliedStep[];
   error?: string;
 }
 

@@ -64,6 +64,7 @@ export const configSchema = z.object({
   SWB_MIRROR: bool.default(true).describe('Serve lab images from the local read-only registry mirror. Off: nodes pull from Docker Hub.'),
   SWB_MIRROR_PORT: int(5000, 1, 65535).describe('Port of the local registry mirror.'),
   SWB_MIRROR_DIR: z.string().default('/var/lib/swb/registry').describe('Storage of the local registry mirror.'),
+  SWB_REGISTRY_BIN: z.string().default('/usr/bin/docker-registry').describe('The registry binary that serves the mirror (Debian\'s docker-registry package).'),
   SWB_FIREWALL: bool
     .default(true)
     .describe('Install iptables/ip6tables rules that keep learner nodes off this host (except the mirror), off other networks and off the internet. Off only for debugging.'),

@@ -7,13 +7,14 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Config } from './config.js';
-import { connectDocker, pingEngine } from './engine/docker.js';
-import { ensureImages } from './images/index.js';
-import { ensureMirror } from './images/mirror.js';
-import { setupNodeEngine } from './engine/node-engine.js';
-import { createLogger, errorMessage, type Logger } from './log.js';
-import { startSandbox, type Sandbox } from './sandbox.js';
+import { contentDirOf, labFilesDirOf, lessonsDirOf } from '../../content/dirs.ts';
+import { loadConfig, type Config } from './config.ts';
+import { connectDocker, pingEngine } from './engine/docker.ts';
+import { ensureImages } from './images/index.ts';
+import { ensureMirror } from './images/mirror.ts';
+import { setupNodeEngine } from './engine/node-engine.ts';
+import { createLogger, errorMessage, type Logger } from './log.ts';
+import { startSandbox, type Sandbox } from './sandbox.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -36,7 +37,7 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
   log.info('docker engine', { version: engineVersion });
   const images = await ensureImages(docker, (line) => log.info(line, { part: 'images' }));
   const mirror = config.SWB_MIRROR
-    ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }) })
+    ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }), registryBin: config.SWB_REGISTRY_BIN })
     : null;
   // Images and the mirror stay on the host engine; learner nodes run on the learner engine.
   const { docker: nodeDocker, ...nodeEngine } = await setupNodeEngine(config, docker, images.node, {
@@ -50,8 +51,8 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
     nodeEngine,
     nodeImage: images.node,
     mirrorPort: mirror?.port ?? null,
-    labFilesDir: path.join(repoRoot, 'content/files'),
-    lessonsDir: path.join(config.SWB_CONTENT_DIR ? path.resolve(config.SWB_CONTENT_DIR) : path.join(repoRoot, 'content'), 'lessons'),
+    labFilesDir: labFilesDirOf(contentDirOf(undefined, repoRoot)),
+    lessonsDir: lessonsDirOf(contentDirOf(config.SWB_CONTENT_DIR, repoRoot)),
     log,
   });
 

@@ -5,29 +5,31 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { Config } from './config.js';
-import { watchNodeStarts } from './engine/cgroups.js';
-import { detectHostFacts, type HostFacts } from './engine/host.js';
-import type { NodeEngine } from './engine/node-engine.js';
-import { labArchive, readLabFiles } from './files/labfiles.js';
-import { LiveCluster } from './clusters/live.js';
-import { ClusterPool } from './clusters/pool.js';
-import { destroyCluster, provisionCluster, type Cluster } from './clusters/provision.js';
-import { HandoutStore } from './clusters/handouts.js';
-import { planLeftovers, reconcileClusters } from './clusters/reconcile.js';
-import { LessonCatalog } from './checks/catalog.js';
-import { CheckService } from './checks/checker.js';
-import { ProgressStore } from './checks/progress.js';
-import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.js';
-import { createSandboxHttp, type SandboxHttp } from './http/routes.js';
-import { installFirewall, watchFirewall } from './isolation/firewall.js';
-import type { Logger } from './log.js';
-import { errorMessage } from './log.js';
-import { SessionManager } from './sessions/manager.js';
-import { SessionStore } from './sessions/store.js';
-import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/index.js';
-import { adminToken } from './workshops/admin-token.js';
-import { httpPolicy, networkOf } from './http/request.js';
+import type { Config } from './config.ts';
+import { LABEL } from './clusters/labels.ts';
+import { watchNodeStarts } from './engine/cgroups.ts';
+import { detectHostFacts, type HostFacts } from './engine/host.ts';
+import type { NodeEngine } from './engine/node-engine.ts';
+import { labArchive, readLabFiles } from './files/labfiles.ts';
+import { LiveCluster } from './clusters/live.ts';
+import { ClusterPool } from './clusters/pool.ts';
+import { destroyCluster, provisionCluster, type Cluster } from './clusters/provision.ts';
+import { HandoutStore } from './clusters/handouts.ts';
+import { planLeftovers, reconcileClusters } from './clusters/reconcile.ts';
+import { LessonCatalog } from './checks/catalog.ts';
+import { CheckService } from './checks/checker.ts';
+import { ProgressStore } from './checks/progress.ts';
+import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.ts';
+import type { HttpRoutes } from './http/request.ts';
+import { createSandboxHttp } from './http/routes.ts';
+import { installFirewall, watchFirewall } from './isolation/firewall.ts';
+import type { Logger } from './log.ts';
+import { errorMessage } from './log.ts';
+import { SessionManager } from './sessions/manager.ts';
+import { SessionStore } from './sessions/store.ts';
+import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/index.ts';
+import { adminToken } from './workshops/admin-token.ts';
+import { httpPolicy, networkOf } from './http/request.ts';
 
 export interface SandboxDeps {
   config: Config;
@@ -39,13 +41,13 @@ export interface SandboxDeps {
   /** Port of the running registry mirror, or null to let nodes pull from Docker Hub. */
   mirrorPort: number | null;
   labFilesDir: string;
-  /** Lessons whose exercises are checked (default: `lessons` beside labFilesDir). */
-  lessonsDir?: string;
+  /** Lessons whose exercises are checked. */
+  lessonsDir: string;
   log: Logger;
 }
 
 export interface Sandbox {
-  http: SandboxHttp;
+  http: HttpRoutes;
   facts: HostFacts;
   /** The engine that runs learner nodes, the image they are made from and how they are isolated. */
   nodes: { docker: Docker; image: string; engine: Omit<NodeEngine, 'docker'> };
@@ -82,7 +84,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     log.warn('SWB_FIREWALL=off: learner nodes can reach this host, other networks and the internet');
   }
   const stopCgroupWatch = nodeEngine.cgroupOwner
-    ? watchNodeStarts(docker, config.SWB_INSTANCE, nodeEngine.cgroupOwner, (err) => log.warn('could not hand a node its cgroups', { error: errorMessage(err) }))
+    ? watchNodeStarts(docker, `${LABEL.instance}=${config.SWB_INSTANCE}`, nodeEngine.cgroupOwner, (err) => log.warn('could not hand a node its cgroups', { error: errorMessage(err) }))
     : () => {};
 
   const archive = await labArchive(readLabFiles(deps.labFilesDir));
@@ -110,8 +112,10 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
         onProgress,
       }),
     );
+  // Sessions, handouts and exercise progress share one database file per instance.
+  const dbFile = path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`);
   // Which clusters ever reached a learner (written before they do): only the others may be pooled after a restart.
-  const handouts = new HandoutStore(path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`));
+  const handouts = new HandoutStore(dbFile);
   const destroy = async (c: LiveCluster) => {
     c.closeTerminals();
     c.stopWatching();
@@ -122,7 +126,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   // Learners' clusters, warm ones and cold starts all count against the host's limit.
   const hasRoom = (): boolean => sessions.clustersInUse + pool.running < config.SWB_MAX_CLUSTERS;
   const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }), hasRoom, (c) => handouts.mark(c.id));
-  const store = new SessionStore(path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`));
+  const store = new SessionStore(dbFile);
   const workshopStore = openWorkshopStore(config.dataDir, config.SWB_INSTANCE);
   const sessions = new SessionManager({
     store,
@@ -180,11 +184,10 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   pool.refill();
   sessions.startReaper();
 
-  const dbFile = path.join(config.dataDir, `sessions-${config.SWB_INSTANCE}.db`);
   const progress = new ProgressStore(dbFile);
   progress.pruneEndedSessions();
   const checks = new CheckService({
-    catalog: new LessonCatalog(deps.lessonsDir ?? path.join(deps.labFilesDir, '..', 'lessons'), log.child({ part: 'lessons' }), { ipvs: facts.ipvs }),
+    catalog: new LessonCatalog(deps.lessonsDir, log.child({ part: 'lessons' }), { ipvs: facts.ipvs }),
     progress,
     hostDocker: docker,
     ipvs: facts.ipvs,
@@ -217,7 +220,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     connection: { ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: config.SWB_WS_PING_S * 1000 },
   });
   // Workshop routes first: they live under /sandbox too, and the sandbox answers 404 for what it does not know.
-  const http: SandboxHttp = {
+  const http: HttpRoutes = {
     handleRequest: (req, res) => workshops.http.handleRequest(req, res) || sandboxHttp.handleRequest(req, res),
     handleUpgrade: (req, socket, head) => workshops.http.handleUpgrade(req, socket, head) || sandboxHttp.handleUpgrade(req, socket, head),
     close: () => sandboxHttp.close(),

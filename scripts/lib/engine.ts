@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { step } from './progress.js';
+import { step } from './progress.ts';
 
 export function engineAnswers(): boolean {
   try {

@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
-import { ensureImages, type ImageSet } from '../../sandbox-server/src/images/index.js';
-import { ensureMirror } from '../../sandbox-server/src/images/mirror.js';
-import { setupNodeEngine } from '../../sandbox-server/src/engine/node-engine.js';
-import type { Config } from '../../sandbox-server/src/config.js';
-import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.js';
-import { info, step } from './progress.js';
+import { connectDocker } from '../../sandbox-server/src/engine/docker.ts';
+import { ensureImages, type ImageSet } from '../../sandbox-server/src/images/index.ts';
+import { ensureMirror } from '../../sandbox-server/src/images/mirror.ts';
+import { setupNodeEngine } from '../../sandbox-server/src/engine/node-engine.ts';
+import type { Config } from '../../sandbox-server/src/config.ts';
+import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.ts';
+import { info, step } from './progress.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,7 +38,7 @@ export async function prepareHost(config: Config, opts: { browser?: boolean } = 
   });
   if (config.SWB_MIRROR) {
     await step('registry mirror', () =>
-      ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info }),
+      ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info, registryBin: config.SWB_REGISTRY_BIN }),
     );
   }
   return images;

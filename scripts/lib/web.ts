@@ -7,8 +7,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { WebApp } from '../../sandbox-server/src/main.js';
-import { step } from './progress.js';
+import type { WebApp } from '../../sandbox-server/src/main.ts';
+import { step } from './progress.ts';
 
 type NextServerFactory = (opts: { dev: boolean; dir: string }) => {
   prepare(): Promise<void>;
@@ -18,8 +18,8 @@ type NextServerFactory = (opts: { dev: boolean; dir: string }) => {
 // Next ships CommonJS; require() avoids ESM default-export interop differences between tsc and tsx.
 const createNextServer = createRequire(import.meta.url)('next') as NextServerFactory;
 
-// The check vocabulary is part of the lesson schema the pages bundle.
-const INPUTS = ['app', 'content', 'sandbox-server/src/protocol', 'sandbox-server/src/checks/schema.ts', 'sandbox-server/src/visualizer', 'next.config.mjs', 'tsconfig.json', 'package-lock.json'];
+// contract/ is the browser-safe code the pages bundle (protocol, check vocabulary, lesson schema, visualizer).
+const INPUTS = ['app', 'content', 'contract', 'next.config.mjs', 'tsconfig.json', 'package-lock.json'];
 
 function hashInputs(root: string): string {
   const hash = crypto.createHash('sha256');

@@ -5,7 +5,7 @@
  * line naming the image its nodes pull for a new service.
  */
 import { expect, test } from '@playwright/test';
-import { openTerminal, terminalScreen, typeCommand } from './terminal';
+import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
 
 test('the bridge-network wrong turn: the message Run removes `app`, the lesson command turns it green', async ({ page }) => {
   test.setTimeout(420_000);

@@ -11,10 +11,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
-import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config';
-import { docker, removeInstance } from '../helpers/server';
-import { terminalScreen } from './terminal';
+import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
+import { docker, removeInstance } from '../helpers/server.ts';
+import { terminalScreen } from './terminal.ts';
 
 const PORT = E2E_PORT + 6;
 const INSTANCE = `${E2E_INSTANCE}-cl`;

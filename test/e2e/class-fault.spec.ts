@@ -7,10 +7,10 @@
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import type Docker from 'dockerode';
-import { runStep } from '../../sandbox-server/src/checks/apply';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels';
-import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config';
-import { docker } from '../helpers/server';
+import { runStep } from '../../sandbox-server/src/checks/apply.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config.ts';
+import { docker } from '../helpers/server.ts';
 
 const LESSON = 'self-healing';
 

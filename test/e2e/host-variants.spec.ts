@@ -6,7 +6,7 @@
  * the answer and the host note is not shown (covered by content/host-variants.test.ts).
  */
 import { expect, test } from '@playwright/test';
-import { openTerminal, terminalScreen, typeCommand } from './terminal';
+import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
 
 test('lesson 3 on a host without IPVS: the seed\'s Run gets the routing-mesh explanation, not Done, and its fix turns it green', async ({ page, request }) => {
   const health = (await (await request.get('/sandbox/health')).json()) as { ipvs?: boolean };

@@ -4,7 +4,7 @@
  * worker, reload into the same shell, and a phone-sized viewport.
  */
 import { expect, test } from '@playwright/test';
-import { openTerminal, terminalScreen, terminalTab, typeCommand } from './terminal';
+import { openTerminal, terminalScreen, terminalTab, typeCommand } from './terminal.ts';
 
 test('lesson 2: typing docker swarm init into the embedded terminal initialises the swarm', async ({ page }) => {
   await page.goto('/lessons/initialise-the-swarm');

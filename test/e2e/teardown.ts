@@ -1,6 +1,6 @@
 /** After the browser tests: remove every cluster the e2e server created (it keeps them on SIGTERM for adoption). */
-import { E2E_INSTANCE } from '../../playwright.config';
-import { leftovers, removeInstance } from '../helpers/server';
+import { E2E_INSTANCE } from '../../playwright.config.ts';
+import { leftovers, removeInstance } from '../helpers/server.ts';
 
 export default async function teardown(): Promise<void> {
   await removeInstance(E2E_INSTANCE);

@@ -5,7 +5,7 @@
  * sets it). A control row clipped the way the old settings clipped proves the probe can fail.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { openTerminal, terminalScreen, typeCommand } from './terminal';
+import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
 
 const TEXT = 'flask_app lucid_khorana';
 

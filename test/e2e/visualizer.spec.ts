@@ -5,7 +5,7 @@
  * the app renders and talks to its own API, but it cannot use the learner's session.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { openTerminal, typeCommand } from './terminal';
+import { openTerminal, typeCommand } from './terminal.ts';
 
 /** What a script inside `page` can do with our origin: the cookie, storage, cookie-authenticated /sandbox APIs. */
 function probeOurOrigin(page: Page): Promise<Record<string, string>> {

@@ -10,9 +10,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config';
-import { removeInstance } from '../helpers/server';
-import { openTerminal, terminalScreen, typeCommand } from './terminal';
+import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
+import { removeInstance } from '../helpers/server.ts';
+import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
 
 const PORT = E2E_PORT + 5;
 const INSTANCE = `${E2E_INSTANCE}-rs`;

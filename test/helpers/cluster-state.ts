@@ -7,12 +7,12 @@
  * earlier solution.
  */
 import type Docker from 'dockerode';
-import { runStep } from '../../sandbox-server/src/checks/apply.js';
-import { innerEngine } from '../../sandbox-server/src/engine/inner-events.js';
-import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../../sandbox-server/src/files/labfiles.js';
-import { LABEL } from '../../sandbox-server/src/clusters/labels.js';
-import { docker } from './server.js';
-import { waitFor } from './wait.js';
+import { runStep } from '../../sandbox-server/src/checks/apply.ts';
+import { innerEngine } from '../../sandbox-server/src/engine/inner-events.ts';
+import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../../sandbox-server/src/files/labfiles.ts';
+import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { docker } from './server.ts';
+import { waitFor } from './wait.ts';
 
 export interface TestNode {
   name: string;

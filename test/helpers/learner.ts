@@ -12,8 +12,8 @@ import {
   type ClientMessage,
   type ClusterInfo,
   type ServerMessage,
-} from '../../sandbox-server/src/protocol/index.js';
-import { waitFor } from './wait.js';
+} from '../../contract/protocol.ts';
+import { waitFor } from './wait.ts';
 
 /** Output of one terminal as received; chunks are joined lazily (a flood stays linear). */
 export class TerminalOutput {

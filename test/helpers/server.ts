@@ -6,16 +6,16 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../sandbox-server/src/config.js';
+import { loadConfig, type Config } from '../../sandbox-server/src/config.ts';
 import Docker from 'dockerode';
-import { connectDocker } from '../../sandbox-server/src/engine/docker.js';
-import { learnerSocket } from '../../sandbox-server/src/engine/node-engine.js';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.js';
-import { destroyCluster } from '../../sandbox-server/src/clusters/provision.js';
-import { createLogger } from '../../sandbox-server/src/log.js';
-import { runServer, type RunningServer } from '../../sandbox-server/src/main.js';
-import { paths } from '../../sandbox-server/src/protocol/index.js';
-import { waitFor } from './wait.js';
+import { connectDocker } from '../../sandbox-server/src/engine/docker.ts';
+import { learnerSocket } from '../../sandbox-server/src/engine/node-engine.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { destroyCluster } from '../../sandbox-server/src/clusters/provision.ts';
+import { createLogger } from '../../sandbox-server/src/log.ts';
+import { runServer, type RunningServer } from '../../sandbox-server/src/main.ts';
+import { paths } from '../../contract/protocol.ts';
+import { waitFor } from './wait.ts';
 
 /** The host engine (images, the mirror, control containers of tests). */
 export const hostDocker = connectDocker(process.env.DOCKER_HOST);

@@ -11,11 +11,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { labelFilter } from '../../sandbox-server/src/clusters/labels.js';
-import { hashToken } from '../../sandbox-server/src/sessions/manager.js';
-import { Learner } from '../helpers/learner.js';
-import { docker, removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
+import { Learner } from '../helpers/learner.ts';
+import { docker, removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const FLOOD_S = Number(process.env.SWB_ABUSE_FLOOD_S ?? 60);
 const MAX_TERMINALS = 12;

@@ -13,11 +13,11 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { paths } from '../../sandbox-server/src/protocol/index.js';
-import { workshopPaths, type CreateWorkshopResponse } from '../../sandbox-server/src/protocol/workshop.js';
-import { Learner } from '../helpers/learner.js';
-import { removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { paths } from '../../contract/protocol.ts';
+import { workshopPaths, type CreateWorkshopResponse } from '../../contract/workshop.ts';
+import { Learner } from '../helpers/learner.ts';
+import { removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const KEY = `admission-test-key-${Math.random().toString(36).slice(2)}`;
 const NET = '203.0.113.7';

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { closeCodes, encodeBinary, paths } from '../../sandbox-server/src/protocol/index.js';
-import { Learner } from '../helpers/learner.js';
-import { removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { closeCodes, encodeBinary, paths } from '../../contract/protocol.ts';
+import { Learner } from '../helpers/learner.ts';
+import { removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('bad input', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;

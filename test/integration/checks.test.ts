@@ -8,44 +8,16 @@
  * killed and comes back, and progress survives a server restart.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { CheckResult, ServerMessage } from '../../sandbox-server/src/protocol/index.js';
-import { Learner } from '../helpers/learner.js';
-import { removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { fileURLToPath } from 'node:url';
+import type { CheckResult, ServerMessage } from '../../contract/protocol.ts';
+import { Learner } from '../helpers/learner.ts';
+import { removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const LESSON = 'live-checks';
-const contentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-checks-content-'));
-fs.mkdirSync(path.join(contentDir, 'lessons'));
-fs.writeFileSync(
-  path.join(contentDir, 'lessons', `01-${LESSON}.mdx`),
-  `---
-title: Live checks
-order: 1
-summary: Fixture for the live check tests.
-minutes: 5
-cluster: { workers: 2 }
-exercises:
-  - id: swarm-on
-    title: Start a swarm
-    solution: [{ node: manager, run: docker swarm init }]
-    check: { swarm: { node: manager, role: manager } }
-  - id: two-web
-    title: Keep two web replicas
-    solution: [{ node: manager, run: docker service create --detach --name web --replicas 2 flask_app:3.0 }]
-    check: { hold: true, service: { match: { name: web }, replicas: 2, running: 2 } }
-  - id: file-edited
-    title: Mark init.sql
-    solution: [{ node: manager, run: "echo '-- edited' >> /lab/init.sql" }]
-    check: { file: { node: manager, path: /lab/init.sql, contains: "-- edited" } }
----
-
-<Exercise id="swarm-on" />
-`,
-);
+/** The fixture lesson: test/fixtures/checks/lessons/01-live-checks.mdx. */
+const contentDir = fileURLToPath(new URL('../fixtures/checks/', import.meta.url));
 
 type Checks = Extract<ServerMessage, { type: 'checks' }>;
 
@@ -79,7 +51,6 @@ describe('live exercise checks', () => {
     learner?.close();
     await server?.close();
     if (server) await removeInstance(server.config.SWB_INSTANCE);
-    fs.rmSync(contentDir, { recursive: true, force: true });
   });
 
   test('watching a lesson reports every exercise, pending with what is missing', async () => {

@@ -12,9 +12,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import { DROPPED_CAPS } from '../../sandbox-server/src/isolation/node-security.js';
-import { Learner } from '../helpers/learner.js';
-import { hostDocker, removeInstance, startTestServer } from '../helpers/server.js';
+import { DROPPED_CAPS } from '../../sandbox-server/src/isolation/node-security.ts';
+import { Learner } from '../helpers/learner.ts';
+import { hostDocker, removeInstance, startTestServer } from '../helpers/server.ts';
 
 const QUOTA_MB = 1024;
 const tag = Math.random().toString(36).slice(2, 7);

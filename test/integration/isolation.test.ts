@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { Learner } from '../helpers/learner.js';
-import { removeInstance, startTestServer } from '../helpers/server.js';
+import { Learner } from '../helpers/learner.ts';
+import { removeInstance, startTestServer } from '../helpers/server.ts';
 
 describe('isolation between learners and from the host', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;

@@ -8,11 +8,11 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { LABEL } from '../../sandbox-server/src/clusters/labels.js';
-import { closeCodes, paths } from '../../sandbox-server/src/protocol/index.js';
-import { Learner } from '../helpers/learner.js';
-import { docker, freePort, leftovers, removeInstance, startTestServer, waitForHealth } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { closeCodes, paths } from '../../contract/protocol.ts';
+import { Learner } from '../helpers/learner.ts';
+import { docker, freePort, leftovers, removeInstance, startTestServer, waitForHealth } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 

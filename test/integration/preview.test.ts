@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { paths, type ClusterState } from '../../sandbox-server/src/protocol/index.js';
-import { PREVIEW_CSP } from '../../sandbox-server/src/preview/proxy.js';
-import { Learner } from '../helpers/learner.js';
-import { removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { paths, type ClusterState } from '../../contract/protocol.ts';
+import { PREVIEW_CSP } from '../../sandbox-server/src/preview/headers.ts';
+import { Learner } from '../helpers/learner.ts';
+import { removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 /** A hostile app: tries to plant cookies on our origin, clear our site data and lift the sandbox; echoes what it received. */
 const HOSTILE_APP = `

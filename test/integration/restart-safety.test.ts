@@ -12,10 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LABEL } from '../../sandbox-server/src/clusters/labels.js';
-import { hashToken } from '../../sandbox-server/src/sessions/manager.js';
-import { Learner } from '../helpers/learner.js';
-import { docker, freePort, removeInstance, waitForHealth } from '../helpers/server.js';
+import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
+import { Learner } from '../helpers/learner.ts';
+import { docker, freePort, removeInstance, waitForHealth } from '../helpers/server.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const cleanups: (() => Promise<void>)[] = [];

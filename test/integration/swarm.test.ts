@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Learner } from '../helpers/learner.js';
-import { removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { Learner } from '../helpers/learner.ts';
+import { removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('a learner builds a swarm through the terminal protocol', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;

@@ -7,11 +7,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.js';
-import type { ClusterState, PublishedPortView } from '../../sandbox-server/src/protocol/index.js';
-import { Learner } from '../helpers/learner.js';
-import { docker, removeInstance, startTestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import type { ClusterState, PublishedPortView } from '../../contract/protocol.ts';
+import { Learner } from '../helpers/learner.ts';
+import { docker, removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 function latest(learner: Learner): ClusterState | undefined {
   for (let i = learner.messages.length - 1; i >= 0; i--) {

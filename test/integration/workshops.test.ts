@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { createLogger } from '../../sandbox-server/src/log.js';
-import { runServer } from '../../sandbox-server/src/main.js';
-import { decodeBinary, paths } from '../../sandbox-server/src/protocol/index.js';
+import { createLogger } from '../../sandbox-server/src/log.ts';
+import { runServer } from '../../sandbox-server/src/main.ts';
+import { decodeBinary, paths } from '../../contract/protocol.ts';
 import {
   instructorServerMessage,
   learnerWorkshopServerMessage,
@@ -18,10 +18,10 @@ import {
   type Dashboard,
   type InstructorServerMessage,
   type LearnerWorkshopServerMessage,
-} from '../../sandbox-server/src/protocol/workshop.js';
-import { Learner } from '../helpers/learner.js';
-import { leftovers, removeInstance, testConfig } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait.js';
+} from '../../contract/workshop.ts';
+import { Learner } from '../helpers/learner.ts';
+import { leftovers, removeInstance, testConfig } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const LESSON = 'initialise-the-swarm';
 const NEXT = 'first-service';

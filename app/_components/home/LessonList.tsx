@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
-import { useProgress, type LessonProgress } from '../../_lib/progress';
-import { firstUnfinished, isFinished } from './resume';
+import { useProgress, type LessonProgress } from '../../_lib/progress.ts';
+import { firstUnfinished, isFinished } from './resume.ts';
 import styles from './home.module.css';
 
 export interface LessonCard {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { firstUnfinished } from './resume';
+import { firstUnfinished } from './resume.ts';
 
 const lessons = [
   { slug: 'intro', exercises: 0 },

@@ -1,4 +1,4 @@
-import type { LessonProgress, Progress } from '../../_lib/progress';
+import type { LessonProgress, Progress } from '../../_lib/progress.ts';
 
 /** A lesson is finished when all its exercises passed; one without exercises, once it was opened. */
 export function isFinished(p: LessonProgress | undefined, exercises: number): boolean {

@@ -1,8 +1,8 @@
 'use client';
 import { Fragment } from 'react';
-import type { NodeName } from '../../../sandbox-server/src/protocol/index';
-import { useBridge } from '../../_lib/bridge';
-import { messageParts } from './message-parts';
+import type { NodeName } from '@contract/protocol.ts';
+import { useBridge } from '../../_lib/bridge.tsx';
+import { messageParts } from './message-parts.ts';
 import styles from './lesson.module.css';
 
 /**

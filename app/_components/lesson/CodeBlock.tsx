@@ -1,6 +1,6 @@
 'use client';
 import type { ReactNode } from 'react';
-import { CopyButton } from '../ui/CopyButton';
+import { CopyButton } from '../ui/CopyButton.tsx';
 import styles from './lesson.module.css';
 
 /** Fenced code in lesson text, with a Copy button in a bar above it (it never covers the text). */

@@ -1,8 +1,8 @@
 'use client';
 import { useId, useState } from 'react';
-import type { NodeName } from '../../../sandbox-server/src/protocol/index';
-import { useBridge } from '../../_lib/bridge';
-import { CopyButton } from '../ui/CopyButton';
+import type { NodeName } from '@contract/protocol.ts';
+import { useBridge } from '../../_lib/bridge.tsx';
+import { CopyButton } from '../ui/CopyButton.tsx';
 import styles from './lesson.module.css';
 
 /** A command with Run (types it into that node's terminal) and Copy. */

@@ -1,12 +1,12 @@
 'use client';
 import { useId } from 'react';
-import type { ExerciseView } from '../../../content/load';
-import { useApplyResult, useBridge, useExerciseStatus, type ExerciseState } from '../../_lib/bridge';
-import { progress, useLessonProgress } from '../../_lib/progress';
-import { CheckMessage } from './CheckMessage';
-import { CommandBlock } from './Command';
-import { useHostFact, visibleFor } from './host';
-import { InlineText } from './InlineText';
+import type { ExerciseView } from '../../../content/load.ts';
+import { useApplyResult, useBridge, useExerciseStatus, type ExerciseState } from '../../_lib/bridge.tsx';
+import { progress, useLessonProgress } from '../../_lib/progress.ts';
+import { CheckMessage } from './CheckMessage.tsx';
+import { CommandBlock } from './Command.tsx';
+import { useHostFact, visibleFor } from './host.tsx';
+import { InlineText } from './InlineText.tsx';
 import styles from './lesson.module.css';
 
 const stateText: Record<ExerciseState, string> = {

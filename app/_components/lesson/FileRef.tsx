@@ -1,6 +1,6 @@
 'use client';
 import type { ReactNode } from 'react';
-import { useBridge } from '../../_lib/bridge';
+import { useBridge } from '../../_lib/bridge.tsx';
 import styles from './lesson.module.css';
 
 /** Inline link-like button that opens a lab file in the workbench editor. */

@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
-import type { LessonLink } from '../../_lib/content/lessons';
-import { progress } from '../../_lib/progress';
+import type { LessonLink } from '../../_lib/content/lessons.ts';
+import { progress } from '../../_lib/progress.ts';
 import styles from './LessonNav.module.css';
 
 /** Previous / next at the end of the text. Moving on from a lesson without exercises completes it. */

@@ -5,9 +5,9 @@
  * on the server and passed in.
  */
 import { useEffect, type ReactNode } from 'react';
-import { BridgeProvider, useBridge } from '../../_lib/bridge';
-import { progress } from '../../_lib/progress';
-import { SplitPane } from '../ui/SplitPane';
+import { BridgeProvider, useBridge } from '../../_lib/bridge.tsx';
+import { progress } from '../../_lib/progress.ts';
+import { SplitPane } from '../ui/SplitPane.tsx';
 
 export function LessonShell({ slug, exerciseIds, text, workbench }: { slug: string; exerciseIds: string[]; text: ReactNode; workbench: ReactNode }) {
   useEffect(() => progress.markVisited(slug), [slug]);

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { NoteKind } from '../../../content/schema';
+import type { NoteKind } from '@contract/lesson.ts';
 import styles from './lesson.module.css';
 
 const titles: Record<NoteKind, string> = { info: 'Note', warning: 'Warning', host: 'On this host' };

@@ -6,8 +6,8 @@
  * start-up, engine/host.ts) once the page runs; until then only what is meant for every host shows.
  */
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import { forHost, hostFactOf, type HostFact, type NoteKind } from '../../../content/schema';
-import { paths } from '../../../sandbox-server/src/protocol/index';
+import { forHost, hostFactOf, type HostFact, type NoteKind } from '@contract/lesson.ts';
+import { paths } from '@contract/protocol.ts';
 
 const HostContext = createContext<HostFact | null | undefined>(undefined);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { messageParts } from './message-parts';
+import { messageParts } from './message-parts.ts';
 
 describe('messageParts', () => {
   it('turns backticked spans into code and docker commands into runnable ones', () => {

@@ -1,4 +1,4 @@
-import type { NodeName } from '../../../sandbox-server/src/protocol/index';
+import type { NodeName } from '@contract/protocol.ts';
 
 export type MessagePart = { kind: 'text'; text: string } | { kind: 'code'; text: string; run?: { node: NodeName; command: string } };
 

@@ -1,23 +1,23 @@
 /**
  * THE registry of components lesson text may use (no imports in MDX). Names
- * and attributes are validated against content/schema.ts at build time; the
+ * and attributes are validated against contract/lesson.ts at build time; the
  * `satisfies` below keeps this list and the schema in step.
  *
  * Server module: it binds lesson data (exercises) to the client components.
  */
 import { isValidElement, type ComponentProps, type ComponentType, type ReactNode } from 'react';
-import type { CompiledLesson } from '../../../content/load';
-import type { ComponentName, NoteKind } from '../../../content/schema';
-import type { NodeName } from '../../../sandbox-server/src/protocol/index';
-import type { MdxComponents } from '../../_lib/content/mdx';
-import { CodeBlock } from './CodeBlock';
-import { CommandBlock } from './Command';
-import { ExerciseBlock } from './Exercise';
-import { FileRef } from './FileRef';
-import { HostGate } from './host';
-import { Note } from './Note';
-import { Reveal } from './Reveal';
-import { SwarmDiagram } from './SwarmDiagram';
+import type { CompiledLesson } from '../../../content/load.ts';
+import type { ComponentName, NoteKind } from '@contract/lesson.ts';
+import type { NodeName } from '@contract/protocol.ts';
+import type { MdxComponents } from '../../_lib/content/mdx.ts';
+import { CodeBlock } from './CodeBlock.tsx';
+import { CommandBlock } from './Command.tsx';
+import { ExerciseBlock } from './Exercise.tsx';
+import { FileRef } from './FileRef.tsx';
+import { HostGate } from './host.tsx';
+import { Note } from './Note.tsx';
+import { Reveal } from './Reveal.tsx';
+import { SwarmDiagram } from './SwarmDiagram.tsx';
 
 type Children = { children?: ReactNode };
 

@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
-import { copyText } from './clipboard';
+import { copyText } from './clipboard.ts';
 
 /** "Copy" that confirms with "Copied" (announced to screen readers). */
 export function CopyButton({ text, label = 'Copy', className = 'btn btn-small' }: { text: string; label?: string; className?: string }) {

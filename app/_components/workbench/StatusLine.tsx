@@ -5,10 +5,10 @@
  * nodes are pulling, so a slow first scale-out says why), or what went wrong
  * and what to do about it.
  */
-import type { ClusterState } from '../../../sandbox-server/src/protocol/index';
-import { pullText } from '../../../sandbox-server/src/visualizer/pulls';
-import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox';
-import { useNow } from './useSandbox';
+import type { ClusterState } from '@contract/protocol.ts';
+import { pullText } from '@contract/visualizer/pulls.ts';
+import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox/index.ts';
+import { useNow } from './useSandbox.ts';
 import styles from './workbench.module.css';
 
 type Tone = 'busy' | 'ok' | 'warn' | 'error';

@@ -5,19 +5,19 @@
  * Client-only (loaded by WorkbenchLoader after the text is on screen).
  */
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { useBridge } from '../../_lib/bridge';
-import type { LabFileView } from '../../_lib/content/lessons';
-import { commandKeystrokes, type NodeName, type TerminalHandle, type TerminalState } from '../../_lib/sandbox';
-import { EditorPanel } from './editor/EditorPanel';
-import { ResetDialog } from './ResetDialog';
-import { StatusLine } from './StatusLine';
-import { TerminalView } from './terminal/TerminalView';
-import { useExerciseChecks } from './useExerciseChecks';
-import { useSandbox } from './useSandbox';
-import { PortBadges } from './visualizer/PortBadges';
-import { useClusterState } from './visualizer/useClusterState';
-import { useExerciseFocus } from './visualizer/useExerciseFocus';
-import { VisualizerPanel } from './visualizer/VisualizerPanel';
+import { useBridge } from '../../_lib/bridge.tsx';
+import type { LabFileView } from '../../_lib/content/lessons.ts';
+import { commandKeystrokes, type NodeName, type TerminalHandle, type TerminalState } from '../../_lib/sandbox/index.ts';
+import { EditorPanel } from './editor/EditorPanel.tsx';
+import { ResetDialog } from './ResetDialog.tsx';
+import { StatusLine } from './StatusLine.tsx';
+import { TerminalView } from './terminal/TerminalView.tsx';
+import { useExerciseChecks } from './useExerciseChecks.ts';
+import { useSandbox } from './useSandbox.ts';
+import { PortBadges } from './visualizer/PortBadges.tsx';
+import { useClusterState } from './visualizer/useClusterState.ts';
+import { useExerciseFocus } from './visualizer/useExerciseFocus.ts';
+import { VisualizerPanel } from './visualizer/VisualizerPanel.tsx';
 import styles from './workbench.module.css';
 
 export interface WorkbenchProps {

@@ -5,8 +5,8 @@
  * workbench's exact frame, so nothing moves when it arrives.
  */
 import dynamic from 'next/dynamic';
-import type { LabFileView } from '../../_lib/content/lessons';
-import type { NodeName } from '../../../sandbox-server/src/protocol/index';
+import type { LabFileView } from '../../_lib/content/lessons.ts';
+import type { NodeName } from '@contract/protocol.ts';
 import styles from './workbench.module.css';
 
 interface Props {
@@ -15,7 +15,7 @@ interface Props {
   files: LabFileView[];
 }
 
-const Workbench = dynamic(() => import('./Workbench'), { ssr: false, loading: () => null });
+const Workbench = dynamic(() => import('./Workbench.tsx'), { ssr: false, loading: () => null });
 
 export function WorkbenchLoader(props: Props) {
   return (

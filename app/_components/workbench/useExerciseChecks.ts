@@ -6,10 +6,10 @@
  * sends the exercise blocks' Check and Apply solution requests.
  */
 import { useEffect, useRef } from 'react';
-import type { ClientMessage } from '../../../sandbox-server/src/protocol/index';
-import type { WorkbenchBridge } from '../../_lib/bridge';
-import { progress } from '../../_lib/progress';
-import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox';
+import type { ClientMessage } from '@contract/protocol.ts';
+import type { WorkbenchBridge } from '../../_lib/bridge.tsx';
+import { progress } from '../../_lib/progress.ts';
+import type { SandboxClient, SandboxSnapshot } from '../../_lib/sandbox/index.ts';
 
 export function useExerciseChecks(client: SandboxClient, bridge: WorkbenchBridge, lessonSlug: string, connection: SandboxSnapshot['connection']['kind']): void {
   // Check / Apply pressed while (re)connecting: sent as soon as the socket is open.

@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { getSandboxClient, type SandboxClient, type SandboxSnapshot } from '../../_lib/sandbox';
+import { getSandboxClient, type SandboxClient, type SandboxSnapshot } from '../../_lib/sandbox/index.ts';
 
 const idle: SandboxSnapshot = { connection: { kind: 'idle' }, cluster: null };
 

@@ -1,7 +1,7 @@
 'use client';
 /** "Watch the swarm heal", for the whole class: fire one fault on every learner's cluster, then see whose swarm recovered. */
 import { useState } from 'react';
-import type { ClassFault, Dashboard, InstructorMessage } from '../../../sandbox-server/src/protocol/workshop';
+import type { ClassFault, Dashboard, InstructorMessage } from '@contract/workshop.ts';
 import styles from './workshop.module.css';
 
 type Kind = ClassFault['kind'];

@@ -6,8 +6,8 @@
  * sent to a server); the page moves it into the form and out of the address bar.
  */
 import { useEffect, useState } from 'react';
-import type { CreateWorkshopResponse } from '../../../sandbox-server/src/protocol/workshop';
-import { callJson, workshopPaths } from './api';
+import type { CreateWorkshopResponse } from '@contract/workshop.ts';
+import { callJson, workshopPaths } from './api.ts';
 import styles from './workshop.module.css';
 
 export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: string }[] }) {

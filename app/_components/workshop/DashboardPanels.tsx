@@ -1,8 +1,8 @@
 'use client';
 /** The dashboard's smaller panels: catch-up status, what the room is stuck on, pre-warm, messages and "bring everyone to". */
 import { Fragment, useState } from 'react';
-import type { Dashboard, InstructorMessage } from '../../../sandbox-server/src/protocol/workshop';
-import { callJson, workshopPaths } from './api';
+import type { Dashboard, InstructorMessage } from '@contract/workshop.ts';
+import { callJson, workshopPaths } from './api.ts';
 import styles from './workshop.module.css';
 
 export function CatchUpNote({ c }: { c: NonNullable<Dashboard['learners'][number]['catchUp']> }) {

@@ -5,13 +5,13 @@
  * removed from the address bar, so it stays out of history and screenshots.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { decodeBinary } from '../../../sandbox-server/src/protocol/index';
-import { instructorServerMessage, type Dashboard, type InstructorMessage } from '../../../sandbox-server/src/protocol/workshop';
-import { ago, callJson, workshopPaths, wsUrl } from './api';
-import { ClassFaultPanel } from './ClassFault';
-import { Broadcast, CatchUpNote, CommonFailures, PrewarmForm } from './DashboardPanels';
-import { JoinCard } from './JoinCard';
-import { WatchTerminal, type WatchSink } from './WatchTerminal';
+import { decodeBinary } from '@contract/protocol.ts';
+import { instructorServerMessage, type Dashboard, type InstructorMessage } from '@contract/workshop.ts';
+import { ago, callJson, workshopPaths, wsUrl } from './api.ts';
+import { ClassFaultPanel } from './ClassFault.tsx';
+import { Broadcast, CatchUpNote, CommonFailures, PrewarmForm } from './DashboardPanels.tsx';
+import { JoinCard } from './JoinCard.tsx';
+import { WatchTerminal, type WatchSink } from './WatchTerminal.tsx';
 import styles from './workshop.module.css';
 
 type Phase = { kind: 'loading' } | { kind: 'forbidden'; message: string } | { kind: 'live' };

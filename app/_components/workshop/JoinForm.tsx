@@ -4,8 +4,8 @@
  * already joined continues as the same learner: same cluster, same progress.
  */
 import { useEffect, useState } from 'react';
-import type { JoinInfo, JoinResponse } from '../../../sandbox-server/src/protocol/workshop';
-import { callJson, workshopPaths } from './api';
+import type { JoinInfo, JoinResponse } from '@contract/workshop.ts';
+import { callJson, workshopPaths } from './api.ts';
 import styles from './workshop.module.css';
 
 export function JoinForm({ code }: { code: string }) {

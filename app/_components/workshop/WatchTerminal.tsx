@@ -3,7 +3,7 @@
 import '@xterm/xterm/css/xterm.css';
 import { Terminal } from '@xterm/xterm';
 import { useEffect, useRef } from 'react';
-import { darkTheme, lightTheme, terminalFont } from '../workbench/terminal/theme';
+import { darkTheme, lightTheme, terminalFont } from '../workbench/terminal/theme.ts';
 import styles from './workshop.module.css';
 
 export interface WatchSink {

@@ -6,8 +6,8 @@
  */
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
-import { learnerWorkshopServerMessage, workshopCloseCodes, workshopPaths } from '../../../sandbox-server/src/protocol/workshop';
-import { wsUrl } from './api';
+import { learnerWorkshopServerMessage, workshopCloseCodes, workshopPaths } from '@contract/workshop.ts';
+import { wsUrl } from './api.ts';
 import styles from './workshop.module.css';
 
 export function WorkshopBanner() {

@@ -1,5 +1,5 @@
 /** The workshop endpoints as the browser calls them (same origin, cookies). */
-export { workshopPaths } from '../../../sandbox-server/src/protocol/workshop';
+export { workshopPaths } from '@contract/workshop.ts';
 
 /** JSON from a workshop endpoint, or an Error carrying the server's message and status. */
 export async function callJson<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
@@ -14,9 +14,7 @@ export async function callJson<T>(path: string, init: { method?: string; body?: 
   return data as T;
 }
 
-export function wsUrl(path: string): string {
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
-}
+export { wsUrl } from '../../_lib/sandbox/http.ts';
 
 /** "3 min ago" for the dashboard. */
 export function ago(ms: number | null, now: number): string {

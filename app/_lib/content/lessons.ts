@@ -2,15 +2,15 @@
  * Lessons for the pages: compiled once per server process (at build time for
  * the statically generated pages). Server-only: reads the content folder.
  */
-import path from 'node:path';
 import { cache } from 'react';
-import { loadAllLessons, readLabFile, type CompiledLesson } from '../../../content/load';
+import { contentDirOf } from '../../../content/dirs.ts';
+import { loadAllLessons, readLabFile, type CompiledLesson } from '../../../content/load.ts';
 
 /**
  * The content folder: `<repo>/content` (the custom server and `next build` run
  * from the repo root). SWB_CONTENT_DIR points a build at fixture lessons (e2e).
  */
-const contentDir = process.env.SWB_CONTENT_DIR ? path.resolve(process.env.SWB_CONTENT_DIR) : path.join(process.cwd(), 'content');
+const contentDir = contentDirOf(process.env.SWB_CONTENT_DIR, process.cwd());
 
 let compiled: Promise<CompiledLesson[]> | null = null;
 

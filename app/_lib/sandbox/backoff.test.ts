@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { reconnectDelay } from './backoff';
+import { reconnectDelay } from './backoff.ts';
 
 describe('reconnectDelay', () => {
   it('grows exponentially from a quick first retry up to a ceiling', () => {

@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeCodes } from '../../../sandbox-server/src/protocol/index';
-import { SandboxClient } from './client';
-import type { TerminalSink } from './types';
+import { closeCodes } from '@contract/protocol.ts';
+import { SandboxClient } from './client.ts';
+import type { TerminalSink } from './types.ts';
 
 class FakeSocket {
   static last: FakeSocket | null = null;

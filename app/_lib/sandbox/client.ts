@@ -6,12 +6,12 @@
  *
  * Framework-free; the UI subscribes with useSyncExternalStore.
  */
-import { closeCodes, paths, type ClientMessage, type ClusterInfo, type NodeName, type ServerMessage } from '../../../sandbox-server/src/protocol/index';
-import { reconnectDelay } from './backoff';
-import { encodeControl, parseServerFrame } from './frames';
-import { SandboxHttp, SandboxHttpError, type Fetch } from './http';
-import { TerminalSession, type TerminalTransport } from './terminal-session';
-import type { ConnectionState, OpenTerminalOptions, SandboxSnapshot, TerminalHandle } from './types';
+import { closeCodes, defaultTerminalId, paths, type ClientMessage, type ClusterInfo, type NodeName, type ServerMessage } from '@contract/protocol.ts';
+import { reconnectDelay } from './backoff.ts';
+import { encodeControl, parseServerFrame } from './frames.ts';
+import { SandboxHttp, SandboxHttpError, wsUrl, type Fetch } from './http.ts';
+import { TerminalSession, type TerminalTransport } from './terminal-session.ts';
+import type { ConnectionState, OpenTerminalOptions, SandboxSnapshot, TerminalHandle } from './types.ts';
 
 export interface SandboxClientOptions {
   /** '' = same origin (the only supported deployment). */
@@ -161,7 +161,7 @@ export class SandboxClient implements TerminalTransport {
     if (this.snapshot.connection.kind !== 'connecting') return; // stopped meanwhile
     let ws: WebSocket;
     try {
-      ws = this.createWebSocket(wsUrl(this.options.baseUrl));
+      ws = this.createWebSocket(wsUrl(paths.ws, this.options.baseUrl));
     } catch {
       this.scheduleRetry('Could not open a WebSocket to the sandbox server.');
       return;
@@ -374,17 +374,11 @@ export class SandboxClient implements TerminalTransport {
 
   /** Attach a view to the node's shell. A second view with the same id replaces the first. */
   openTerminal(opts: OpenTerminalOptions): TerminalHandle {
-    const terminalId = opts.terminalId ?? `t-${opts.node}`;
+    const terminalId = opts.terminalId ?? defaultTerminalId(opts.node);
     this.terminals.get(terminalId)?.close();
     const session = new TerminalSession(terminalId, opts.node, { cols: opts.cols, rows: opts.rows }, opts.sink, this);
     this.terminals.set(terminalId, session);
     session.tryOpen();
     return session;
   }
-}
-
-function wsUrl(baseUrl = ''): string {
-  if (baseUrl) return baseUrl.replace(/^http/, 'ws') + paths.ws;
-  const { protocol, host } = window.location;
-  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}${paths.ws}`;
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_INPUT_FRAME_BYTES } from '../../../sandbox-server/src/protocol/index';
-import { binaryStringToBytes, commandKeystrokes, encodeControl, encodeInputFrames, parseServerFrame, textToBytes } from './frames';
+import { MAX_INPUT_FRAME_BYTES } from '@contract/protocol.ts';
+import { binaryStringToBytes, commandKeystrokes, encodeControl, encodeInputFrames, parseServerFrame, textToBytes } from './frames.ts';
 
 describe('parseServerFrame', () => {
   it('validates JSON control frames against the protocol', () => {

@@ -10,7 +10,7 @@ import {
   serverMessage,
   type ClientMessage,
   type ServerMessage,
-} from '../../../sandbox-server/src/protocol/index';
+} from '@contract/protocol.ts';
 
 export type IncomingFrame =
   | { kind: 'message'; message: ServerMessage }

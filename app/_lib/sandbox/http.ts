@@ -1,5 +1,5 @@
 /** The sandbox server's HTTP endpoints (same origin, cookie session). */
-import { fileList, paths, sessionResponse, type FileList, type SessionResponse } from '../../../sandbox-server/src/protocol/index';
+import { fileList, paths, sessionResponse, type FileList, type SessionResponse } from '@contract/protocol.ts';
 
 export class SandboxHttpError extends Error {
   constructor(
@@ -18,6 +18,13 @@ export class SandboxHttpError extends Error {
 }
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** The WebSocket URL of a sandbox path: beside `baseUrl` when given (tests), else on this page's host. */
+export function wsUrl(path: string, baseUrl = ''): string {
+  if (baseUrl) return baseUrl.replace(/^http/, 'ws') + path;
+  const { protocol, host } = window.location;
+  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}${path}`;
+}
 
 export function filePath(path: string): string {
   return `${paths.files}/${path.split('/').map(encodeURIComponent).join('/')}`;

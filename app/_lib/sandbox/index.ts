@@ -1,12 +1,12 @@
 /**
  * The browser sandbox client. UI code imports from here only.
  */
-import { SandboxClient } from './client';
+import { SandboxClient } from './client.ts';
 
-export { SandboxClient } from './client';
-export { SandboxHttpError } from './http';
-export { commandKeystrokes, binaryStringToBytes } from './frames';
-export type * from './types';
+export { SandboxClient } from './client.ts';
+export { SandboxHttpError } from './http.ts';
+export { commandKeystrokes, binaryStringToBytes } from './frames.ts';
+export type * from './types.ts';
 
 let shared: SandboxClient | null = null;
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamOffsets } from './offsets';
+import { StreamOffsets } from './offsets.ts';
 
 describe('StreamOffsets', () => {
   it('asks for the whole scrollback on a fresh view, then for what it has', () => {

@@ -5,7 +5,7 @@
  * All positions are absolute offsets in the terminal's output stream as the
  * server numbers it. Pure and synchronous: unit-tested in offsets.test.ts.
  */
-import { ACK_STEP_BYTES } from '../../../sandbox-server/src/protocol/index';
+import { ACK_STEP_BYTES } from '@contract/protocol.ts';
 
 export type OpenedOutcome =
   /** Output continues exactly where we were (or a fresh view starts). */

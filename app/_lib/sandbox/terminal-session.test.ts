@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ClientMessage } from '../../../sandbox-server/src/protocol/index';
-import { TerminalSession, type TerminalTransport } from './terminal-session';
-import type { TerminalSink } from './types';
+import type { ClientMessage } from '@contract/protocol.ts';
+import { TerminalSession, type TerminalTransport } from './terminal-session.ts';
+import type { TerminalSink } from './types.ts';
 
 function setup() {
   const sent: (ClientMessage | Uint8Array)[] = [];

@@ -4,11 +4,11 @@
  * Driven by SandboxClient (connection and cluster events) and by the view
  * (input, resize, close) through the TerminalHandle interface.
  */
-import type { ClientMessage, ErrorCode, NodeName } from '../../../sandbox-server/src/protocol/index';
-import { reconnectDelay } from './backoff';
-import { encodeInputFrames, textToBytes } from './frames';
-import { StreamOffsets } from './offsets';
-import type { TerminalHandle, TerminalSink, TerminalState } from './types';
+import type { ClientMessage, ErrorCode, NodeName } from '@contract/protocol.ts';
+import { reconnectDelay } from './backoff.ts';
+import { encodeInputFrames, textToBytes } from './frames.ts';
+import { StreamOffsets } from './offsets.ts';
+import type { TerminalHandle, TerminalSink, TerminalState } from './types.ts';
 
 export interface TerminalTransport {
   /** Send a control message; false when there is no connection. */

@@ -2,7 +2,7 @@
  * The narrow interface between the workbench UI and the sandbox connection.
  * Nothing here knows about xterm: a terminal view is just a TerminalSink.
  */
-import type { ClusterInfo, NodeName } from '../../../sandbox-server/src/protocol/index';
+import type { ClusterInfo, NodeName } from '@contract/protocol.ts';
 
 export type { ClusterInfo, NodeName };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { JoinForm } from '../../_components/workshop/JoinForm';
-import { SiteHeader } from '../../_components/ui/SiteHeader';
+import { JoinForm } from '../../_components/workshop/JoinForm.tsx';
+import { SiteHeader } from '../../_components/ui/SiteHeader.tsx';
 
 export const metadata: Metadata = { title: 'Join a workshop' };
 

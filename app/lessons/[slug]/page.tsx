@@ -1,13 +1,13 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { getLabFiles, getLessonWithNeighbours, getLessons } from '../../_lib/content/lessons';
-import { mdxComponent } from '../../_lib/content/mdx';
-import { LessonNav } from '../../_components/lesson/LessonNav';
-import { LessonShell } from '../../_components/lesson/LessonShell';
-import { lessonComponents } from '../../_components/lesson/registry';
-import { SiteHeader } from '../../_components/ui/SiteHeader';
-import { WorkbenchLoader } from '../../_components/workbench/WorkbenchLoader';
+import { getLabFiles, getLessonWithNeighbours, getLessons } from '../../_lib/content/lessons.ts';
+import { mdxComponent } from '../../_lib/content/mdx.ts';
+import { LessonNav } from '../../_components/lesson/LessonNav.tsx';
+import { LessonShell } from '../../_components/lesson/LessonShell.tsx';
+import { lessonComponents } from '../../_components/lesson/registry.tsx';
+import { SiteHeader } from '../../_components/ui/SiteHeader.tsx';
+import { WorkbenchLoader } from '../../_components/workbench/WorkbenchLoader.tsx';
 import styles from './lesson.module.css';
 
 interface Props {

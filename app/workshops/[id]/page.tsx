@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
-import { InstructorDashboard } from '../../_components/workshop/InstructorDashboard';
-import { SiteHeader } from '../../_components/ui/SiteHeader';
+import { InstructorDashboard } from '../../_components/workshop/InstructorDashboard.tsx';
+import { SiteHeader } from '../../_components/ui/SiteHeader.tsx';
 
 export const metadata: Metadata = { title: 'Workshop dashboard', referrer: 'no-referrer' };
 

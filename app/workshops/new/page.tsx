@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
-import { getLessons } from '../../_lib/content/lessons';
-import { CreateWorkshop } from '../../_components/workshop/CreateWorkshop';
-import { SiteHeader } from '../../_components/ui/SiteHeader';
+import { getLessons } from '../../_lib/content/lessons.ts';
+import { CreateWorkshop } from '../../_components/workshop/CreateWorkshop.tsx';
+import { SiteHeader } from '../../_components/ui/SiteHeader.tsx';
 
 export const metadata: Metadata = { title: 'New workshop' };
 

@@ -68,7 +68,7 @@ def pick(obj, *paths):
 
 
 def read_cluster():
-    """The same shape as RawCluster in sandbox-server/src/visualizer/model.ts."""
+    """The same shape as RawCluster in contract/visualizer/model.ts."""
     try:
         info = engine("/info")
     except Exception as exc:  # noqa: BLE001 - the page explains it

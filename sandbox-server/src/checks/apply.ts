@@ -6,7 +6,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { LAB_DIR, type AppliedStep, type NodeName } from '../protocol/index.js';
+import { LAB_DIR, type AppliedStep, type NodeName } from '../../../contract/protocol.ts';
 
 /** A solution that has not finished by then is stuck (e.g. waiting for a task that can never start). */
 export const STEP_TIMEOUT_S = 120;

@@ -1,40 +1,24 @@
 /**
  * The exercises the server checks, read from the lessons' frontmatter
  * (`content/lessons/NN-slug.mdx`). The full lesson contract is validated by
- * content/load.ts at build and test time; here only what checking needs is
- * read, with the same check schema, and a lesson is re-read when its file
- * changes (lesson writers see their edits without a restart).
+ * content/load.ts at build and test time with the same schema; here only what
+ * checking needs is kept, and a lesson is re-read when its file changes
+ * (lesson writers see their edits without a restart).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
-import { nodeName } from '../protocol/index.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { exerciseCheck, type ExerciseCheck } from './schema.js';
-
-/** Same rule as content/load.ts: `NN-slug.mdx`, the slug is the page's address. */
-const LESSON_FILE = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
-
-const step = z.object({ node: nodeName, run: z.string().min(1), host: z.enum(['ipvs', 'no-ipvs']).optional() });
-const frontmatter = z.object({
-  exercises: z
-    .array(
-      z.object({
-        id: z.string(),
-        solution: z.array(step).default([]),
-        check: exerciseCheck.optional(),
-      }),
-    )
-    .default([]),
-});
+import { LESSON_FILE, forHost, hostFactOf, lessonFrontmatter } from '../../../contract/lesson.ts';
+import type { NodeName } from '../../../contract/protocol.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import type { ExerciseCheck } from '../../../contract/checks.ts';
 
 export interface CheckedExercise {
   id: string;
   check: ExerciseCheck | undefined;
   hold: boolean;
-  solution: { node: z.infer<typeof nodeName>; run: string }[];
+  solution: { node: NodeName; run: string }[];
 }
 
 export interface LessonChecks {
@@ -105,7 +89,7 @@ export class LessonCatalog {
       const text = fs.readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
       const m = /^---\n([\s\S]*?)\n---\s*(\n|$)/.exec(text);
       if (!m) throw new Error('no frontmatter');
-      const parsed = frontmatter.safeParse(parse(m[1]!) ?? {});
+      const parsed = lessonFrontmatter.safeParse(parse(m[1]!) ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new Error(`frontmatter ${issue.path.join('.')}: ${issue.message}`);
@@ -117,7 +101,7 @@ export class LessonCatalog {
           id: e.id,
           check: e.check,
           hold: e.check?.hold === true,
-          solution: e.solution.filter((s) => !s.host || s.host === (this.host.ipvs ? 'ipvs' : 'no-ipvs')).map(({ node, run }) => ({ node, run })),
+          solution: forHost(e.solution, hostFactOf(this.host.ipvs)).map(({ node, run }) => ({ node, run })),
         })),
       };
     } catch (err) {

@@ -6,12 +6,12 @@
  * A workshop's "bring everyone to lesson N" runs this for every learner.
  */
 import type Docker from 'dockerode';
-import type { LiveCluster } from '../clusters/live.js';
-import { runSteps } from './apply.js';
-import type { CheckedExercise, LessonCatalog } from './catalog.js';
-import { evaluate } from './evaluate.js';
-import { InnerEngines, LiveClusterView } from './live-view.js';
-import type { ProgressStore } from './progress.js';
+import type { LiveCluster } from '../clusters/live.ts';
+import { runSteps } from './apply.ts';
+import type { CheckedExercise, LessonCatalog } from './catalog.ts';
+import { evaluate } from './evaluate.ts';
+import { InnerEngines, LiveClusterView } from './live-view.ts';
+import type { ProgressStore } from './progress.ts';
 
 export interface CatchUpDeps {
   catalog: LessonCatalog;

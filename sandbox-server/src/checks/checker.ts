@@ -6,25 +6,27 @@
  * round that leaves exercises unpassed is repeated a little later (the manager
  * learns about task states a moment after the containers start, without an
  * event of its own), and checks that no event can announce (HTTP pages, file
- * contents) are polled while unpassed. Results go to the pages watching that
- * lesson whenever they change; passes are stored per learner.
+ * contents) are polled while unpassed (the timing: scheduler.ts). Results go to
+ * the pages watching that lesson whenever they change; passes are stored per
+ * learner.
  */
 import type Docker from 'dockerode';
-import type { LiveCluster } from '../clusters/live.js';
-import type { CheckResult, ServerMessage } from '../protocol/index.js';
-import type { LearnerSession } from '../sessions/manager.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { runSteps } from './apply.js';
-import { catchUp, catchUpSteps, type CatchUpResult, type CatchUpStep } from './catch-up.js';
-import type { CheckedExercise, LessonCatalog } from './catalog.js';
-import { evaluate, needsPolling } from './evaluate.js';
-import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.js';
-import type { ExerciseProgress, ProgressStore } from './progress.js';
-import type { InnerEventsMessage } from '../engine/inner-events.js';
-import { focusOfCheck } from '../visualizer/focus.js';
+import type { LiveCluster } from '../clusters/live.ts';
+import type { CheckResult, ServerMessage } from '../../../contract/protocol.ts';
+import type { LearnerSession } from '../sessions/manager.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { runSteps } from './apply.ts';
+import { catchUp, catchUpSteps, type CatchUpResult, type CatchUpStep } from './catch-up.ts';
+import type { CheckedExercise, LessonCatalog } from './catalog.ts';
+import { evaluate, needsPolling } from './evaluate.ts';
+import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.ts';
+import type { ExerciseProgress, ProgressStore } from './progress.ts';
+import type { InnerEventsMessage } from '../engine/inner-events.ts';
+import { focusOfCheck } from './focus.ts';
+import { RoundScheduler, type RoundTiming } from './scheduler.ts';
 
-export interface CheckServiceDeps {
+export interface CheckServiceDeps extends RoundTiming {
   catalog: LessonCatalog;
   progress: ProgressStore;
   /** The host engine (lab files are read through the node containers' archive API). */
@@ -32,14 +34,6 @@ export interface CheckServiceDeps {
   /** Swarm VIPs and the routing mesh need IPVS; messages say so where it matters. */
   ipvs: boolean;
   log: Logger;
-  /** Quiet time after the last event before checking (events come in bursts). */
-  debounceMs?: number;
-  /** ...but never wait longer than this after the first event of a burst. */
-  maxWaitMs?: number;
-  /** Re-check unpassed exercises after an event-driven round at these delays. */
-  settleMs?: number[];
-  /** Poll interval for unpassed checks no Docker event announces (http, file). */
-  pollMs?: number;
 }
 
 /** One browser page's view of the checks. */
@@ -133,10 +127,7 @@ class LearnerChecks {
   private readonly asked = new Set<string>();
   /** When this learner first opened each lesson here (ms): task failures before it do not count for `rescheduled`. */
   private readonly began = new Map<string, number>();
-  private debounce: NodeJS.Timeout | undefined;
-  private maxWait: NodeJS.Timeout | undefined;
-  private settleTimers: NodeJS.Timeout[] = [];
-  private poll: NodeJS.Timeout | undefined;
+  private readonly scheduler: RoundScheduler;
   private queued: Round | null = null;
   private running = false;
   private applying: Promise<unknown> = Promise.resolve();
@@ -148,6 +139,7 @@ class LearnerChecks {
     private readonly service: CheckService,
   ) {
     this.log = service.deps.log.child({ session: session.id.slice(0, 8), part: 'checks' });
+    this.scheduler = new RoundScheduler(service.deps, (followUp) => void this.runRound({ followUp }), () => this.watchedLessons().length > 0);
     this.unsubscribe = session.onChange(() => this.rebind());
   }
 
@@ -160,7 +152,7 @@ class LearnerChecks {
   watch(page: Page, lesson: string | null): void {
     page.lesson = lesson;
     page.sent.clear();
-    if (!lesson) return this.updatePolling();
+    if (!lesson) return this.scheduler.setPolling(false);
     if (!this.deps.catalog.get(lesson)) {
       page.send({ type: 'error', code: 'unknown_lesson', message: `there is no lesson "${lesson}"` });
       page.lesson = null;
@@ -205,10 +197,7 @@ class LearnerChecks {
     this.disposed = true;
     this.unsubscribe();
     this.unbind();
-    clearTimeout(this.debounce);
-    clearTimeout(this.maxWait);
-    clearInterval(this.poll);
-    this.clearSettle();
+    this.scheduler.dispose();
   }
 
   // ------------------------------------------------------------ cluster binding
@@ -245,40 +234,10 @@ class LearnerChecks {
     return [...new Set([...this.pages].map((p) => p.lesson).filter((l): l is string => !!l))];
   }
 
-  /**
-   * A round soon: after `debounceMs` of quiet, at most `maxWaitMs` after the
-   * first request. `followUp`: re-check later what is still unpassed.
-   */
-  schedule(_why: string, followUp: boolean, delayMs = this.deps.debounceMs ?? 200): void {
-    if (this.disposed || !this.watchedLessons().length) return;
-    if (followUp) this.clearSettle();
-    const fire = () => {
-      clearTimeout(this.debounce);
-      clearTimeout(this.maxWait);
-      this.debounce = this.maxWait = undefined;
-      void this.runRound({ followUp: followUp || this.pendingFollowUp });
-      this.pendingFollowUp = false;
-    };
-    this.pendingFollowUp ||= followUp;
-    clearTimeout(this.debounce);
-    this.debounce = setTimeout(fire, delayMs);
-    this.maxWait ??= setTimeout(fire, Math.max(delayMs, this.deps.maxWaitMs ?? 600));
-  }
-  private pendingFollowUp = false;
-
-  private clearSettle(): void {
-    for (const t of this.settleTimers) clearTimeout(t);
-    this.settleTimers = [];
-  }
-
-  private updatePolling(unpassedNeedPolling = false): void {
-    if (unpassedNeedPolling && !this.poll && !this.disposed) {
-      this.poll = setInterval(() => this.schedule('poll', false, 0), this.deps.pollMs ?? 2000);
-      this.poll.unref();
-    } else if (!unpassedNeedPolling && this.poll) {
-      clearInterval(this.poll);
-      this.poll = undefined;
-    }
+  /** A round soon (see scheduler.ts). `followUp`: re-check later what is still unpassed. */
+  schedule(why: string, followUp: boolean, delayMs?: number): void {
+    if (this.disposed) return;
+    this.scheduler.schedule(why, followUp, delayMs);
   }
 
   // ------------------------------------------------------------ rounds
@@ -352,11 +311,7 @@ class LearnerChecks {
       this.publish(lesson, focused, new Set(opts.extras.filter((e) => e.lesson === lesson).map((e) => e.page)));
     }
     if (!view) return;
-    this.updatePolling(polled);
-    if (opts.followUp && unpassed) {
-      this.clearSettle();
-      this.settleTimers = (this.deps.settleMs ?? [1000, 3000]).map((ms) => setTimeout(() => this.schedule('settle', false, 0), ms));
-    }
+    this.scheduler.roundDone({ followUp: !!opts.followUp, unpassed, polled });
   }
 
   private async evaluateExercise(

@@ -1,8 +1,8 @@
 /** Swarm membership checks: a node's swarm state, the swarm's members, networks. */
-import type { NetworkParams, NodesParams, SwarmParams } from './schema.js';
-import type { ClusterView } from './engine.js';
-import { type Outcome, fail, pass, NO_SWARM } from './outcome.js';
-import { count, list, q } from './words.js';
+import type { NetworkParams, NodesParams, SwarmParams } from '../../../contract/checks.ts';
+import type { ClusterView } from './engine.ts';
+import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
+import { count, list, q } from './words.ts';
 
 export async function checkSwarm(p: SwarmParams, view: ClusterView): Promise<Outcome> {
   const info = await view.info(p.node);

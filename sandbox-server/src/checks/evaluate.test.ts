@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import type { ContainerJson, EngineInfo, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.js';
-import { staticView } from './engine.js';
-import { evaluate } from './evaluate.js';
-import { exerciseCheck, type Check } from './schema.js';
-import { findService } from './services.js';
-import { normalizeImage, pageGist } from './words.js';
+import type { ContainerJson, EngineInfo, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
+import { staticView } from './engine.ts';
+import { evaluate } from './evaluate.ts';
+import { exerciseCheck, type Check } from '../../../contract/checks.ts';
+import { findService } from './services.ts';
+import { normalizeImage, pageGist } from './words.ts';
 
 const sample = JSON.parse(fs.readFileSync(new URL('./fixtures/engine-sample.json', import.meta.url), 'utf8')) as {
   services: ServiceJson[];

@@ -3,17 +3,17 @@
  * ClusterView it is given: the same function runs live, in unit specs over
  * captured JSON, and in the lesson tests.
  */
-import type { Check } from './schema.js';
-import type { ClusterView } from './engine.js';
-import { checkNetwork, checkNodes, checkSwarm } from './cluster.js';
-import { type CheckContext, type Outcome, fail, pass } from './outcome.js';
-import { checkContainer, checkFile, checkHttp } from './reach.js';
-import { checkRescheduled, checkService, checkSpread, checkStack } from './services.js';
-import { checkNode } from './node.js';
-import { checkRollout } from './rollout.js';
-import { checkSecret } from './secret.js';
+import type { Check } from '../../../contract/checks.ts';
+import type { ClusterView } from './engine.ts';
+import { checkNetwork, checkNodes, checkSwarm } from './cluster.ts';
+import { type CheckContext, type Outcome, fail, pass } from './outcome.ts';
+import { checkContainer, checkFile, checkHttp } from './reach.ts';
+import { checkRescheduled, checkService, checkSpread, checkStack } from './services.ts';
+import { checkNode } from './node.ts';
+import { checkRollout } from './rollout.ts';
+import { checkSecret } from './secret.ts';
 
-export type { CheckContext, Outcome } from './outcome.js';
+export type { CheckContext, Outcome } from './outcome.ts';
 
 /** `ctx.since`: when the learner began the lesson; a `rescheduled` check counts only failures after it. */
 export async function evaluate(check: Check, view: ClusterView, ctx: CheckContext = {}): Promise<Outcome> {

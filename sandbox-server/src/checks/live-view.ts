@@ -5,11 +5,11 @@
  * Every question is asked at most once per view (one view = one round of checks).
  */
 import type Docker from 'dockerode';
-import { boundedGet } from '../engine/bounded.js';
-import { innerApi, type InnerApi } from '../engine/inner-api.js';
-import { readNodeFile } from '../files/labfiles.js';
-import { LAB_DIR } from '../protocol/index.js';
-import type { ClusterView, ContainerJson, EngineInfo, HttpAnswer, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.js';
+import { boundedGet } from '../engine/bounded.ts';
+import { innerApi, type InnerApi } from '../engine/inner-api.ts';
+import { readNodeFile } from '../files/labfiles.ts';
+import { LAB_DIR } from '../../../contract/protocol.ts';
+import type { ClusterView, ContainerJson, EngineInfo, HttpAnswer, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
 
 export interface NodeEndpoint {
   name: string;

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ServiceJson, SwarmNodeJson, TaskJson } from './engine.js';
-import { staticView } from './engine.js';
-import { evaluate } from './evaluate.js';
-import { exerciseCheck, type Check } from './schema.js';
+import type { ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
+import { staticView } from './engine.ts';
+import { evaluate } from './evaluate.ts';
+import { exerciseCheck, type Check } from '../../../contract/checks.ts';
 
 const info = { manager: { Swarm: { LocalNodeState: 'active', ControlAvailable: true } } };
 const nodes: SwarmNodeJson[] = [

@@ -1,8 +1,8 @@
 /** `node`: a swarm node's availability (active, pause, drain), e.g. back to active after maintenance. */
-import type { NodeParams } from './schema.js';
-import type { ClusterView, SwarmNodeJson, TaskJson } from './engine.js';
-import { type Outcome, fail, pass, NO_SWARM } from './outcome.js';
-import { q } from './words.js';
+import type { NodeParams } from '../../../contract/checks.ts';
+import type { ClusterView, SwarmNodeJson, TaskJson } from './engine.ts';
+import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
+import { q } from './words.ts';
 
 /**
  * A task on this node that swarm shut down (not failed) while a newer task with the same spec took its

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { SessionStore } from '../sessions/store.js';
-import { ProgressStore } from './progress.js';
+import { SessionStore } from '../sessions/store.ts';
+import { ProgressStore } from './progress.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-progress-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

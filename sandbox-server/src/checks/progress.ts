@@ -5,7 +5,7 @@
  * the instructor's view later.
  */
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../db.js';
+import { openDatabase } from '../db.ts';
 
 export interface ExerciseProgress {
   lesson: string;

@@ -1,9 +1,9 @@
 /** Checks that look at what a node serves or holds: HTTP answers, lab files, plain containers. */
-import type { ContainerParams, FileParams, HttpParams } from './schema.js';
-import type { ClusterView, ContainerJson } from './engine.js';
-import { type Outcome, fail, pass } from './outcome.js';
-import { hasIngressPort, ingressProblem, servicePorts, usesVip } from './services.js';
-import { displayImage, list, normalizeImage, pageGist, q } from './words.js';
+import type { ContainerParams, FileParams, HttpParams } from '../../../contract/checks.ts';
+import type { ClusterView, ContainerJson } from './engine.ts';
+import { type Outcome, fail, pass } from './outcome.ts';
+import { hasIngressPort, ingressProblem, servicePorts, usesVip } from './services.ts';
+import { displayImage, list, normalizeImage, pageGist, q } from './words.ts';
 
 export async function checkHttp(p: HttpParams, view: ClusterView): Promise<Outcome> {
   const where = `${p.node}:${p.port}${p.path === '/' ? '' : p.path}`;

@@ -3,11 +3,11 @@
  * image to another. Reads what `docker service inspect --pretty` shows: the
  * update status, the previous spec and the update config.
  */
-import type { RolloutParams } from './schema.js';
-import type { ClusterView, ServiceJson, TaskJson } from './engine.js';
-import { type Outcome, fail, pass, NO_SWARM } from './outcome.js';
-import { currentTasks, findService, serviceImage } from './services.js';
-import { count, displayImage, normalizeImage, q } from './words.js';
+import type { RolloutParams } from '../../../contract/checks.ts';
+import type { ClusterView, ServiceJson, TaskJson } from './engine.ts';
+import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
+import { currentTasks, findService, serviceImage } from './services.ts';
+import { count, displayImage, normalizeImage, q } from './words.ts';
 
 /** The parts of a service's JSON a rollout check reads (Docker Engine API 1.41). */
 export interface RolloutJson {

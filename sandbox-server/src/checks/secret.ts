@@ -2,11 +2,11 @@
  * `secret`: a service is given a Docker secret, and (optionally) reads it
  * through a `*_FILE` variable instead of keeping the value in plain text.
  */
-import type { SecretParams } from './schema.js';
-import type { ClusterView, ServiceJson } from './engine.js';
-import { type Outcome, fail, pass, NO_SWARM } from './outcome.js';
-import { findService } from './services.js';
-import { list, q } from './words.js';
+import type { SecretParams } from '../../../contract/checks.ts';
+import type { ClusterView, ServiceJson } from './engine.ts';
+import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
+import { findService } from './services.ts';
+import { list, q } from './words.ts';
 
 interface SecretRef { SecretName?: string; File?: { Name?: string } }
 

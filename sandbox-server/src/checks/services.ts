@@ -3,10 +3,10 @@
  * created without --name), compare its spec, count its tasks, and tell what
  * is expected and what is there.
  */
-import type { RescheduledParams, ServiceMatch, ServiceParams, SpreadParams, StackParams } from './schema.js';
-import type { ClusterView, PortJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.js';
-import { type CheckContext, type Outcome, fail, pass, NO_SWARM } from './outcome.js';
-import { count, displayImage, list, normalizeConstraint, normalizeImage, q } from './words.js';
+import type { RescheduledParams, ServiceMatch, ServiceParams, SpreadParams, StackParams } from '../../../contract/checks.ts';
+import type { ClusterView, PortJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
+import { type CheckContext, type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
+import { count, displayImage, list, normalizeConstraint, normalizeImage, q } from './words.ts';
 
 // ---------------------------------------------------------------- finding the service
 

@@ -4,7 +4,7 @@
  * pool: a learner may have left anything in the others (files, images, a backdoor for the next one).
  */
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../db.js';
+import { openDatabase } from '../db.ts';
 
 const MIGRATIONS = [`CREATE TABLE handed_out (cluster_id TEXT PRIMARY KEY, at INTEGER NOT NULL)`];
 

@@ -3,13 +3,14 @@
  * terminal id, so a reload reattaches to the same bash with its scrollback.
  */
 import type Docker from 'dockerode';
-import { innerApi } from '../engine/inner-api.js';
-import { ClusterEvents } from '../engine/inner-events.js';
-import type { Logger } from '../log.js';
-import { DEFAULT_TERMINAL_LIMITS, TerminalSet, type TerminalLimits } from '../terminals/registry.js';
-import { TerminalSession } from '../terminals/terminal.js';
-import { ClusterStateFeed } from '../visualizer/feed.js';
-import type { Cluster, ClusterNode } from './provision.js';
+import { innerApi } from '../engine/inner-api.ts';
+import { ClusterEvents } from '../engine/inner-events.ts';
+import type { Logger } from '../log.ts';
+import { DEFAULT_TERMINAL_LIMITS, TerminalSet, type TerminalLimits } from '../terminals/registry.ts';
+import { defaultTerminalId } from '../../../contract/protocol.ts';
+import { TerminalSession } from '../terminals/terminal.ts';
+import { ClusterStateFeed } from '../visualizer/feed.ts';
+import type { Cluster, ClusterNode } from './provision.ts';
 
 export interface WatchOptions {
   /** Whether the host routes the ingress mesh (IPVS): decides what the port preview promises. */
@@ -87,7 +88,3 @@ export class LiveCluster {
   }
 }
 
-/** The terminal id the browser uses for a node's main tab. */
-export function defaultTerminalId(node: string): string {
-  return `t-${node}`;
-}

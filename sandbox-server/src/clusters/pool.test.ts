@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createLogger } from '../log.js';
-import type { LiveCluster } from './live.js';
-import { ClusterPool } from './pool.js';
+import { createLogger } from '../log.ts';
+import type { LiveCluster } from './live.ts';
+import { ClusterPool } from './pool.ts';
 
 /** Cold starts that finish when the test says so. */
 function harness(size: number, room: { left: number }) {

@@ -2,9 +2,9 @@
  * A warm pool of ready clusters, refilled in the background one at a time
  * (two cores: parallel cold starts only slow each other and the learners).
  */
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import type { LiveCluster } from './live.js';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import type { LiveCluster } from './live.ts';
 
 export class ClusterPool {
   private readonly ready: LiveCluster[] = [];

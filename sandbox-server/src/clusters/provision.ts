@@ -7,14 +7,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type Docker from 'dockerode';
-import { isNotFound } from '../engine/docker.js';
-import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.js';
-import { nodeHostConfig, type Isolation } from '../engine/host.js';
-import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.js';
-import { putLabFiles } from '../files/labfiles.js';
-import type { NodeInfo } from '../protocol/index.js';
-import { LABEL, clusterLabels, labelFilter } from './labels.js';
-import { freeSubnets, gatewayOf } from './subnets.js';
+import { isNotFound } from '../engine/docker.ts';
+import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
+import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
+import { nodeHostConfig, type Isolation } from '../engine/host.ts';
+import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
+import { putLabFiles } from '../files/labfiles.ts';
+import type { NodeInfo } from '../../../contract/protocol.ts';
+import { LABEL, clusterLabels, labelFilter } from './labels.ts';
+import { freeSubnets, gatewayOf } from './subnets.ts';
 
 export interface ClusterNode extends NodeInfo {
   containerId: string;
@@ -45,9 +46,6 @@ export interface ProvisionSpec {
   labArchive: Buffer;
   onProgress?: (step: string, fraction: number) => void;
 }
-
-/** Inner dockerd API port: the server reads cluster state from it (never from scripts on the node). */
-export const INNER_DOCKER_PORT = 2375;
 
 export function nodeNames(workers: number): string[] {
   return ['manager', ...Array.from({ length: workers }, (_, i) => `worker-${i + 1}`)];

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planLeftovers } from './reconcile.js';
+import { planLeftovers } from './reconcile.ts';
 
 const c = (id: string) => ({ id });
 

@@ -4,9 +4,9 @@
  * broken ones and stray networks or volumes are removed.
  */
 import type Docker from 'dockerode';
-import type { Logger } from '../log.js';
-import { LABEL, labelFilter } from './labels.js';
-import { destroyCluster, type Cluster, type ClusterNode } from './provision.js';
+import type { Logger } from '../log.ts';
+import { LABEL, labelFilter } from './labels.ts';
+import { destroyCluster, type Cluster, type ClusterNode } from './provision.ts';
 
 export async function reconcileClusters(docker: Docker, instance: string, log: Logger): Promise<Cluster[]> {
   const filters = labelFilter(instance);

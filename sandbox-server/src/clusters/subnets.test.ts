@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gatewayOf, subnetsOf } from './subnets.js';
+import { gatewayOf, subnetsOf } from './subnets.ts';
 
 test('a /16 holds 256 /24 subnets, in order', () => {
   const all = subnetsOf('10.89.0.0/16');

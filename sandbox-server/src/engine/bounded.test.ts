@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
-import { boundedGet, ReadLimitError } from './bounded.js';
-import { innerApi } from './inner-api.js';
+import { boundedGet, ReadLimitError } from './bounded.ts';
+import { innerApi } from './inner-api.ts';
 
 let port = 0;
 let open = 0;

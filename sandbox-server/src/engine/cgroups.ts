@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { LABEL } from '../clusters/labels.js';
 
 const run = promisify(execFile);
 
@@ -58,15 +57,15 @@ export async function chownNodeCgroups(docker: Docker, containerId: string, owne
   if (dirs.length) await run('chown', ['-R', `${owner.uid}:${owner.gid}`, ...dirs]);
 }
 
-/** Fix the cgroups of every node of this instance the engine (re)starts, e.g. after dockerd was killed. */
-export function watchNodeStarts(docker: Docker, instance: string, owner: CgroupOwner, onError: (err: unknown) => void): () => void {
+/** Fix the cgroups of every node the engine (re)starts, e.g. after dockerd was killed. `nodeLabel`: `key=value` that marks this instance's nodes. */
+export function watchNodeStarts(docker: Docker, nodeLabel: string, owner: CgroupOwner, onError: (err: unknown) => void): () => void {
   let stopped = false;
   let stream: NodeJS.ReadableStream | undefined;
   const follow = async () => {
     while (!stopped) {
       try {
         stream = (await docker.getEvents({
-          filters: { type: ['container'], event: ['start'], label: [`${LABEL.instance}=${instance}`] },
+          filters: { type: ['container'], event: ['start'], label: [nodeLabel] },
         })) as NodeJS.ReadableStream;
         await new Promise<void>((resolve) => {
           let buf = '';

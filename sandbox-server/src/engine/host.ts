@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type Docker from 'dockerode';
-import { nodeSecurityOpts, type Isolation } from '../isolation/node-security.js';
+import { nodeSecurityOpts, type Isolation } from '../isolation/node-security.ts';
 
-export type { Isolation } from '../isolation/node-security.js';
+export type { Isolation } from '../isolation/node-security.ts';
 
 export interface HostFacts {
   isolation: Isolation;

@@ -5,8 +5,10 @@
  * the event streams all read nodes through this, never through an unbounded client.
  */
 import type { IncomingMessage } from 'node:http';
-import { INNER_DOCKER_PORT } from '../clusters/provision.js';
-import { boundedGet, openStream, type ReadLimits } from './bounded.js';
+import { boundedGet, openStream, type ReadLimits } from './bounded.ts';
+
+/** Inner dockerd API port: the server reads cluster state from it (never from scripts on the node). */
+export const INNER_DOCKER_PORT = 2375;
 
 /** What the server reads from a node's engine (the subset of dockerode's API it uses). */
 export interface InnerApi {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
-import { ClusterEvents, type InnerEventsMessage } from './inner-events.js';
-import { innerApi } from './inner-api.js';
-import { waitFor } from '../../../test/helpers/wait.js';
+import { ClusterEvents, type InnerEventsMessage } from './inner-events.ts';
+import { innerApi } from './inner-api.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
 
 /** A stand-in engine: each /events connection sends its lines, then (for the first) ends, like a restarting dockerd. */
 const connections: string[] = [];

@@ -10,9 +10,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
-import { INNER_DOCKER_PORT } from '../clusters/provision.js';
-import { followLines, ReadLimitError, type LineLimits } from './bounded.js';
-import { innerApi, type InnerApi } from './inner-api.js';
+import { followLines, ReadLimitError, type LineLimits } from './bounded.ts';
+import { INNER_DOCKER_PORT, innerApi, type InnerApi } from './inner-api.ts';
 
 export interface InnerEvent {
   /** Learner node the event came from (manager, worker-1, ...). */

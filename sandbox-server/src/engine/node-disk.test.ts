@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { ensureNodeDisk, releaseNodeDisk, remountNodeDisks } from './node-disk.js';
+import { ensureNodeDisk, releaseNodeDisk, remountNodeDisks } from './node-disk.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-node-disks-'));
 const mounted = (p: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === fs.realpathSync(p));

@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { Config } from '../config.js';
-import { errorMessage } from '../log.js';
-import type { Isolation } from '../isolation/node-security.js';
-import type { CgroupOwner } from './cgroups.js';
-import { ensureLearnerDisk, ensureLearnerEngine, learnerPaths, type LearnerEngineOptions } from './learner.js';
-import type { NodeDisks } from './node-disk.js';
-import { copyImage } from './node-image.js';
+import type { Config } from '../config.ts';
+import { errorMessage } from '../log.ts';
+import type { Isolation } from '../isolation/node-security.ts';
+import type { CgroupOwner } from './cgroups.ts';
+import { ensureLearnerDisk, ensureLearnerEngine, learnerPaths, type LearnerEngineOptions } from './learner.ts';
+import type { NodeDisks } from './node-disk.ts';
+import { copyImage } from './node-image.ts';
 
 export interface NodeEngine {
   docker: Docker;

@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { formatBytes, readAll, ReadLimitError } from '../engine/bounded.js';
-import { LAB_DIR, MAX_FILE_BYTES } from '../protocol/index.js';
+import { formatBytes, readAll, ReadLimitError } from '../engine/bounded.ts';
+import { LAB_DIR, MAX_FILE_BYTES } from '../../../contract/protocol.ts';
 
 const LAB_ROOT = LAB_DIR.replace(/^\//, '');
 

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import type { WebSocket } from 'ws';
-import type { CheckClient, CheckService } from '../checks/checker.js';
-import type { Logger } from '../log.js';
-import { decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../protocol/index.js';
-import type { LearnerSession, SessionManager } from '../sessions/manager.js';
-import type { TerminalViewer } from '../terminals/terminal.js';
-import { waitFor } from '../../../test/helpers/wait.js';
-import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './connection.js';
+import type { CheckClient, CheckService } from '../checks/checker.ts';
+import type { Logger } from '../log.ts';
+import { decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../../../contract/protocol.ts';
+import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
+import type { TerminalViewer } from '../terminals/terminal.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
+import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './connection.ts';
 
 interface Deferred<T> {
   promise: Promise<T>;

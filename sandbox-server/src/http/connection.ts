@@ -13,14 +13,14 @@ import {
   type ClientMessage,
   type ErrorCode,
   type ServerMessage,
-} from '../protocol/index.js';
-import type { LiveCluster } from '../clusters/live.js';
-import type { CheckClient, CheckService } from '../checks/checker.js';
-import type { LearnerSession, SessionManager } from '../sessions/manager.js';
-import { TooManyTerminals } from '../terminals/registry.js';
-import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
+} from '../../../contract/protocol.ts';
+import type { LiveCluster } from '../clusters/live.ts';
+import type { CheckClient, CheckService } from '../checks/checker.ts';
+import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
+import { TooManyTerminals } from '../terminals/registry.ts';
+import type { TerminalSession, TerminalViewer } from '../terminals/terminal.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
 
 interface Attached {
   terminalId: string;

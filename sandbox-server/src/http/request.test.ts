@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { describe, test } from 'node:test';
-import { clientAddress, cookie, hostAllowed, httpPolicy, networkOf, RateLimit } from './request.js';
+import { clientAddress, cookie, hostAllowed, httpPolicy, networkOf, RateLimit } from './request.ts';
 
 const req = (host: string | undefined, remote: string, xff?: string) =>
   ({ headers: { host, ...(xff ? { 'x-forwarded-for': xff } : {}) }, socket: { remoteAddress: remote } }) as unknown as http.IncomingMessage;

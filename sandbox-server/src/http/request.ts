@@ -1,7 +1,16 @@
 /** Small HTTP helpers shared by the sandbox, workshop and preview routes. */
 import type http from 'node:http';
 import net from 'node:net';
-import { isPreviewCapabilityUrl } from '../preview/proxy.js';
+import type { Duplex } from 'node:stream';
+import { isPreviewCapabilityUrl } from '../preview/capability.ts';
+
+/** A set of routes mounted on the one server: each says whether a request or upgrade was its own. */
+export interface HttpRoutes {
+  /** Handles the request if it is one of these routes; returns false otherwise. */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close(): void;
+}
 
 /** An error that becomes an HTTP status and a JSON `{ error }` body. */
 export class HttpError extends Error {

@@ -4,28 +4,20 @@
  * say what went wrong and what to do.
  */
 import type http from 'node:http';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { LAB_DIR, MAX_FILE_BYTES, SANDBOX_PREFIX, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '../protocol/index.js';
-import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../files/labfiles.js';
-import { handlePreview, handlePreviewUpgrade, type PreviewDeps } from '../preview/proxy.js';
-import type { CheckService } from '../checks/checker.js';
-import { ClaimRefused } from '../sessions/admission.js';
-import { NotClaimed, type LearnerSession, type SessionManager } from '../sessions/manager.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { BrowserConnection, type ConnectionOptions } from './connection.js';
-import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, readBody, readCookie, sameOrigin, type HttpPolicy } from './request.js';
+import { LAB_DIR, MAX_FILE_BYTES, SANDBOX_PREFIX, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '../../../contract/protocol.ts';
+import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../files/labfiles.ts';
+import { handlePreview, handlePreviewUpgrade, type PreviewDeps } from '../preview/proxy.ts';
+import type { CheckService } from '../checks/checker.ts';
+import { ClaimRefused } from '../sessions/admission.ts';
+import { NotClaimed, type LearnerSession, type SessionManager } from '../sessions/manager.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { BrowserConnection, type ConnectionOptions } from './connection.ts';
+import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from './request.ts';
 
 /** Above what any protocol frame needs; bigger frames close the socket with 1009. */
 const WS_MAX_PAYLOAD = 1024 * 1024;
-
-export interface SandboxHttp {
-  /** Handles the request if it is a sandbox route; returns false otherwise. */
-  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
-  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  close(): void;
-}
 
 export interface SandboxHttpDeps {
   sessions: SessionManager;
@@ -41,7 +33,7 @@ export interface SandboxHttpDeps {
   policy: HttpPolicy;
 }
 
-export function createSandboxHttp(deps: SandboxHttpDeps): SandboxHttp {
+export function createSandboxHttp(deps: SandboxHttpDeps): HttpRoutes {
   const { sessions, log } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseDebianMirror } from './base.js';
+import { parseDebianMirror } from './base.ts';
 
 test('Debian mirror from deb822 sources', () => {
   const text = 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n\nTypes: deb\nURIs: http://deb.debian.org/debian-security\n';

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile, mkdir, readFile, readdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { followProgress } from './build.js';
+import { followProgress } from './build.ts';
 
 export const BASE_IMAGE = 'swb/debian:bookworm';
 const SUITE = 'bookworm';

@@ -2,8 +2,9 @@
 //   npx tsx sandbox-server/src/images/cli.ts [--mirror] [--port 5000] [--data-dir /var/lib/swb/registry]
 //   npx tsx sandbox-server/src/images/cli.ts --stop-mirror [--data-dir DIR]
 import Docker from 'dockerode';
-import { ensureImages } from './index.js';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror, stopMirror } from './mirror.js';
+import { loadConfig } from '../config.ts';
+import { ensureImages } from './index.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror, stopMirror } from './mirror.ts';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -25,7 +26,7 @@ try {
     log(`node image: ${images.node}`);
     log(`lab images: ${images.lab.map((i) => i.name).join(', ')}`);
     if (process.argv.includes('--mirror')) {
-      const mirror = await ensureMirror({ docker, port, dataDir, images: images.lab, log });
+      const mirror = await ensureMirror({ docker, port, dataDir, images: images.lab, log, registryBin: loadConfig().SWB_REGISTRY_BIN });
       log(`mirror: ${mirror.url} (read-only; nodes use http://<their gateway>:${mirror.port})`);
     }
   }

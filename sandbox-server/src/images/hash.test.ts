@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inputHash, parseFromRefs, type BuildInputs } from './hash.js';
+import { inputHash, parseFromRefs, type BuildInputs } from './hash.ts';
 
 const base: BuildInputs = {
   tag: 'flask_app:3.0',

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
-import { ensureBaseImage } from './base.js';
-import { ensureBuilt, type ImageSpec } from './build.js';
-import { visualizerPageFiles } from '../visualizer/bundle.js';
-import { withLock } from './lock.js';
+import { ensureBaseImage } from './base.ts';
+import { ensureBuilt, type ImageSpec } from './build.ts';
+import { visualizerPageFiles } from './bundle.ts';
+import { withLock } from './lock.ts';
 
 export interface LabImage {
   name: string; // reference on the host engine, e.g. 'flask_app:3.0'

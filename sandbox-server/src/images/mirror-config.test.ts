@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { registryConfig, sameSeed, seedRecord, splitRepoTag } from './mirror-config.js';
+import { registryConfig, sameSeed, seedRecord, splitRepoTag } from './mirror-config.ts';
 
 test('registry config: read-only flag, address and storage', () => {
   const cfg = parse(registryConfig({ addr: '0.0.0.0:5000', rootDir: '/d/storage', readonly: true }));

@@ -7,14 +7,13 @@ import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { followProgress } from './build.js';
-import { sleep, withLock } from './lock.js';
-import type { LabImage } from './index.js';
-import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.js';
+import { followProgress } from './build.ts';
+import { sleep, withLock } from './lock.ts';
+import type { LabImage } from './index.ts';
+import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.ts';
 
 export const DEFAULT_DATA_DIR = '/var/lib/swb/registry';
 export const DEFAULT_PORT = 5000;
-const REGISTRY_BIN = process.env.SWB_REGISTRY_BIN ?? '/usr/bin/docker-registry';
 
 export interface MirrorOptions {
   docker: Docker;
@@ -22,6 +21,8 @@ export interface MirrorOptions {
   dataDir: string;
   images: LabImage[];
   log: (line: string) => void;
+  /** The registry binary (SWB_REGISTRY_BIN, parsed in config.ts). */
+  registryBin: string;
 }
 
 // Files in the data dir.
@@ -37,11 +38,11 @@ const files = (dataDir: string) => ({
 });
 
 export async function ensureMirror(opts: MirrorOptions): Promise<{ port: number; url: string }> {
-  const { docker, port, dataDir, log } = opts;
+  const { docker, port, dataDir, log, registryBin } = opts;
   const f = files(dataDir);
   const url = `http://127.0.0.1:${port}`;
-  if (!existsSync(REGISTRY_BIN)) {
-    throw new Error(`${REGISTRY_BIN} not found: install it with \`apt-get install -y docker-registry\``);
+  if (!existsSync(registryBin)) {
+    throw new Error(`${registryBin} not found: install it with \`apt-get install -y docker-registry\``);
   }
   await mkdir(f.storage, { recursive: true });
 
@@ -69,14 +70,14 @@ export async function ensureMirror(opts: MirrorOptions): Promise<{ port: number;
     } else {
       log('mirror: content unchanged, not re-seeding');
     }
-    await serveReadOnly(dataDir, port, log);
+    await serveReadOnly(registryBin, dataDir, port, log);
     if (!(await serves(url, wanted))) {
       // The record said seeded but the storage disagrees (e.g. it was deleted): seed once more.
       log('mirror: storage does not match the seed record, re-seeding');
       await stopMirror(dataDir);
       await seed(opts, wanted);
       await writeFile(f.seeded, JSON.stringify(seedRecord(wanted), null, 2) + '\n');
-      await serveReadOnly(dataDir, port, log);
+      await serveReadOnly(registryBin, dataDir, port, log);
       if (!(await serves(url, wanted))) throw new Error(`mirror: ${url} does not serve the seeded images; see ${f.log}`);
     }
     return { port, url };
@@ -108,7 +109,7 @@ async function seed(opts: MirrorOptions, wanted: SeededImage[]): Promise<void> {
   await ensurePortFree(seedPort);
   await writeFile(f.seedConfig, registryConfig({ addr: `127.0.0.1:${seedPort}`, rootDir: f.storage, readonly: false }));
   const logFd = openSync(f.log, 'a');
-  const child = spawn(REGISTRY_BIN, ['serve', f.seedConfig], { stdio: ['ignore', logFd, logFd] });
+  const child = spawn(opts.registryBin, ['serve', f.seedConfig], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   try {
     await waitHealthy(`http://127.0.0.1:${seedPort}`, child, f.log);
@@ -132,17 +133,17 @@ async function seed(opts: MirrorOptions, wanted: SeededImage[]): Promise<void> {
     await waitFor(async () => child.exitCode !== null || child.signalCode !== null, 5000);
   }
   // Layers of images that were replaced are no longer referenced by any tag: reclaim the space.
-  await run(REGISTRY_BIN, ['garbage-collect', '--delete-untagged', f.seedConfig]);
+  await run(opts.registryBin, ['garbage-collect', '--delete-untagged', f.seedConfig]);
   log(`mirror: seeded ${wanted.length} images in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Start the read-only registry as a detached process that outlives this one. */
-async function serveReadOnly(dataDir: string, port: number, log: (line: string) => void): Promise<void> {
+async function serveReadOnly(registryBin: string, dataDir: string, port: number, log: (line: string) => void): Promise<void> {
   const f = files(dataDir);
   await ensurePortFree(port);
   await writeFile(f.serveConfig, registryConfig({ addr: `0.0.0.0:${port}`, rootDir: f.storage, readonly: true }));
   const logFd = openSync(f.log, 'a');
-  const child = spawn(REGISTRY_BIN, ['serve', f.serveConfig], { detached: true, stdio: ['ignore', logFd, logFd] });
+  const child = spawn(registryBin, ['serve', f.serveConfig], { detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   child.unref();
   if (!child.pid) throw new Error('mirror: could not start docker-registry');

@@ -9,9 +9,11 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
-import { ensureImages } from './index.js';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror } from './mirror.js';
-import { sleep } from './lock.js';
+import { ensureImages } from './index.ts';
+import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror } from './mirror.ts';
+import { sleep } from './lock.ts';
+import { LAB_DIR } from '../../../contract/protocol.ts';
+import { loadConfig } from '../config.ts';
 
 const LABEL = { 'swb.test': 'images' };
 const docker = new Docker();
@@ -23,7 +25,7 @@ const ipvs = existsSync('/proc/net/ip_vs');
 
 async function main(): Promise<void> {
   const images = await ensureImages(docker, log);
-  const mirror = await ensureMirror({ docker, port: DEFAULT_PORT, dataDir: DEFAULT_DATA_DIR, images: images.lab, log });
+  const mirror = await ensureMirror({ docker, port: DEFAULT_PORT, dataDir: DEFAULT_DATA_DIR, images: images.lab, log, registryBin: loadConfig().SWB_REGISTRY_BIN });
   if (!ipvs) log('no IPVS on this host: using --endpoint-mode dnsrr and --publish mode=host');
 
   const net = await docker.createNetwork({ Name: `swbt-images-${process.pid}`, Driver: 'bridge', Labels: LABEL });
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     await run(c, `docker swarm join --token ${token} ${await ip(manager)}:2377`);
     log(`${name} joined`);
   }
-  for (const [, c] of all) await c.putArchive(await labFiles(), { path: '/lab' });
+  for (const [, c] of all) await c.putArchive(await labFiles(), { path: LAB_DIR });
 
   let pullStart = Date.now();
   await run(nodes['worker-2']!, 'docker pull -q flask_app:3.0');

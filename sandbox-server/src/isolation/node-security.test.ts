@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DROPPED_CAPS, NODE_CAPS, nodeSecurityOpts, seccompProfile } from './node-security.js';
-import { firewallRules } from './firewall.js';
-import { freeRangeStart } from '../engine/learner.js';
+import { DROPPED_CAPS, NODE_CAPS, nodeSecurityOpts, seccompProfile } from './node-security.ts';
+import { firewallRules } from './firewall.ts';
+import { freeRangeStart } from '../engine/learner.ts';
 
 test('the seccomp profile denies what the issue names', () => {
   const profile = JSON.parse(seccompProfile()) as { syscalls: { names: string[]; action: string; args?: unknown[] }[] };
@@ -42,7 +42,7 @@ test('subordinate id ranges start above every range handed out', () => {
 });
 
 test('subnets already routed on this host (another engine\'s networks) are not handed out again', async () => {
-  const { routedSubnets } = await import('../clusters/provision.js');
+  const { routedSubnets } = await import('../clusters/provision.ts');
   const table = 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n' +
     'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\n' +
     'swb36f6ba1620\t0000590A\t00000000\t0001\t0\t0\t0\t00FFFFFF\n';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { test } from 'node:test';
-import { PREVIEW_CSP, isPreviewCapabilityUrl, mintToken, parsePreviewPath, responseHeaders, rewriteLocation, tokenValid } from './proxy.js';
+import { isPreviewCapabilityUrl, mintToken, parsePreviewPath, tokenValid } from './capability.ts';
+import { PREVIEW_CSP, responseHeaders, rewriteLocation } from './headers.ts';
 
 test('preview paths: cluster, node, port, capability and the rest; anything else is not one', () => {
   assert.deepEqual(parsePreviewPath('/sandbox/preview/34e81ee564/manager/5000/'), { clusterId: '34e81ee564', node: 'manager', port: 5000, token: null, path: '/' });

@@ -36,155 +36,25 @@
  *   reporting, Origin-Agent-Cluster, Service-Worker-Allowed. The app's own CSP is kept: several
  *   policies all apply, so it can only add restrictions to ours, never lift the sandbox.
  * - No cookie of ours is forwarded to the app, and `X-Content-Type-Options: nosniff` is set.
+ *
+ * Files: capability.ts (addresses, tokens, who may open what), headers.ts (the header policy),
+ * this file (the streaming proxy and its error pages).
  */
-import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { nodeName, paths, previewPath, type PublishedPortView } from '../protocol/index.js';
-import type { LiveCluster } from '../clusters/live.js';
-import type { LearnerSession, SessionManager } from '../sessions/manager.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
+import { paths, type PublishedPortView } from '../../../contract/protocol.ts';
+import type { LiveCluster } from '../clusters/live.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { authorize, parsePreviewPath, type Access, type PreviewAccessDeps, type PreviewTarget } from './capability.ts';
+import { CORS_FOR_OPAQUE, SECURITY_HEADERS, forwardHeaders, responseHeaders } from './headers.ts';
 
-export interface PreviewTarget {
-  clusterId: string;
-  node: string;
-  port: number;
-  /** The capability after `<port>~`, or null for the plain (entry) address. */
-  token: string | null;
-  /** Path on the node, starting with `/`; null when the URL lacks the slash after the port. */
-  path: string | null;
-}
-
-/** What every preview response says: an opaque origin, no sniffing, no Referer with the capability. */
-export const PREVIEW_CSP = 'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads';
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': PREVIEW_CSP,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-} as const;
-
-/** How long a capability address works at most (it dies earlier with the cluster or the session). */
-export const TOKEN_TTL_MS = 4 * 60 * 60_000;
-
-/**
- * `/sandbox/preview/<clusterId>/<node>/<port>[~<token>][/<rest>]`, or null when the path is not one.
- * The token sits in the port segment so no path of the app can be mistaken for it.
- */
-export function parsePreviewPath(pathname: string): PreviewTarget | null {
-  const prefix = `${paths.preview}/`;
-  if (!pathname.startsWith(prefix)) return null;
-  const m = /^([0-9a-f]{6,32})\/([^/]+)\/([0-9]{1,5})(?:~([0-9a-z]{1,11}\.[A-Za-z0-9_-]{22}))?(\/.*)?$/.exec(pathname.slice(prefix.length));
-  if (!m || !nodeName.safeParse(m[2]).success) return null;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return null;
-  return { clusterId: m[1]!, node: m[2]!, port, token: m[4] ?? null, path: m[5] ?? null };
-}
-
-/** Whether a request URL is a capability address (the only preview URLs an opaque origin may use). */
-export function isPreviewCapabilityUrl(url: string | undefined): boolean {
-  try {
-    return !!parsePreviewPath(new URL(url ?? '/', 'http://local').pathname)?.token;
-  } catch {
-    return false;
-  }
-}
-
-type Port = Pick<PreviewTarget, 'clusterId' | 'node' | 'port'>;
-
-function tokenMac(secret: Buffer, ownerId: string, t: Port, exp: string): string {
-  return crypto.createHmac('sha256', secret).update([ownerId, t.clusterId, t.node, String(t.port), exp].join('\n')).digest('base64url').slice(0, 22);
-}
-
-/** A capability for one port of one node of the owner's cluster, until `expiresAt` (ms). */
-export function mintToken(secret: Buffer, ownerId: string, t: Port, expiresAt: number): string {
-  const exp = Math.ceil(expiresAt / 1000).toString(36);
-  return `${exp}.${tokenMac(secret, ownerId, t, exp)}`;
-}
-
-export function tokenValid(secret: Buffer, ownerId: string, t: Port, token: string, now: number): boolean {
-  const [exp, mac] = token.split('.');
-  if (!exp || !mac || parseInt(exp, 36) * 1000 <= now) return false;
-  const want = Buffer.from(tokenMac(secret, ownerId, t, exp));
-  const got = Buffer.from(mac);
-  return got.length === want.length && crypto.timingSafeEqual(got, want);
-}
-
-/** One secret per process: a restart invalidates every capability (reopening the port mints a new one). */
-const processSecret = crypto.randomBytes(32);
-
-/**
- * Who may open a cluster's preview. Today only its owner; workshops will let the instructor of the
- * learner's workshop in here as well (viewer = instructor session, owner = learner).
- */
-export function previewAllowed(viewer: LearnerSession, owner: LearnerSession): boolean {
-  return viewer.id === owner.id;
-}
-
-export interface PreviewDeps {
-  sessions: SessionManager;
-  /** The requester's session from its cookie. */
-  sessionOf: (req: http.IncomingMessage) => LearnerSession | undefined;
+export interface PreviewDeps extends PreviewAccessDeps {
   log: Logger;
   connectTimeoutMs?: number;
   /** Time for the app to start answering once connected. */
   responseTimeoutMs?: number;
-  /** Capability secret and lifetime (tests); default: a random per-process secret, TOKEN_TTL_MS. */
-  tokenSecret?: Buffer;
-  tokenTtlMs?: number;
-  now?: () => number;
-}
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
-type Access =
-  | { ok: true; cluster: LiveCluster; ip: string; prefix: string }
-  /** A cookie of an allowed viewer on our own origin, but no (valid) capability: redirect to one. */
-  | { ok: 'issue'; prefix: string }
-  | { ok: false; status: number; title: string; text: string };
-
-function prefixOf(t: Port, token: string | null): string {
-  return previewPath(t.clusterId, t.node, t.port).slice(0, -1) + (token ? `~${token}` : '');
-}
-
-/**
- * The session cookie only counts on a request made by our own origin (the port badge, the address
- * bar): not from a preview's opaque origin or another site, even if a browser sent a cookie along.
- */
-function fromOurOrigin(req: http.IncomingMessage): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false; // `null`: a sandboxed document
-  }
-}
-
-function authorize(req: http.IncomingMessage, target: PreviewTarget, deps: PreviewDeps): Access {
-  const secret = deps.tokenSecret ?? processSecret;
-  const now = (deps.now ?? Date.now)();
-  const owner = deps.sessions.ownerOfCluster(target.clusterId);
-  const node = owner?.cluster?.node(target.node);
-  if (target.token && owner?.cluster && node && tokenValid(secret, owner.id, target, target.token, now)) {
-    return { ok: true, cluster: owner.cluster, ip: node.ip, prefix: prefixOf(target, target.token) };
-  }
-  const viewer = fromOurOrigin(req) ? deps.sessionOf(req) : undefined;
-  if (!viewer) {
-    return target.token
-      ? { ok: false, status: 401, title: 'This preview link has expired', text: 'Preview links work for a limited time and only while the cluster they belong to runs. Open the port again from your workbench.' }
-      : { ok: false, status: 401, title: 'No sandbox session', text: 'Open this preview from your workbench (the session cookie is missing or expired).' };
-  }
-  if (!owner?.cluster) {
-    return { ok: false, status: 404, title: 'This cluster is gone', text: 'The cluster this link points to was reset or has expired. Open the port again from your workbench.' };
-  }
-  if (!previewAllowed(viewer, owner)) return { ok: false, status: 403, title: 'Not your cluster', text: 'Only the learner who owns this cluster can open its ports.' };
-  if (!node) return { ok: false, status: 404, title: 'No such node', text: `There is no node "${target.node}" in this cluster.` };
-  const token = mintToken(secret, owner.id, target, now + (deps.tokenTtlMs ?? TOKEN_TTL_MS));
-  return { ok: 'issue', prefix: prefixOf(target, token) };
 }
 
 export async function handlePreview(req: http.IncomingMessage, res: http.ServerResponse, url: URL, deps: PreviewDeps): Promise<void> {
@@ -226,55 +96,6 @@ export async function handlePreview(req: http.IncomingMessage, res: http.ServerR
     return page(res, 403, 'No service workers from previews', 'A port preview cannot register a service worker.');
   }
   await proxy(req, res, { ...target, path: target.path + url.search }, access, deps);
-}
-
-const CORS_FOR_OPAQUE = { 'Access-Control-Allow-Origin': 'null', 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' } as const;
-
-/** Headers of the app that would act on our whole origin rather than on this document. */
-const DROPPED = new Set([
-  'set-cookie',
-  'set-cookie2',
-  'clear-site-data',
-  'strict-transport-security',
-  'alt-svc',
-  'nel',
-  'report-to',
-  'reporting-endpoints',
-  'origin-agent-cluster',
-  'service-worker-allowed',
-  'accept-ch',
-  'critical-ch',
-  // ours replace them
-  'referrer-policy',
-  'x-content-type-options',
-]);
-
-/** The app's response headers as the browser gets them: see the file comment. */
-export function responseHeaders(
-  up: http.IncomingHttpHeaders,
-  o: { prefix: string; ip: string; target: { node: string; port: number }; opaqueOrigin: boolean },
-): http.OutgoingHttpHeaders {
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(up)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || DROPPED.has(name)) continue;
-    if (o.opaqueOrigin && name.startsWith('access-control-')) continue;
-    headers[name] = name === 'location' && typeof value === 'string' ? rewriteLocation(value, o.prefix, o.ip, o.target) : value;
-  }
-  // Two header lines: the app's policies (if any; Node joins repeated lines with commas, which CSP
-  // reads as separate policies) and ours. Every policy is enforced, so the sandbox always holds.
-  const csp = headers['content-security-policy'];
-  (headers as Record<string, string[]>)['content-security-policy'] = [...(csp === undefined ? [] : [csp].flat().map(String)), PREVIEW_CSP];
-  headers['x-content-type-options'] = SECURITY_HEADERS['X-Content-Type-Options'];
-  headers['referrer-policy'] = SECURITY_HEADERS['Referrer-Policy'];
-  if (o.opaqueOrigin) {
-    headers['access-control-allow-origin'] = CORS_FOR_OPAQUE['Access-Control-Allow-Origin'];
-    headers['access-control-allow-credentials'] = CORS_FOR_OPAQUE['Access-Control-Allow-Credentials'];
-    const exposed = Object.keys(headers).filter((h) => !h.startsWith('access-control-'));
-    if (exposed.length) headers['access-control-expose-headers'] = exposed.join(', ');
-    const vary = headers.vary === undefined ? [] : [headers.vary].flat().map(String);
-    headers.vary = [...vary, 'Origin'].join(', ');
-  }
-  return headers;
 }
 
 function proxy(
@@ -331,36 +152,6 @@ function proxy(
     });
     req.pipe(upstream);
   });
-}
-
-function forwardHeaders(req: http.IncomingMessage, prefix: string): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = value;
-  }
-  // The learner's app never sees a cookie of ours (the session, an instructor's key, ...): its own
-  // Set-Cookie headers are dropped, so every cookie a browser sends here belongs to the workbench.
-  delete out.cookie;
-  out['x-forwarded-host'] = req.headers.host ?? '';
-  out['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
-  out['x-forwarded-prefix'] = prefix;
-  out['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-  return out;
-}
-
-/** Redirects to `/x` or to the node itself stay inside the preview; others are left alone. */
-export function rewriteLocation(location: string, prefix: string, ip: string, target: { node: string; port: number }): string {
-  if (location.startsWith('/') && !location.startsWith('//')) return prefix + location;
-  try {
-    const u = new URL(location);
-    const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-    const local = [ip, target.node, 'localhost', '127.0.0.1', '0.0.0.0'].includes(u.hostname);
-    if (local && port === target.port) return prefix + u.pathname + u.search + u.hash;
-  } catch {
-    // not an absolute URL: relative to the current path, which is already inside the prefix
-  }
-  return location;
 }
 
 async function explainFailure(res: http.ServerResponse, target: PreviewTarget, cluster: LiveCluster, connected: boolean, err: Error): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { networkOf } from '../http/request.js';
-import { admissionRefusal, type AdmissionRules } from './admission.js';
+import { networkOf } from '../http/request.ts';
+import { admissionRefusal, type AdmissionRules } from './admission.ts';
 
 const rules: AdmissionRules = { public: true, perAddress: 2, anonymousMax: 5, networkOf };
 const claim = (address: string | undefined, holders: (string | undefined)[]) => admissionRefusal(rules, { address, holders, idleMinutes: 45 });

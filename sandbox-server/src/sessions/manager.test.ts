@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LiveCluster } from '../clusters/live.js';
-import type { ClusterPool } from '../clusters/pool.js';
-import { createLogger } from '../log.js';
-import { SessionManager } from './manager.js';
-import type { SessionRow, SessionStore } from './store.js';
+import type { LiveCluster } from '../clusters/live.ts';
+import type { ClusterPool } from '../clusters/pool.ts';
+import { createLogger } from '../log.ts';
+import { SessionManager } from './manager.ts';
+import type { SessionRow, SessionStore } from './store.ts';
 
 test('a session row is deleted only after its cluster teardown succeeded; a failed one is retried', async () => {
   const rows = new Map<string, SessionRow>();

@@ -7,13 +7,13 @@
  * limits reap sessions and their clusters (not while a workshop pins them).
  */
 import crypto from 'node:crypto';
-import type { ClusterInfo } from '../protocol/index.js';
-import type { LiveCluster } from '../clusters/live.js';
-import type { ClusterPool } from '../clusters/pool.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { admissionRefusal, ClaimRefused, type AdmissionRules } from './admission.js';
-import type { SessionStore } from './store.js';
+import type { ClusterInfo } from '../../../contract/protocol.ts';
+import type { LiveCluster } from '../clusters/live.ts';
+import type { ClusterPool } from '../clusters/pool.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { admissionRefusal, ClaimRefused, type AdmissionRules } from './admission.ts';
+import type { SessionStore } from './store.ts';
 
 /** What an unclaimed session's page shows until the learner acts. */
 export const UNCLAIMED = 'Your sandbox starts when you click in the terminal, type, or press Run or Start.';

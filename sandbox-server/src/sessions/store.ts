@@ -3,7 +3,7 @@
  * learner's cluster instead of orphaning it. Only a hash of the token is stored.
  */
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../db.js';
+import { openDatabase } from '../db.ts';
 
 export interface SessionRow {
   id: string;

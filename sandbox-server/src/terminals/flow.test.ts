@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import { test } from 'node:test';
 import type Docker from 'dockerode';
-import { waitFor } from '../../../test/helpers/wait.js';
-import { HIGH_WATERMARK, TerminalSession, type TerminalViewer } from './terminal.js';
+import { waitFor } from '../../../test/helpers/wait.ts';
+import { HIGH_WATERMARK, TerminalSession, type TerminalViewer } from './terminal.ts';
 
 /** A shell running `cat /dev/zero`: produces 64 KiB whenever its output is read. */
 class ZeroShell extends Duplex {

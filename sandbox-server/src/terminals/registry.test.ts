@@ -3,8 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TerminalSet, TooManyTerminals } from './registry.js';
-import type { TerminalSession } from './terminal.js';
+import { TerminalSet, TooManyTerminals } from './registry.ts';
+import type { TerminalSession } from './terminal.ts';
 
 function fakeShell(node: string) {
   const shell = {

@@ -3,7 +3,7 @@
  * `docker exec` bash in a node, and a client can invent ids), and a shell nobody has watched for
  * `idleMs` is closed. Shells that exited leave the set at once.
  */
-import type { TerminalSession } from './terminal.js';
+import type { TerminalSession } from './terminal.ts';
 
 export interface TerminalLimits {
   /** Most shells open at once in one cluster. */

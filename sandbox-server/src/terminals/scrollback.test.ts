@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Scrollback } from './scrollback.js';
+import { Scrollback } from './scrollback.ts';
 
 test('replays from any kept offset, byte-exact', () => {
   const sb = new Scrollback(1000);

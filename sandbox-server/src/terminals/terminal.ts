@@ -5,8 +5,8 @@
  */
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { LAB_DIR } from '../protocol/index.js';
-import { Scrollback } from './scrollback.js';
+import { LAB_DIR } from '../../../contract/protocol.ts';
+import { Scrollback } from './scrollback.ts';
 
 /** Stop reading the shell when the slowest viewer is this far behind... */
 export const HIGH_WATERMARK = 1024 * 1024;

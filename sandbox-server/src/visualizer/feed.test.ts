@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReadLimitError } from '../engine/bounded.js';
-import type { InnerApi } from '../engine/inner-api.js';
-import type { ClusterEvents, InnerEventsListener } from '../engine/inner-events.js';
-import type { ClusterState } from '../protocol/index.js';
-import { waitFor } from '../../../test/helpers/wait.js';
-import { ClusterStateFeed } from './feed.js';
+import { ReadLimitError } from '../engine/bounded.ts';
+import type { InnerApi } from '../engine/inner-api.ts';
+import type { ClusterEvents, InnerEventsListener } from '../engine/inner-events.ts';
+import type { ClusterState } from '../../../contract/protocol.ts';
+import { waitFor } from '../../../test/helpers/wait.ts';
+import { ClusterStateFeed } from './feed.ts';
 
 /** An engine that answers from plain data (what a manager's API would say), and can fail. */
 function fakeEngine(data: { services: object[]; fail?: boolean; noLeader?: boolean; hostile?: boolean }, calls: { reads: number }) {

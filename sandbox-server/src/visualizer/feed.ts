@@ -5,12 +5,12 @@
  * are still on their way (pulling, starting) it looks again shortly, backing off: some steps of a
  * task raise no event on any engine.
  */
-import { ReadLimitError } from '../engine/bounded.js';
-import type { InnerApi } from '../engine/inner-api.js';
-import type { ClusterEvents, InnerEventsMessage } from '../engine/inner-events.js';
-import type { Logger } from '../log.js';
-import { previewPath, type ClusterState, type NodeName } from '../protocol/index.js';
-import { toClusterState, type RawCluster, type RawContainer, type RawInfo, type RawNode, type RawService, type RawTask } from './model.js';
+import { ReadLimitError } from '../engine/bounded.ts';
+import type { InnerApi } from '../engine/inner-api.ts';
+import type { ClusterEvents, InnerEventsMessage } from '../engine/inner-events.ts';
+import type { Logger } from '../log.ts';
+import { previewPath, type ClusterState, type NodeName } from '../../../contract/protocol.ts';
+import { toClusterState, type RawCluster, type RawContainer, type RawInfo, type RawNode, type RawService, type RawTask } from '../../../contract/visualizer/model.ts';
 
 export interface FeedNode {
   name: NodeName;

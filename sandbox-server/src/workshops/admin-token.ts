@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { newSecret } from './secrets.js';
+import { newSecret } from './secrets.ts';
 
 export function adminTokenFile(dataDir: string, instance: string): string {
   return path.join(dataDir, `instructor-key-${instance}`);

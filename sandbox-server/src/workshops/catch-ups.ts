@@ -3,10 +3,10 @@
  * at a time (each runs docker commands on its learner's nodes, and this host
  * has few cores), each with a status the dashboard shows until the next one.
  */
-import type { CatchUpResult, CatchUpStep } from '../checks/catch-up.js';
-import { errorMessage } from '../log.js';
-import type { DashboardLearner } from '../protocol/workshop.js';
-import type { LearnerSession } from '../sessions/manager.js';
+import type { CatchUpResult, CatchUpStep } from '../checks/catch-up.ts';
+import { errorMessage } from '../log.ts';
+import type { DashboardLearner } from '../../../contract/workshop.ts';
+import type { LearnerSession } from '../sessions/manager.ts';
 
 /** What a catch-up needs from the checks (CheckService fits). */
 export interface CatchUpRunner {

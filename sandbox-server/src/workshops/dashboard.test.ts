@@ -1,9 +1,9 @@
 /** The dashboard picture and its CSV, from plain inputs (no engine). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LearnerSession } from '../sessions/manager.js';
-import { computeDashboard, dashboardCsv } from './dashboard.js';
-import type { LearnerRow, WorkshopRow } from './store.js';
+import type { LearnerSession } from '../sessions/manager.ts';
+import { computeDashboard, dashboardCsv } from './dashboard.ts';
+import type { LearnerRow, WorkshopRow } from './store.ts';
 
 const workshop: WorkshopRow = {
   id: 'abcdefghijkl', title: 'T', lessons: ['one', 'two'], capacity: 3, startsAt: 0, endsAt: 10_000_000, learnersMayReset: true,

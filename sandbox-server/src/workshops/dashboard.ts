@@ -2,9 +2,9 @@
  * The dashboard picture of one workshop, computed from the stores and the live
  * sessions. Pure reads; cheap enough to recompute every second for a room.
  */
-import type { Dashboard, DashboardExercise, DashboardLearner } from '../protocol/workshop.js';
-import type { LearnerSession } from '../sessions/manager.js';
-import type { LearnerRow, WorkshopRow } from './store.js';
+import type { Dashboard, DashboardExercise, DashboardLearner } from '../../../contract/workshop.ts';
+import type { LearnerSession } from '../sessions/manager.ts';
+import type { LearnerRow, WorkshopRow } from './store.ts';
 
 /** What the dashboard needs from the lessons: the exercises of each (the checks' catalog fits). */
 export interface LessonSource {

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.js';
-import { judge, type SwarmRead } from './fault-judge.js';
+import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.ts';
+import { judge, type SwarmRead } from './fault-judge.ts';
 
 const node = (id: string, host: string, o: Partial<SwarmNodeJson> = {}): SwarmNodeJson => ({ ID: id, Description: { Hostname: host }, Spec: { Availability: 'active' }, Status: { State: 'ready' }, ...o });
 const svc = { ID: 's', Spec: { Name: 'web', Mode: { Replicated: { Replicas: 2 } } } } as ServiceJson;

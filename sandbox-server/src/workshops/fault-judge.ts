@@ -2,8 +2,8 @@
  * Has a learner's swarm healed from a class fault? Pure: judged from one read of
  * the manager (services, tasks, nodes), so unit specs can feed it JSON.
  */
-import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.js';
-import type { ClassFault } from '../protocol/workshop.js';
+import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.ts';
+import type { ClassFault } from '../../../contract/workshop.ts';
 
 export interface SwarmRead {
   services: ServiceJson[];

@@ -8,14 +8,14 @@
  * couple of seconds per learner.
  */
 import type Docker from 'dockerode';
-import { runStep } from '../checks/apply.js';
-import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.js';
-import { innerEngine } from '../engine/inner-events.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import type { ClassFault, FaultStatus } from '../protocol/workshop.js';
-import type { LearnerSession } from '../sessions/manager.js';
-import { faultLabel, judge, type SwarmRead } from './fault-judge.js';
+import { runStep } from '../checks/apply.ts';
+import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.ts';
+import { innerEngine } from '../engine/inner-events.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import type { ClassFault, FaultStatus } from '../../../contract/workshop.ts';
+import type { LearnerSession } from '../sessions/manager.ts';
+import { faultLabel, judge, type SwarmRead } from './fault-judge.ts';
 
 const PARALLEL = 4;
 const ENGINE_TIMEOUT_MS = 5000;

@@ -6,9 +6,9 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '../protocol/index.js';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '../../../contract/protocol.ts';
 import {
   instructorCookie,
   joinCode,
@@ -22,24 +22,21 @@ import {
   type JoinInfo,
   type JoinResponse,
   type LearnerWorkshopServerMessage,
-} from '../protocol/workshop.js';
-import type { SessionManager } from '../sessions/manager.js';
-import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateLimit, readBody, readCookie, sameOrigin, type HttpPolicy } from '../http/request.js';
-import { hashSecret, secretMatches } from './secrets.js';
-import { InstructorConnection } from './instructor-socket.js';
-import { dashboardCsv } from './dashboard.js';
-import type { WorkshopService } from './service.js';
+} from '../../../contract/workshop.ts';
+import type { SessionManager } from '../sessions/manager.ts';
+import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateLimit, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from '../http/request.ts';
+import { hashSecret, secretMatches } from './secrets.ts';
+import { InstructorConnection } from './instructor-socket.ts';
+import { dashboardCsv } from './dashboard.ts';
+import { WorkshopError, type WorkshopErrorKind } from './errors.ts';
+import type { WorkshopService } from './service.ts';
 
 const BASE = workshopPaths.create;
 const BODY_LIMIT = 16 * 1024;
+/** The HTTP answer to each kind of workshop error (the domain knows nothing of HTTP). */
+const STATUS_OF: Record<WorkshopErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, gone: 410, too_early: 425 };
 /** Unknown join codes one network may try per window before it must wait (codes are 6 of 31 characters: guessing needs millions). */
 const JOIN_MISSES = { limit: 20, windowMs: 10 * 60_000 };
-
-export interface WorkshopHttp {
-  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
-  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  close(): void;
-}
 
 export interface WorkshopHttpDeps {
   service: WorkshopService;
@@ -51,7 +48,7 @@ export interface WorkshopHttpDeps {
   adminToken: string;
 }
 
-export function createWorkshopHttp(deps: WorkshopHttpDeps): WorkshopHttp {
+export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
   const { service, sessions, log, policy } = deps;
   const adminHash = hashSecret(deps.adminToken);
   const joinMisses = new RateLimit(JOIN_MISSES.limit, JOIN_MISSES.windowMs);
@@ -111,7 +108,7 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): WorkshopHttp {
         try {
           joined = service.join(code.data, parsed.data.name, sessionOf(req));
         } catch (err) {
-          if (err instanceof HttpError && err.status === 404) joinMissed(req);
+          if (err instanceof WorkshopError && err.kind === 'not_found') joinMissed(req);
           throw err;
         }
         if (joined.token) {
@@ -194,7 +191,7 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): WorkshopHttp {
         return true;
       }
       route(req, res, url).catch((err) => {
-        const status = err instanceof HttpError ? err.status : err instanceof SyntaxError ? 400 : 500;
+        const status = err instanceof HttpError ? err.status : err instanceof WorkshopError ? STATUS_OF[err.kind] : err instanceof SyntaxError ? 400 : 500;
         if (status === 500) log.error('workshop request failed', { path: url.pathname.replace(/[?].*$/, ''), error: errorMessage(err) });
         const retry = err instanceof HttpError && err.retryAfter ? { 'Retry-After': String(err.retryAfter) } : undefined;
         if (!res.headersSent) json(res, status, { error: status === 400 && err instanceof SyntaxError ? 'the body must be JSON' : errorMessage(err) }, retry);

@@ -3,13 +3,14 @@
  * its HTTP/WebSocket handlers. The sandbox composes these handlers before its own.
  */
 import path from 'node:path';
-import { createWorkshopHttp, type WorkshopHttp, type WorkshopHttpDeps } from './http.js';
-import { WorkshopService, type WorkshopServiceDeps } from './service.js';
-import { WorkshopStore } from './store.js';
+import type { HttpRoutes } from '../http/request.ts';
+import { createWorkshopHttp, type WorkshopHttpDeps } from './http.ts';
+import { WorkshopService, type WorkshopServiceDeps } from './service.ts';
+import { WorkshopStore } from './store.ts';
 
 export interface Workshops {
   service: WorkshopService;
-  http: WorkshopHttp;
+  http: HttpRoutes;
   close(): void;
 }
 

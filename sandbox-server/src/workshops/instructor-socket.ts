@@ -3,15 +3,14 @@
  * and one learner terminal watched read-only (binary frames on channel 0).
  */
 import type { RawData, WebSocket } from 'ws';
-import { defaultTerminalId } from '../clusters/live.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import { MAX_CONTROL_FRAME_BYTES, encodeBinary, type NodeName } from '../protocol/index.js';
-import { WATCH_CHANNEL, instructorMessage, type InstructorMessage, type InstructorServerMessage } from '../protocol/workshop.js';
-import type { TerminalSession, TerminalViewer } from '../terminals/terminal.js';
-import { HttpError } from '../http/request.js';
-import type { WorkshopService } from './service.js';
-import type { WorkshopRow } from './store.js';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import { MAX_CONTROL_FRAME_BYTES, defaultTerminalId, encodeBinary, type NodeName } from '../../../contract/protocol.ts';
+import { WATCH_CHANNEL, instructorMessage, type InstructorMessage, type InstructorServerMessage } from '../../../contract/workshop.ts';
+import type { TerminalSession, TerminalViewer } from '../terminals/terminal.ts';
+import { WorkshopError } from './errors.ts';
+import type { WorkshopService } from './service.ts';
+import type { WorkshopRow } from './store.ts';
 
 /** A watcher this far behind is too slow to follow a shell: stop rather than buffer without end. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
@@ -46,7 +45,7 @@ export class InstructorConnection {
       return this.send({ type: 'error', message: 'control frame is not valid JSON' });
     }
     if (!parsed.success) return this.send({ type: 'error', message: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` });
-    this.onMessage(parsed.data).catch((err) => this.send({ type: 'error', message: err instanceof HttpError ? err.message : errorMessage(err) }));
+    this.onMessage(parsed.data).catch((err) => this.send({ type: 'error', message: err instanceof WorkshopError ? err.message : errorMessage(err) }));
   }
 
   private async onMessage(msg: InstructorMessage): Promise<void> {
@@ -80,8 +79,8 @@ export class InstructorConnection {
     this.unwatch();
     const { row, session } = this.service.learner(this.workshop, learnerId);
     const cluster = session.cluster;
-    if (!cluster || session.info.status !== 'ready') throw new HttpError(409, `${row.name}'s cluster is not ready yet`);
-    if (!cluster.node(node)) throw new HttpError(404, `${row.name}'s cluster has no node ${node}`);
+    if (!cluster || session.info.status !== 'ready') throw new WorkshopError('conflict', `${row.name}'s cluster is not ready yet`);
+    if (!cluster.node(node)) throw new WorkshopError('not_found', `${row.name}'s cluster has no node ${node}`);
     // The learner's own tab shell (the one they type in); started if they never opened it.
     const term = await cluster.terminal(defaultTerminalId(node), node, 80, 24);
     if (this.ws.readyState !== this.ws.OPEN) return;

@@ -3,18 +3,18 @@
  * claimed at once), pre-warm, live dashboards, end (every learner cluster torn
  * down). Sockets and HTTP live beside this file; this is the logic they share.
  */
-import type { ClusterPool } from '../clusters/pool.js';
-import { HttpError } from '../http/request.js';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../log.js';
-import type { ClassFault, CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../protocol/workshop.js';
-import { createWorkshopRequest } from '../protocol/workshop.js';
-import type { LearnerSession, SessionManager } from '../sessions/manager.js';
-import { CatchUps, type CatchUpRunner } from './catch-ups.js';
-import { ClassFaults } from './faults.js';
-import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.js';
-import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.js';
-import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.js';
+import type { ClusterPool } from '../clusters/pool.ts';
+import { WorkshopError } from './errors.ts';
+import type { Logger } from '../log.ts';
+import { errorMessage } from '../log.ts';
+import type { ClassFault, CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../../../contract/workshop.ts';
+import { createWorkshopRequest } from '../../../contract/workshop.ts';
+import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
+import { CatchUps, type CatchUpRunner } from './catch-ups.ts';
+import { ClassFaults } from './faults.ts';
+import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.ts';
+import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.ts';
+import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.ts';
 
 /** Clusters for the expected head count are warmed up this long before the start; learners may join from then on. */
 const PREWARM_LEAD_MS = 15 * 60_000;
@@ -74,19 +74,19 @@ export class WorkshopService {
     const parsed = createWorkshopRequest.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new HttpError(400, `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+      throw new WorkshopError('invalid', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
     }
     const req = parsed.data;
     const unknown = req.lessons.filter((l) => !this.deps.lessons.get(l));
-    if (unknown.length) throw new HttpError(400, `unknown lessons: ${unknown.join(', ')} (known: ${this.deps.lessons.slugs().join(', ')})`);
+    if (unknown.length) throw new WorkshopError('invalid', `unknown lessons: ${unknown.join(', ')} (known: ${this.deps.lessons.slugs().join(', ')})`);
     const now = Date.now();
     const startsAt = req.startsAt ?? now;
     if (startsAt < now - MAX_PAST_MS || startsAt > now + MAX_LEAD_MS) {
-      throw new HttpError(400, 'startsAt: a workshop starts between an hour ago and 90 days from now');
+      throw new WorkshopError('invalid', 'startsAt: a workshop starts between an hour ago and 90 days from now');
     }
-    if (req.durationMin > MAX_DURATION_MIN) throw new HttpError(400, 'durationMin: a workshop lasts at most 7 days');
+    if (req.durationMin > MAX_DURATION_MIN) throw new WorkshopError('invalid', 'durationMin: a workshop lasts at most 7 days');
     if (req.capacity > this.deps.maxClusters) {
-      throw new HttpError(400, `capacity: at most ${this.deps.maxClusters}, the clusters this host may run at once (SWB_MAX_CLUSTERS)`);
+      throw new WorkshopError('invalid', `capacity: at most ${this.deps.maxClusters}, the clusters this host may run at once (SWB_MAX_CLUSTERS)`);
     }
     const secret = newSecret();
     for (let attempt = 0; ; attempt++) {
@@ -120,7 +120,7 @@ export class WorkshopService {
   /** The workshop if `secret` is its instructor secret; throws 403/404 otherwise. */
   authorize(id: string, secret: string | undefined): WorkshopRow {
     const w = this.deps.store.workshop(id);
-    if (!w || !secretMatches(secret, w.secretHash)) throw new HttpError(403, 'This page belongs to the workshop\'s instructor. Open it with the instructor link.');
+    if (!w || !secretMatches(secret, w.secretHash)) throw new WorkshopError('forbidden', 'This page belongs to the workshop\'s instructor. Open it with the instructor link.');
     return w;
   }
 
@@ -155,7 +155,7 @@ export class WorkshopService {
 
   /** Have clusters warm for `expected` learners in all (those who joined already have theirs). */
   async prewarm(w: WorkshopRow, expected: number): Promise<void> {
-    if (w.endedAt) throw new HttpError(409, 'this workshop has ended');
+    if (w.endedAt) throw new WorkshopError('conflict', 'this workshop has ended');
     this.deps.store.setExpected(w.id, Math.min(expected, w.capacity), Date.now());
     await this.updatePoolTarget();
     this.changed(w.id);
@@ -195,8 +195,8 @@ export class WorkshopService {
    */
   bringTo(w: WorkshopRow, lesson: string): { reached: number; catchingUp: number } {
     const slugs = this.deps.lessons.slugs();
-    if (!this.deps.lessons.get(lesson)) throw new HttpError(400, `there is no lesson "${lesson}"`);
-    if (w.endedAt) throw new HttpError(409, 'this workshop has ended');
+    if (!this.deps.lessons.get(lesson)) throw new WorkshopError('invalid', `there is no lesson "${lesson}"`);
+    if (w.endedAt) throw new WorkshopError('conflict', 'this workshop has ended');
     const earlier = slugs.slice(0, slugs.indexOf(lesson));
     let reached = 0;
     let catchingUp = 0;
@@ -214,9 +214,9 @@ export class WorkshopService {
 
   /** Break every learner's cluster the same way at once; the dashboard follows each until it healed. */
   fireFault(w: WorkshopRow, fault: ClassFault): number {
-    if (w.endedAt) throw new HttpError(409, 'this workshop has ended');
+    if (w.endedAt) throw new WorkshopError('conflict', 'this workshop has ended');
     const targets = this.deps.store.learners(w.id).map((l) => ({ learnerId: l.id, session: this.deps.sessions.get(l.sessionId) }));
-    if (!targets.length) throw new HttpError(409, 'no one has joined yet');
+    if (!targets.length) throw new WorkshopError('conflict', 'no one has joined yet');
     return this.faults.fire(targets, fault, () => this.changed(w.id));
   }
 
@@ -224,7 +224,7 @@ export class WorkshopService {
   learner(w: WorkshopRow, learnerId: string): { row: LearnerRow; session: LearnerSession } {
     const row = this.deps.store.learners(w.id).find((l) => l.id === learnerId);
     const session = row && this.deps.sessions.get(row.sessionId);
-    if (!row || !session) throw new HttpError(404, 'that learner has no running session');
+    if (!row || !session) throw new WorkshopError('not_found', 'that learner has no running session');
     return { row, session };
   }
 
@@ -259,10 +259,10 @@ export class WorkshopService {
    */
   join(code: string, name: string, current: LearnerSession | undefined): { workshop: WorkshopRow; learner: LearnerRow; session: LearnerSession; token?: string } {
     const info = this.joinInfo(code, current);
-    if (!info.workshop) throw new HttpError(404, info.reason!);
+    if (!info.workshop) throw new WorkshopError('not_found', info.reason!);
     const w = info.workshop;
     if (info.you && current) return { workshop: w, learner: info.you, session: current };
-    if (info.reason) throw new HttpError(w.endsAt < Date.now() ? 410 : w.startsAt - PREWARM_LEAD_MS > Date.now() ? 425 : 409, info.reason);
+    if (info.reason) throw new WorkshopError(w.endsAt < Date.now() ? 'gone' : w.startsAt - PREWARM_LEAD_MS > Date.now() ? 'too_early' : 'conflict', info.reason);
 
     const reusable = current && current.info.status !== 'expired' && !this.deps.store.learnerBySession(current.id) ? current : undefined;
     const created = reusable ? undefined : this.deps.sessions.create();
@@ -270,7 +270,7 @@ export class WorkshopService {
     const learner = { id: newLearnerId(), workshopId: w.id, name, sessionId: session.id, joinedAt: Date.now() };
     if (!this.deps.store.addLearner(learner, w.capacity)) {
       if (created) void this.deps.sessions.expire(created.session, 'the workshop was full');
-      throw new HttpError(409, fullMessage(w));
+      throw new WorkshopError('conflict', fullMessage(w));
     }
     // Joining is the learner's action: their cluster is claimed now, within the workshop's capacity (no per-address limit).
     void Promise.resolve()

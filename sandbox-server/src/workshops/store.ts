@@ -4,7 +4,7 @@
  * secret is stored; learners point at their session by its id (itself a hash).
  */
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../db.js';
+import { openDatabase } from '../db.ts';
 
 export interface WorkshopRow {
   id: string;

@@ -9,13 +9,13 @@
  */
 import dynamic from 'next/dynamic';
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import type { LabFileView } from '../../../_lib/content/lessons';
-import type { SandboxClient } from '../../../_lib/sandbox';
-import { usePrefersDark } from '../useSandbox';
-import { initialFileState, isDirty, withNodeCopy, type FileState } from './file-state';
+import type { LabFileView } from '../../../_lib/content/lessons.ts';
+import type { SandboxClient } from '../../../_lib/sandbox/index.ts';
+import { usePrefersDark } from '../useSandbox.ts';
+import { initialFileState, isDirty, withNodeCopy, type FileState } from './file-state.ts';
 import styles from './editor.module.css';
 
-const MonacoEditor = dynamic(() => import('./MonacoEditor'), {
+const MonacoEditor = dynamic(() => import('./MonacoEditor.tsx'), {
   ssr: false,
   loading: () => <p className={styles.loading}>Loading the editor…</p>,
 });

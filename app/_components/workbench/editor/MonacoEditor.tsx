@@ -2,9 +2,9 @@
 /** The Monaco part of the editor panel; loaded lazily (it is most of the bundle). */
 import Editor, { type OnMount } from '@monaco-editor/react';
 import { useEffect, useRef } from 'react';
-import { monaco } from './monaco-setup';
-import { languageFor } from './languages';
-import { terminalFont } from '../terminal/theme';
+import { monaco } from './monaco-setup.ts';
+import { languageFor } from './languages.ts';
+import { terminalFont } from '../terminal/theme.ts';
 
 interface Props {
   path: string;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialFileState, isDirty, withNodeCopy } from './file-state';
+import { initialFileState, isDirty, withNodeCopy } from './file-state.ts';
 
 const lesson = 'CREATE TABLE messages (body TEXT);\n';
 const typed = "INSERT INTO messages (body) VALUES ('hi');\n";

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { languageFor } from './languages';
+import { languageFor } from './languages.ts';
 
 describe('languageFor', () => {
   it('maps the lab files to highlighted languages', () => {

@@ -10,12 +10,12 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import { Terminal } from '@xterm/xterm';
 import { useEffect, useRef, useState } from 'react';
-import { binaryStringToBytes, type NodeName, type SandboxClient, type TerminalHandle, type TerminalSink, type TerminalState } from '../../../_lib/sandbox';
-import { copyText, readClipboard } from '../../ui/clipboard';
-import { usePrefersDark } from '../useSandbox';
-import { terminalKeyAction } from './keys';
-import { TerminalFind } from './TerminalFind';
-import { darkTheme, lightTheme, switchToShippedFont, terminalFontSize, terminalLineHeight } from './theme';
+import { binaryStringToBytes, type NodeName, type SandboxClient, type TerminalHandle, type TerminalSink, type TerminalState } from '../../../_lib/sandbox/index.ts';
+import { copyText, readClipboard } from '../../ui/clipboard.ts';
+import { usePrefersDark } from '../useSandbox.ts';
+import { terminalKeyAction } from './keys.ts';
+import { TerminalFind } from './TerminalFind.tsx';
+import { darkTheme, lightTheme, switchToShippedFont, terminalFontSize, terminalLineHeight } from './theme.ts';
 import styles from './terminal.module.css';
 
 interface Props {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { terminalKeyAction } from './keys';
+import { terminalKeyAction } from './keys.ts';
 
 const key = (code: string, mods: { ctrl?: boolean; shift?: boolean; alt?: boolean; meta?: boolean } = {}) => ({
   type: 'keydown',

@@ -4,7 +4,7 @@
  * (`/sandbox/preview/<cluster>/<node>/<port>/`). A port that cannot answer on this host (ingress
  * without IPVS) still links: the preview page explains why and how to publish it instead.
  */
-import type { PublishedPortView } from '../../../../sandbox-server/src/protocol/index';
+import type { PublishedPortView } from '@contract/protocol.ts';
 import styles from './visualizer.module.css';
 
 export function PortBadges({ ports }: { ports: PublishedPortView[] }) {

@@ -6,9 +6,9 @@
  * keyboard users, and a polite live region says what changed.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { ClusterState } from '../../../../sandbox-server/src/protocol/index';
-import { describeChanges, layoutCluster, serviceColours, type ClusterLayout, type TaskBox } from '../../../../sandbox-server/src/visualizer/layout';
-import { usePrefersDark } from '../useSandbox';
+import type { ClusterState } from '@contract/protocol.ts';
+import { describeChanges, layoutCluster, serviceColours, type ClusterLayout, type TaskBox } from '@contract/visualizer/layout.ts';
+import { usePrefersDark } from '../useSandbox.ts';
 import styles from './visualizer.module.css';
 
 /** The services the current exercise is about, highlighted until its check passes. */

@@ -4,8 +4,8 @@
  * view mounted later (another tab of the workbench, the next lesson) has it at once.
  */
 import { useSyncExternalStore } from 'react';
-import type { ClusterState } from '../../../../sandbox-server/src/protocol/index';
-import type { SandboxClient } from '../../../_lib/sandbox';
+import type { ClusterState } from '@contract/protocol.ts';
+import type { SandboxClient } from '../../../_lib/sandbox/index.ts';
 
 interface Store {
   state: ClusterState | null;

@@ -5,10 +5,10 @@
  * until the exercise passes.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { CheckResult, ClusterState } from '../../../../sandbox-server/src/protocol/index';
-import { focusedServices } from '../../../../sandbox-server/src/visualizer/layout';
-import type { SandboxClient } from '../../../_lib/sandbox';
-import type { VisualizerFocus } from './VisualizerPanel';
+import type { CheckResult, ClusterState } from '@contract/protocol.ts';
+import { focusedServices } from '@contract/visualizer/layout.ts';
+import type { SandboxClient } from '../../../_lib/sandbox/index.ts';
+import type { VisualizerFocus } from './VisualizerPanel.tsx';
 
 export function useExerciseFocus(client: SandboxClient, lessonSlug: string, state: ClusterState | null): VisualizerFocus | null {
   const [results, setResults] = useState<CheckResult[]>([]);

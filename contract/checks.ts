@@ -14,18 +14,12 @@
  * back from passed when it stops being true); otherwise a passed exercise
  * stays passed.
  *
- * Browser-safe: imports only zod (content/schema.ts, which the browser bundles,
- * imports this file). The `.describe()` texts are the lesson writer's
+ * Browser-safe: imports only zod and the protocol (./lesson.ts, which the
+ * browser bundles, imports this file). The `.describe()` texts are the lesson writer's
  * documentation.
  */
 import { z } from 'zod';
-
-// The protocol's `nodeName` and `LAB_DIR`, restated: this file is bundled by
-// Next (Turbopack), which cannot resolve the `../protocol/index.js` specifier
-// that NodeNext requires, so it imports nothing relative. schema.test.ts keeps
-// the two in step.
-export const LAB_DIR = '/lab';
-export const nodeName = z.string().regex(/^(manager|worker-[1-9][0-9]?)$/, 'node must be manager or worker-N');
+import { LAB_DIR, nodeName } from './protocol.ts';
 
 const port = z.number().int().min(1).max(65535);
 const name = z.string().trim().min(1).max(120);

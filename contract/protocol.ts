@@ -39,6 +39,11 @@ export const ACK_STEP_BYTES = 64 * 1024;
 export const nodeName = z.string().regex(/^(manager|worker-[1-9][0-9]?)$/, 'node must be manager or worker-N');
 export type NodeName = z.infer<typeof nodeName>;
 
+/** The terminal id of a node's main tab (the browser's first shell on it; the instructor watches this one). */
+export function defaultTerminalId(node: string): string {
+  return `t-${node}`;
+}
+
 const terminalId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'terminalId: 1-40 letters, digits, _ or -');
 /** A lesson's slug: its file name `NN-slug.mdx` without number and extension. */
 export const lessonSlug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lesson: lowercase letters, digits and single dashes').max(80);

@@ -2,9 +2,8 @@
  * The cluster picture as columns and boxes: one column per swarm node, one box per task under the
  * node it runs on, a colour per service. Framework-free and browser-safe: the workbench panel
  * (React) and the stand-in visualizer page (plain DOM) both draw from this, so they agree.
- * Only type imports here: the web bundler does not resolve `./x.js` to a TypeScript file.
  */
-import type { ClusterFocus, ClusterState, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
+import type { ClusterFocus, ClusterState, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol.ts';
 
 export interface TaskBox {
   id: string;

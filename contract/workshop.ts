@@ -7,12 +7,7 @@
  * page stay independent: a workshop notice never rides on the terminal socket.
  */
 import { z } from 'zod';
-
-// No relative imports: the web bundler does not map `./index.js` to `index.ts`, so the few shared
-// pieces are restated here (and checked against index.ts by workshop.test.ts).
-export const SANDBOX_PREFIX = '/sandbox';
-export const lessonSlug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lesson: lowercase letters, digits and single dashes').max(80);
-export const nodeName = z.string().regex(/^(manager|worker-[1-9][0-9]?)$/, 'node must be manager or worker-N');
+import { SANDBOX_PREFIX, lessonSlug, nodeName } from './protocol.ts';
 
 const base = `${SANDBOX_PREFIX}/workshops`;
 export const workshopPaths = {

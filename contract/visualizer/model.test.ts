@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { shortImage, toClusterState, type RawCluster } from './model.js';
+import { shortImage, toClusterState, type RawCluster } from './model.ts';
 
 // Real answers of an inner engine (see the fixture's note), trimmed to what the model reads.
 const sample = JSON.parse(readFileSync(new URL('./fixtures/swarm-sample.json', import.meta.url), 'utf8')) as Omit<RawCluster, 'source' | 'containers'> & {

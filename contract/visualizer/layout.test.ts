@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterState, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
-import { describeChanges, layoutCluster, serviceHue } from './layout.js';
+import type { ClusterState, SwarmServiceView, SwarmTaskView } from '../protocol.ts';
+import { describeChanges, layoutCluster, serviceHue } from './layout.ts';
 
 const node = (id: string, hostname: string, extra: Partial<ClusterState['nodes'][number]> = {}) => ({
   id, hostname, role: 'worker' as const, status: 'ready', availability: 'active', leader: false, ...extra,

@@ -4,17 +4,20 @@
  *
  * One schema, three users: the loader (build + `validateAllLessons()` in
  * tests), the lesson page (inferred types), and the check engine (the `check`
- * vocabulary lives in sandbox-server/src/checks/schema.ts). The
+ * vocabulary lives in ./checks.ts). The
  * `.describe()` texts are the documentation for lesson writers.
  *
  * No Node imports: the browser bundle may import the types and the component
  * list from here.
  */
 import { z } from 'zod';
-import { labPath, nodeName, type NodeName } from '../sandbox-server/src/protocol/index';
-import { exerciseCheck } from '../sandbox-server/src/checks/schema';
+import { labPath, nodeName, type NodeName } from './protocol.ts';
+import { exerciseCheck } from './checks.ts';
 
 export const MAX_WORKERS = 9;
+
+/** A lesson's file name, `NN-slug.mdx`: the number orders the path, the slug is the page's address. */
+export const LESSON_FILE = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
 
 export const exerciseId = z
   .string()

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SwarmNodeView, SwarmTaskView } from '../protocol/index.js';
-import { pullsOf, pullText } from './pulls.js';
+import type { SwarmNodeView, SwarmTaskView } from '../protocol.ts';
+import { pullsOf, pullText } from './pulls.ts';
 
 const node = (id: string, name: 'manager' | 'worker-1' | 'worker-2'): SwarmNodeView => ({ id, hostname: name, node: name, role: name === 'manager' ? 'manager' : 'worker', status: 'ready', availability: 'active', leader: false });
 const task = (id: string, nodeId: string | null, state: string, image = 'flask_app:3.0', desiredState = 'running'): SwarmTaskView => ({ id, serviceId: 's', nodeId, slot: 1, state, desiredState, image });

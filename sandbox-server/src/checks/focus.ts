@@ -3,8 +3,8 @@
  * check (the check itself never goes to the browser). The browser matches it against the picture
  * with focusedServices (layout.ts).
  */
-import type { Check } from '../checks/schema.js';
-import type { ClusterFocus } from '../protocol/index.js';
+import type { Check } from '../../../contract/checks.ts';
+import type { ClusterFocus } from '../../../contract/protocol.ts';
 
 type ServiceMatch = { name: string } | { image: string; port: number };
 

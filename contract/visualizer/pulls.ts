@@ -5,7 +5,7 @@
  * the image (swarmkit's prepare step is the pull). The feed reads tasks on the nodes' Docker
  * events and looks again while tasks are on their way, so this follows the pull to its end.
  */
-import type { NodeName, SwarmNodeView, SwarmTaskView } from '../protocol/index.js';
+import type { NodeName, SwarmNodeView, SwarmTaskView } from '../protocol.ts';
 
 export interface Pull {
   node: NodeName;

@@ -4,9 +4,9 @@
  * the stand-in `dockersamples/visualizer` page runs the same code in the browser on what its tiny
  * server reads from the mounted socket, so both draw the same swarm the same way.
  */
-import type { ClusterState, NodeName, PublishedPortView, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol/index.js';
-import { shortImage } from './layout.js';
-import { pullsOf } from './pulls.js';
+import type { ClusterState, NodeName, PublishedPortView, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol.ts';
+import { shortImage } from './layout.ts';
+import { pullsOf } from './pulls.ts';
 
 export { shortImage };
 

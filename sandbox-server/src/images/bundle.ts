@@ -1,15 +1,15 @@
 /**
- * page.js for the stand-in visualizer image: page.ts with the shared model and layout, bundled for
+ * page.js for the stand-in visualizer image: visualizer/page.ts with the shared model and layout, bundled for
  * the browser. Deterministic output (same sources, same bytes), so the image's input hash only
  * changes when the drawing code does.
  */
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { ContextFile } from '../images/hash.js';
+import type { ContextFile } from './hash.ts';
 
 export async function visualizerPageFiles(): Promise<ContextFile[]> {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('../visualizer/page.ts', import.meta.url))],
     bundle: true,
     write: false,
     format: 'iife',
