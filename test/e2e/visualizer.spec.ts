@@ -38,6 +38,8 @@ function probeOurOrigin(page: Page): Promise<Record<string, string>> {
 }
 
 test('the Cluster tab draws the swarm live and the port badge opens the app', async ({ page }) => {
+  // A whole swarm built by typing, three replicas pulled from the mirror: its waits add up past the default.
+  test.setTimeout(300_000);
   await page.goto('/lessons/visualizer');
   await openTerminal(page, 'manager');
   // Workers join through their own engines (reachable on the cluster network), so one shell does it all.
