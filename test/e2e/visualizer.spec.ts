@@ -7,6 +7,10 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openTerminal, typeCommand } from './terminal.ts';
 
+// Each test builds a swarm by typing and waits for replicas pulled from the mirror: on a loaded
+// 2-core host their waits add up past Playwright's default 2 minutes.
+test.describe.configure({ timeout: 300_000 });
+
 /** What a script inside `page` can do with our origin: the cookie, storage, cookie-authenticated /sandbox APIs. */
 function probeOurOrigin(page: Page): Promise<Record<string, string>> {
   return page.evaluate(async () => {
@@ -38,8 +42,6 @@ function probeOurOrigin(page: Page): Promise<Record<string, string>> {
 }
 
 test('the Cluster tab draws the swarm live and the port badge opens the app', async ({ page }) => {
-  // A whole swarm built by typing, three replicas pulled from the mirror: its waits add up past the default.
-  test.setTimeout(300_000);
   await page.goto('/lessons/visualizer');
   await openTerminal(page, 'manager');
   // Workers join through their own engines (reachable on the cluster network), so one shell does it all.
