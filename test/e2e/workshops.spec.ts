@@ -40,6 +40,9 @@ async function join(browser: Browser, code: string, name: string): Promise<Page>
 }
 
 test('instructor dashboard with two learners: join, live pass, watch a terminal, 403 for learners', async ({ browser, request }) => {
+  // Two learners' clusters, a live pass and a catch-up that applies a solution: on a loaded 2-core
+  // host the waits add up past Playwright's default 2 minutes.
+  test.setTimeout(300_000);
   const res = await request.post('/sandbox/workshops', {
     data: { title: 'Swarm in the afternoon', lessons: [LESSON, NEXT], capacity: 2 },
     headers: { Authorization: `Bearer ${E2E_ADMIN_TOKEN}` }, // the operator's instructor key (SWB_ADMIN_TOKEN)
