@@ -1,6 +1,7 @@
 /**
  * Soak: many learners typing at once for minutes, every byte checked end to end. Each learner's
- * shell runs `head -c N` on a raw, no-echo TTY, so what comes back is exactly what was typed, once:
+ * shell runs `dd bs=1 count=N` on a raw, no-echo TTY, so what comes back is exactly what was typed,
+ * once, each byte as soon as it is read (`head -c` would hold its output in stdio's buffer):
  * a SHA-256 of both sides proves 0 lost and 0 duplicated bytes. Keystroke echo (typed -> back in
  * the "browser") is measured for every byte, beside an idle baseline: one learner typing alone.
  *
@@ -51,7 +52,7 @@ async function typist(url: string, total: number): Promise<Typist> {
   const learner = await Learner.join(url);
   await learner.waitReady(600_000);
   const term = await learner.open('t-manager', 'manager');
-  learner.type('t-manager', `stty raw -echo; echo "SOAK""-READY"; head -c ${total}; stty sane; echo; echo "SOAK""-DONE"\r`);
+  learner.type('t-manager', `stty raw -echo; echo "SOAK""-READY"; dd bs=1 count=${total} 2>/dev/null; stty sane; echo; echo "SOAK""-DONE"\r`);
   await learner.waitOutput('t-manager', /SOAK-READY\r?\n/, 60_000);
   const text = term.bytes.toString('latin1');
   const start = text.indexOf('\n', text.lastIndexOf('SOAK-READY')) + 1;
