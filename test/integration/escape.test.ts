@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import { DROPPED_CAPS } from '../../sandbox-server/src/isolation/node-security.ts';
+import { DROPPED_CAPS, droppedCaps } from '../../sandbox-server/src/isolation/node-security.ts';
 import { Learner } from '../helpers/learner.ts';
 import { hostDocker, removeInstance, startTestServer } from '../helpers/server.ts';
 
@@ -184,7 +184,7 @@ describe('a learner\'s root shell cannot reach the host', () => {
     for (const cap of ['SYS_MODULE', 'SYS_TIME', 'SYS_BOOT', 'SYSLOG', 'DAC_READ_SEARCH', 'SYS_RAWIO', 'MAC_ADMIN']) {
       assert.ok(ctl & (1n << BigInt(DROPPED_CAPS[cap]!)), `the control has CAP_${cap}, so the bit test can see it`);
     }
-    const present = Object.entries(DROPPED_CAPS).filter(([, bit]) => node & (1n << BigInt(bit))).map(([name]) => name);
+    const present = Object.entries(droppedCaps('userns')).filter(([, bit]) => node & (1n << BigInt(bit))).map(([name]) => name);
     assert.deepEqual(present, [], `CapEff ${node.toString(16)}`);
   });
 
@@ -193,5 +193,19 @@ describe('a learner\'s root shell cannot reach the host', () => {
     assert.ok(Number(r.output.trim()) <= QUOTA_MB, `the node's disk is capped at ${QUOTA_MB} MB: ${r.output}`);
     const inner = await learner.runWithCode('t-manager', 'docker run --rm flask_app:2.0 echo inner-ok', 120_000);
     assert.match(inner.output, /inner-ok/, 'nested containers still run in the confined node');
+  });
+
+  test('docker exec reaches a process that switched uid, as mysqld does (the control without SYS_PTRACE cannot)', async () => {
+    const script = [
+      `c=$(docker run -d --rm flask_app:2.0 python -c "import os,time; os.setuid(65534); time.sleep(120)")`,
+      `pid=$(docker inspect -f '{{.State.Pid}}' $c)`,
+      `for i in $(seq 100); do [ "$(awk '/^Uid/ {print $2}' /proc/$pid/status)" = 65534 ] && break; sleep 0.1; done`,
+      `docker exec $c true && echo exec-ok`,
+      `setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace runc --root /run/docker/runtime-runc/moby exec $(docker inspect -f '{{.Id}}' $c) true 2>&1 | grep -o 'Permission denied' | head -n 1`,
+      `docker rm -f $c >/dev/null`,
+    ].join('; ');
+    const r = await learner.runWithCode('t-manager', script, 120_000);
+    assert.match(r.output, /Permission denied/, `without SYS_PTRACE runc cannot join the process's namespaces (the control): ${r.output}`);
+    assert.match(r.output, /exec-ok/, `docker exec into the process works: ${r.output}`);
   });
 });

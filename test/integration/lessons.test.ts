@@ -87,15 +87,6 @@ const forThisHost = <T extends { host?: 'ipvs' | 'no-ipvs' }>(items: T[]) => ite
 const WRONG_PER_EXERCISE = process.env.SWB_LESSONS_WRONG === 'all' ? Infinity : Math.max(1, Number(process.env.SWB_LESSONS_WRONG ?? 1) || 1);
 const walkedWrongAnswers = <T extends { host?: 'ipvs' | 'no-ipvs' }>(items: T[]) => forThisHost(items).slice(0, WRONG_PER_EXERCISE);
 
-/**
- * Solutions known to fail on this host, still walked every run and reported as TODO (not as a pass)
- * until fixed. Each is an open bug in the session notes.
- */
-const KNOWN_BROKEN: Record<string, string> = {
-  '11-secrets-and-state.mdx#database-split':
-    'on learner-engine nodes `docker exec` into a MySQL task fails with "error executing setns process: exit status 1" once the database is scaled to 2',
-};
-
 // ---------------------------------------------------------------- a learner walking lessons
 
 class Walker {
@@ -238,7 +229,7 @@ class Walker {
     }
 
     for (const ex of lesson.exercises) {
-      await t.test(`${ex.id} turns green after Apply solution`, { todo: KNOWN_BROKEN[`${lesson.file}#${ex.id}`] }, async () => {
+      await t.test(`${ex.id} turns green after Apply solution`, async () => {
         const { ms, appliedMs, result } = await this.applySolution(lesson, ex.id);
         log(`${lesson.file} ${ex.id}: passes after Apply solution ✓ (solution ran ${(appliedMs / 1000).toFixed(1)} s, green after ${(ms / 1000).toFixed(1)} s) (${result.message})`);
       });

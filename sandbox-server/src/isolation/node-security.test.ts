@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DROPPED_CAPS, NODE_CAPS, nodeSecurityOpts, seccompProfile } from './node-security.ts';
+import { DROPPED_CAPS, droppedCaps, NODE_CAPS, nodeSecurityOpts, seccompProfile } from './node-security.ts';
 import { firewallRules } from './firewall.ts';
 import { freeRangeStart } from '../engine/learner.ts';
 
@@ -19,10 +19,14 @@ test('nodes get no dropped capability, never privileged, no extra devices', () =
   for (const mode of ['userns', 'hardened'] as const) {
     const hc = nodeSecurityOpts(mode);
     assert.deepEqual(hc.CapDrop, ['ALL']);
+    for (const cap of hc.CapAdd!) assert.ok(!(cap in droppedCaps(mode)), `${mode}: ${cap}`);
     assert.equal(hc.Privileged, undefined);
     assert.equal(hc.DeviceCgroupRules, undefined);
     assert.ok(hc.SecurityOpt!.some((o: string) => o.startsWith('seccomp={')));
   }
+  // ptrace reaches only the node's own processes in a user namespace; on the host engine, never.
+  assert.ok(nodeSecurityOpts('userns').CapAdd!.includes('SYS_PTRACE'));
+  assert.ok(!nodeSecurityOpts('hardened').CapAdd!.includes('SYS_PTRACE') && 'SYS_PTRACE' in droppedCaps('hardened'));
   assert.ok(nodeSecurityOpts('hardened').ReadonlyPaths!.includes('/proc/sys/kernel'));
   assert.ok(!nodeSecurityOpts('hardened').ReadonlyPaths!.some((p) => p === '/proc/sys' || p.startsWith('/proc/sys/net')));
 });

@@ -29,6 +29,22 @@ export const NODE_CAPS = [
   'SYS_ADMIN', 'NET_ADMIN', 'SYS_NICE', 'IPC_LOCK',
 ];
 
+/**
+ * SYS_PTRACE only in a user namespace, where it reaches no process but the node's own. runc needs
+ * it to join the namespaces of a process that switched to another uid (the kernel then marks it
+ * non-dumpable): without it `docker exec` into MySQL fails with "error executing setns process".
+ */
+export function nodeCaps(isolation: Isolation): string[] {
+  return isolation === 'userns' ? [...NODE_CAPS, 'SYS_PTRACE'] : NODE_CAPS;
+}
+
+/** The capabilities a node of this isolation must not have (bit numbers, for reading CapEff). */
+export function droppedCaps(isolation: Isolation): Record<string, number> {
+  if (isolation === 'hardened') return DROPPED_CAPS;
+  const { SYS_PTRACE: _inUserns, ...rest } = DROPPED_CAPS;
+  return rest;
+}
+
 /** Capabilities a node must never have (the escape probes check the node's CapEff for these bits). */
 export const DROPPED_CAPS: Record<string, number> = {
   DAC_READ_SEARCH: 2, LINUX_IMMUTABLE: 9, IPC_OWNER: 15, SYS_MODULE: 16, SYS_RAWIO: 17, SYS_PTRACE: 19, SYS_PACCT: 20,
@@ -56,7 +72,7 @@ const READ_ONLY = [
 export function nodeSecurityOpts(isolation: Isolation): Docker.HostConfig {
   return {
     CapDrop: ['ALL'],
-    CapAdd: NODE_CAPS,
+    CapAdd: nodeCaps(isolation),
     SecurityOpt: [`seccomp=${seccompProfile()}`, 'apparmor=unconfined'],
     MaskedPaths: isolation === 'userns' ? [] : MASKED,
     ReadonlyPaths: isolation === 'userns' ? [] : READ_ONLY,
