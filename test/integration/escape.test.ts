@@ -69,6 +69,8 @@ function probes(hostPort: number, learnerDisk: string): Probe[] {
     blockProbe('the host\'s root disk', root),
     // The loop device holding every learner's node disks: reading it would expose other learners.
     blockProbe('the learner engine\'s disk', disk),
+    { name: 'create a user namespace (seccomp)', cmd: 'unshare --user true' },
+    { name: 'read the kernel log (seccomp: syslog)', cmd: 'dmesg | head -n 1 | grep -q .' },
     { name: 'set the clock to the current time', cmd: 'date -s "@$(date +%s.%N)" >/dev/null' },
     { name: `a 2 GB file against a ${QUOTA_MB} MB disk`, cmd: 'fallocate -l 2G /var/lib/docker/big; r=$?; rm -f /var/lib/docker/big; exit $r' },
     { name: 'connect to a host port that is not the mirror', cmd: `nc -z -w 3 "$(ip route | awk '/default/ {print $3}')" ${hostPort}` },
@@ -197,7 +199,7 @@ describe('a learner\'s root shell cannot reach the host', () => {
 
   test('docker exec reaches a process that switched uid, as mysqld does (the control without SYS_PTRACE cannot)', async () => {
     const script = [
-      `c=$(docker run -d --rm flask_app:2.0 python -c "import os,time; os.setuid(65534); time.sleep(120)")`,
+      `c=$(docker run -d --rm flask_app:2.0 python3 -c "import os,time; os.setuid(65534); time.sleep(120)")`,
       `pid=$(docker inspect -f '{{.State.Pid}}' $c)`,
       `for i in $(seq 100); do [ "$(awk '/^Uid/ {print $2}' /proc/$pid/status)" = 65534 ] && break; sleep 0.1; done`,
       `docker exec $c true && echo exec-ok`,

@@ -1,17 +1,27 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DROPPED_CAPS, droppedCaps, NODE_CAPS, nodeSecurityOpts, seccompProfile } from './node-security.ts';
+import { allowedSyscalls, nodeSeccomp } from './seccomp.ts';
 import { firewallRules } from './firewall.ts';
 import { freeRangeStart } from '../engine/learner.ts';
 
-test('the seccomp profile denies what the issue names', () => {
-  const profile = JSON.parse(seccompProfile()) as { syscalls: { names: string[]; action: string; args?: unknown[] }[] };
-  const denied = new Set(profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ERRNO' && !r.args).flatMap((r) => r.names));
+test('the seccomp profile is an allow-list that refuses what the issue names and lets a nested engine work', () => {
+  const profile = nodeSeccomp();
+  assert.equal(profile.defaultAction, 'SCMP_ACT_ERRNO', 'anything not named is refused, including syscalls newer kernels add');
+  assert.equal(JSON.parse(seccompProfile()).defaultAction, 'SCMP_ACT_ERRNO', 'the profile the nodes get is this one');
+  const allowed = allowedSyscalls(profile);
   for (const name of ['init_module', 'finit_module', 'delete_module', 'kexec_load', 'kexec_file_load', 'bpf', 'perf_event_open',
-    'open_by_handle_at', 'clock_settime', 'settimeofday', 'clock_adjtime', 'reboot', 'swapon', 'syslog']) {
-    assert.ok(denied.has(name), `${name} is denied`);
+    'open_by_handle_at', 'clock_settime', 'settimeofday', 'clock_adjtime', 'reboot', 'swapon', 'syslog', 'io_uring_setup',
+    'userfaultfd', 'add_key', 'quotactl', 'iopl', 'acct', 'fanotify_init']) {
+    assert.ok(!allowed.has(name), `${name} is refused`);
   }
-  for (const needed of ['mount', 'umount2', 'setns', 'keyctl', 'pivot_root']) assert.ok(!denied.has(needed), `${needed} stays allowed for the nested engine`);
+  for (const needed of ['mount', 'umount2', 'setns', 'keyctl', 'pivot_root', 'sethostname', 'chroot', 'ptrace', 'io_submit']) {
+    assert.ok(allowed.has(needed), `${needed} stays allowed for the nested engine`);
+  }
+  // clone and unshare are allowed only without CLONE_NEWUSER; clone3 falls back to clone.
+  const ns = profile.syscalls.find((r) => r.names.includes('unshare'))!;
+  assert.deepEqual(ns.args, [{ index: 0, value: 0x10000000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }]);
+  assert.ok(profile.syscalls.some((r) => r.names.includes('clone3') && r.errnoRet === 38));
 });
 
 test('nodes get no dropped capability, never privileged, no extra devices', () => {

@@ -2,7 +2,7 @@
  * The security options of every learner node, in both isolation modes (never `--privileged`):
  * - capabilities: all but those a Docker-in-Docker node does not need (loading modules, setting
  *   the clock, rebooting, raw I/O, the kernel log, BPF/perf, MAC policy, ...);
- * - seccomp: `seccomp.json` beside this file (denies the same families of syscalls);
+ * - seccomp: an allow-list derived from Docker's default (`seccomp.ts`);
  * - devices: Docker's default character devices only (no `DeviceCgroupRules`, no block devices);
  * - /proc and /sys: in `hardened` mode Docker's masked and read-only paths, except /proc/sys/net
  *   which the nested engine must write. In `userns` mode none: the kernel refuses a nested
@@ -10,10 +10,8 @@
  *   and in a user namespace what those paths guard (kernel sysctls, kcore, sysrq) is owned by
  *   the host's root and refused by the kernel itself.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
+import { nodeSeccomp } from './seccomp.ts';
 
 /** `userns`: nodes in a user namespace on the learner engine; `hardened`: capabilities only, on the host engine. */
 export type Isolation = 'userns' | 'hardened';
@@ -52,10 +50,9 @@ export const DROPPED_CAPS: Record<string, number> = {
   MAC_ADMIN: 33, SYSLOG: 34, WAKE_ALARM: 35, BLOCK_SUSPEND: 36, AUDIT_READ: 37, PERFMON: 38, BPF: 39, CHECKPOINT_RESTORE: 40,
 };
 
-const SECCOMP_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'seccomp.json');
 let seccomp: string | undefined;
 export function seccompProfile(): string {
-  seccomp ??= JSON.stringify(JSON.parse(fs.readFileSync(SECCOMP_FILE, 'utf8')));
+  seccomp ??= JSON.stringify(nodeSeccomp());
   return seccomp;
 }
 
