@@ -18,6 +18,8 @@ interface SuiteResult {
   passed: number;
   failed: number;
   exitCode: number;
+  /** What failed, one line each (node suites; Playwright prints its own list). */
+  failures?: string[];
 }
 
 /** Run a command with its output streamed and kept, so counts can be read from it. */
@@ -47,10 +49,23 @@ function nodeCounts(output: string): { passed: number; failed: number } {
   return { passed: last(/^(?:# |ℹ )pass (\d+)/gm), failed: last(/^(?:# |ℹ )fail (\d+)/gm) + last(/^(?:# |ℹ )cancelled (\d+)/gm) };
 }
 
+/** Each failed test (TODOs aside) with the first line of its error, read from TAP output. */
+function tapFailures(output: string): string[] {
+  const lines = output.split('\n');
+  return lines.flatMap((line, i) => {
+    const name = /^\s*not ok \d+ - (.*)$/.exec(line)?.[1];
+    if (!name || /# (TODO|SKIP)\b/.test(name)) return [];
+    const at = lines.findIndex((l, j) => j > i && /^\s*error: /.test(l));
+    const block = at > i && at < i + 40 ? lines[at]!.trim().slice('error: '.length) : '';
+    const error = /^\|-?$/.test(block) ? (lines[at + 1] ?? '').trim() : block;
+    return [`${name}${error ? ` (${error.slice(0, 300)})` : ''}`];
+  });
+}
+
 async function nodeSuite(name: string, files: string[], extra: string[] = []): Promise<SuiteResult> {
   const { code, output } = await run(name, process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', ...extra, ...files]);
   const counts = nodeCounts(output);
-  return { name, ...counts, failed: counts.failed || (code !== 0 ? 1 : 0), exitCode: code };
+  return { name, ...counts, failed: counts.failed || (code !== 0 ? 1 : 0), exitCode: code, failures: tapFailures(output) };
 }
 
 /** Browser tests (Playwright starts the real stack itself; see playwright.config.ts). */
@@ -66,6 +81,9 @@ function finish(results: SuiteResult[], started: number): never {
   const passed = results.reduce((n, r) => n + r.passed, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
   console.log('');
+  for (const r of results) {
+    for (const f of r.failures ?? []) console.log(`  not ok in ${r.name}: ${f}`);
+  }
   for (const r of results) console.log(`  ${r.failed ? 'FAIL' : 'ok  '} ${r.name}: ${r.passed} passed, ${r.failed} failed`);
   console.log(`  total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
   console.log(`${passed} passed, ${failed} failed`);
