@@ -1,10 +1,10 @@
 // Build every image (and with --mirror, start the registry mirror) by hand:
-//   npx tsx sandbox-server/src/images/cli.ts [--mirror] [--port 5000] [--data-dir /var/lib/swb/registry]
+//   npx tsx sandbox-server/src/images/cli.ts [--mirror] [--port PORT] [--data-dir DIR]   (defaults: SWB_MIRROR_PORT, SWB_MIRROR_DIR)
 //   npx tsx sandbox-server/src/images/cli.ts --stop-mirror [--data-dir DIR]
 import Docker from 'dockerode';
 import { loadConfig } from '../config.ts';
 import { ensureImages } from './index.ts';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror, stopMirror } from './mirror.ts';
+import { ensureMirror, stopMirror } from './mirror.ts';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -13,8 +13,9 @@ function option(name: string): string | undefined {
 
 const started = Date.now();
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
-const dataDir = option('--data-dir') ?? DEFAULT_DATA_DIR;
-const port = Number(option('--port') ?? DEFAULT_PORT);
+const config = loadConfig();
+const dataDir = option('--data-dir') ?? config.SWB_MIRROR_DIR;
+const port = Number(option('--port') ?? config.SWB_MIRROR_PORT);
 
 try {
   if (process.argv.includes('--stop-mirror')) {
@@ -26,7 +27,7 @@ try {
     log(`node image: ${images.node}`);
     log(`lab images: ${images.lab.map((i) => i.name).join(', ')}`);
     if (process.argv.includes('--mirror')) {
-      const mirror = await ensureMirror({ docker, port, dataDir, images: images.lab, log, registryBin: loadConfig().SWB_REGISTRY_BIN });
+      const mirror = await ensureMirror({ docker, port, dataDir, images: images.lab, log, registryBin: config.SWB_REGISTRY_BIN });
       log(`mirror: ${mirror.url} (read-only; nodes use http://<their gateway>:${mirror.port})`);
     }
   }

@@ -12,9 +12,6 @@ import { sleep, withLock } from './lock.ts';
 import type { LabImage } from './index.ts';
 import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.ts';
 
-export const DEFAULT_DATA_DIR = '/var/lib/swb/registry';
-export const DEFAULT_PORT = 5000;
-
 export interface MirrorOptions {
   docker: Docker;
   port: number;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { ensureImages } from './index.ts';
-import { DEFAULT_DATA_DIR, DEFAULT_PORT, ensureMirror } from './mirror.ts';
+import { ensureMirror } from './mirror.ts';
 import { sleep } from './lock.ts';
 import { LAB_DIR } from '../../../contract/protocol.ts';
 import { loadConfig } from '../config.ts';
@@ -25,7 +25,8 @@ const ipvs = existsSync('/proc/net/ip_vs');
 
 async function main(): Promise<void> {
   const images = await ensureImages(docker, log);
-  const mirror = await ensureMirror({ docker, port: DEFAULT_PORT, dataDir: DEFAULT_DATA_DIR, images: images.lab, log, registryBin: loadConfig().SWB_REGISTRY_BIN });
+  const config = loadConfig();
+  const mirror = await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log, registryBin: config.SWB_REGISTRY_BIN });
   if (!ipvs) log('no IPVS on this host: using --endpoint-mode dnsrr and --publish mode=host');
 
   const net = await docker.createNetwork({ Name: `swbt-images-${process.pid}`, Driver: 'bridge', Labels: LABEL });
