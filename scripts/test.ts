@@ -58,6 +58,7 @@ function tapFailures(output: string): string[] {
     const at = lines.findIndex((l, j) => j > i && /^\s*error: /.test(l));
     const block = at > i && at < i + 40 ? lines[at]!.trim().slice('error: '.length) : '';
     const error = /^\|-?$/.test(block) ? (lines[at + 1] ?? '').trim() : block;
+    if (/^'\d+ subtests? failed'$/.test(error)) return []; // a parent of a failure listed already
     return [`${name}${error ? ` (${error.slice(0, 300)})` : ''}`];
   });
 }
