@@ -146,4 +146,30 @@ describe('SandboxClient', () => {
     assert.equal(state.kind, 'retrying');
     assert.equal(state.kind === 'retrying' && state.everConnected, false);
   });
+
+  it('sends a claim the browser dropped again (a network change), but not one the server refused', async () => {
+    for (const [failure, expectClaims] of [['dropped', 2], ['refused', 1]] as const) {
+      const claims: number[] = [];
+      client = new SandboxClient({
+        baseUrl: 'http://sandbox.test',
+        createWebSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+        fetch: async (url) => {
+          if (!url.endsWith('/claim')) return Response.json({ cluster: cluster('unclaimed') });
+          claims.push(Date.now());
+          if (claims.length > 1) return Response.json({ cluster: cluster('provisioning') });
+          if (failure === 'dropped') throw new TypeError('Failed to fetch'); // what net::ERR_NETWORK_CHANGED looks like
+          return Response.json({ error: 'too many sandboxes on this network' }, { status: 429 });
+        },
+      });
+      client.acquire();
+      await tick();
+      client.claim();
+      const deadline = Date.now() + 5000;
+      while (client.getSnapshot().cluster?.status !== 'provisioning' && !client.getSnapshot().cluster?.progress && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(claims.length, expectClaims, failure);
+      if (failure === 'dropped') assert.equal(client.getSnapshot().cluster?.status, 'provisioning');
+      else assert.match(client.getSnapshot().cluster?.progress ?? '', /too many sandboxes/);
+      client.stop();
+    }
+  });
 });

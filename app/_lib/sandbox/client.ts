@@ -25,6 +25,8 @@ const PING_EVERY_MS = 20_000;
 const PONG_TIMEOUT_MS = 10_000;
 /** Keep the socket this long after the last workbench unmounts (lesson-to-lesson navigation). */
 const LINGER_MS = 10_000;
+/** A claim the browser could not deliver is sent again this many times (after 1 s, 2 s, 3 s). */
+const CLAIM_RETRIES = 3;
 
 export class SandboxClient implements TerminalTransport {
   readonly http: SandboxHttp;
@@ -40,6 +42,7 @@ export class SandboxClient implements TerminalTransport {
   private claiming = false;
   private users = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private claimTimer: ReturnType<typeof setTimeout> | undefined;
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
@@ -107,6 +110,10 @@ export class SandboxClient implements TerminalTransport {
    * Cheap to call on every such event: it asks the server only while the session has none.
    */
   claim(): void {
+    this.requestClaim(0);
+  }
+
+  private requestClaim(attempt: number): void {
     if (!this.sessionClaimed) {
       this.wantCluster = true;
       return;
@@ -119,6 +126,11 @@ export class SandboxClient implements TerminalTransport {
         if (this.snapshot.cluster?.status === 'unclaimed') this.onCluster(cluster);
       })
       .catch((err: unknown) => {
+        // The browser dropped the request (a network change, a blip): a claim is idempotent, ask again.
+        if (err instanceof SandboxHttpError && err.status === null && attempt < CLAIM_RETRIES) {
+          this.claimTimer = setTimeout(() => this.requestClaim(attempt + 1), 1000 * (attempt + 1));
+          return;
+        }
         // Refused (429: too many sandboxes on this network, 403: workshops only): the server's words, and Start stays.
         const words = err instanceof SandboxHttpError ? err.message : 'The sandbox server gave an unexpected answer.';
         const current = this.snapshot.cluster;
@@ -134,6 +146,7 @@ export class SandboxClient implements TerminalTransport {
   /** Close the connection now (tests, teardown). Terminals reattach on the next acquire(). */
   stop(): void {
     this.clearRetry();
+    clearTimeout(this.claimTimer);
     this.dropSocket();
     for (const t of this.terminals.values()) t.onDisconnected();
     this.setConnection({ kind: 'idle' });
