@@ -43,7 +43,7 @@ export function droppedCaps(isolation: Isolation): Record<string, number> {
   return rest;
 }
 
-/** Capabilities a node must never have (the escape probes check the node's CapEff for these bits). */
+/** Capabilities a node never has (but SYS_PTRACE in a user namespace, see `nodeCaps`); the escape probes read CapEff for these bits. */
 export const DROPPED_CAPS: Record<string, number> = {
   DAC_READ_SEARCH: 2, LINUX_IMMUTABLE: 9, IPC_OWNER: 15, SYS_MODULE: 16, SYS_RAWIO: 17, SYS_PTRACE: 19, SYS_PACCT: 20,
   SYS_BOOT: 22, SYS_RESOURCE: 24, SYS_TIME: 25, SYS_TTY_CONFIG: 26, LEASE: 28, AUDIT_CONTROL: 30, MAC_OVERRIDE: 32,
