@@ -15,7 +15,23 @@ interface Props {
   files: LabFileView[];
 }
 
-const Workbench = dynamic(() => import('./Workbench.tsx'), { ssr: false, loading: () => null });
+/**
+ * Import again when the browser dropped the workbench's code (net::ERR_NETWORK_CHANGED when a
+ * network comes or goes, a blip): the bundler forgets a failed chunk, so a new try fetches it anew.
+ * After the last try, say so and offer a reload instead of "Loading..." forever.
+ */
+async function importWorkbench(tries = 4): Promise<{ default: (props: Props) => React.ReactNode }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await import('./Workbench.tsx');
+    } catch {
+      if (attempt >= tries) return { default: WorkbenchFailed };
+      await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+    }
+  }
+}
+
+const Workbench = dynamic(() => importWorkbench(), { ssr: false, loading: () => null });
 
 export function WorkbenchLoader(props: Props) {
   return (
@@ -23,6 +39,20 @@ export function WorkbenchLoader(props: Props) {
       <Workbench {...props} />
       <WorkbenchSkeleton nodes={props.nodes} editor={props.files.length > 0} />
     </div>
+  );
+}
+
+function WorkbenchFailed() {
+  return (
+    <section className={styles.workbench} aria-label="Workbench">
+      <div className={`${styles.status} ${styles['tone-error']}`} role="alert">
+        <span className={styles.statusDot} />
+        <span className={styles.statusText}>The workbench could not be loaded: the connection to this site dropped. Reload the page to try again.</span>
+        <button type="button" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+      </div>
+    </section>
   );
 }
 
