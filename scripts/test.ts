@@ -123,6 +123,7 @@ try {
   // runs beside the other integration files (one at a time). The browser tests come after both,
   // on a quieter machine (their waits are for a learner's eyes, and two cores are easily swamped).
   const walkFile = 'test/integration/lessons.test.ts';
+  process.env.SWB_TEST_SLACK = '2'; // both suites' deadlines: they share the machine (test/helpers/wait.ts)
   const walk = nodeSuite('lesson walk', [walkFile]);
   results.push(await nodeSuite('integration', findTests('test/integration').filter((f) => f !== walkFile), ['--test-concurrency=1']));
   results.push(await walk);

@@ -1,3 +1,10 @@
+/**
+ * Deadlines stretch by SWB_TEST_SLACK: `npm test` sets it while the integration files and the
+ * lesson walk share the machine's two cores. A deadline only bounds how long a failure takes to
+ * show, so a longer one costs a passing run nothing.
+ */
+const slack = Math.max(1, Number(process.env.SWB_TEST_SLACK) || 1);
+
 /** Poll a condition until it holds or the deadline passes (tests never sleep blindly). */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
@@ -5,6 +12,7 @@ export async function waitFor(
   what: string,
   detail?: () => string,
 ): Promise<void> {
+  timeoutMs *= slack;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;

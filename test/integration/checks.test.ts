@@ -100,6 +100,8 @@ describe('live exercise checks', () => {
   });
 
   test('Apply solution runs the solution on the right node and reports it', async () => {
+    // From a manager outside any swarm, whatever the test before left behind.
+    await learner.run('t-manager', 'docker swarm leave --force >/dev/null 2>&1; true');
     const since = learner.messages.length;
     learner.send({ type: 'apply', lesson: LESSON, exerciseId: 'swarm-on' });
     await waitFor(() => learner.messages.slice(since).some((m) => m.type === 'applied'), 60_000, 'applied');
@@ -128,7 +130,7 @@ describe('live exercise checks', () => {
       async () => {
         try {
           await learner.open('t-manager', 'manager');
-          return (await learner.run('t-manager', 'docker info --format "{{.Swarm.LocalNodeState}}"', 5_000)).trim() === 'active';
+          return (await learner.run('t-manager', 'docker info --format "{{.Swarm.LocalNodeState}}"', 15_000)).trim() === 'active';
         } catch {
           return false;
         }
