@@ -48,7 +48,7 @@ function WorkbenchFailed() {
       <div className={`${styles.status} ${styles['tone-error']}`} role="alert">
         <span className={styles.statusDot} />
         <span className={styles.statusText}>The workbench could not be loaded: the connection to this site dropped. Reload the page to try again.</span>
-        <button type="button" onClick={() => window.location.reload()}>
+        <button type="button" className="btn btn-small" onClick={() => window.location.reload()}>
           Reload
         </button>
       </div>

@@ -41,7 +41,7 @@ export class SandboxHttp {
     try {
       res = await this.fetchImpl(this.baseUrl + path, { credentials: 'same-origin', cache: 'no-store', ...init });
     } catch {
-      throw new SandboxHttpError('The sandbox server is not reachable.', null);
+      throw new SandboxHttpError('The sandbox server did not answer (the connection dropped?): try again in a moment.', null);
     }
     if (!res.ok) throw new SandboxHttpError(await errorText(res), res.status);
     return res;
