@@ -11,7 +11,9 @@ export const E2E_ADMIN_TOKEN = process.env.SWB_E2E_ADMIN_TOKEN ?? `e2e-instructo
 
 export default defineConfig({
   testDir: 'test/e2e',
-  timeout: 120_000,
+  // Every test starts a real cluster on a shared two-core machine: a page that loads in a second
+  // when idle can take a minute under load. The deadline only bounds a failure.
+  timeout: 300_000,
   expect: { timeout: 30_000 },
   workers: 2,
   retries: 0,

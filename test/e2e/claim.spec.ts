@@ -30,7 +30,6 @@ const LESSONS = fs
 let server: ChildProcess | undefined;
 
 test.beforeAll(async () => {
-  test.setTimeout(240_000);
   fs.rmSync(DATA_DIR, { recursive: true, force: true });
   await removeInstance(INSTANCE);
   server = spawn('npx', ['tsx', 'scripts/start.ts'], {

@@ -7,9 +7,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openTerminal, typeCommand } from './terminal.ts';
 
-// Each test builds a swarm by typing and waits for replicas pulled from the mirror: on a loaded
-// 2-core host their waits add up past Playwright's default 2 minutes.
-test.describe.configure({ timeout: 300_000 });
 
 /** What a script inside `page` can do with our origin: the cookie, storage, cookie-authenticated /sandbox APIs. */
 function probeOurOrigin(page: Page): Promise<Record<string, string>> {

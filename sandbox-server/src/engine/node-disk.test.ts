@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { ensureNodeDisk, releaseNodeDisk, remountNodeDisks } from './node-disk.ts';
+import { ensureNodeDisk, mountLoop, releaseNodeDisk, remountNodeDisks } from './node-disk.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-node-disks-'));
 const mounted = (p: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === fs.realpathSync(p));
@@ -30,4 +30,12 @@ test('a node disk unmounted by a reboot is mounted again, with what the node wro
   assert.equal(fs.readFileSync(path.join(mount, 'kept.txt'), 'utf8'), 'from before the reboot');
   assert.equal(await remountNodeDisks(dir), 0, 'a mounted disk is left alone');
   assert.equal(await remountNodeDisks(path.join(dir, 'missing')), 0);
+});
+
+test('an image that will not mount fails after its tries, saying how mount ended', async () => {
+  const image = path.join(dir, 'not-a-filesystem.img');
+  fs.writeFileSync(image, Buffer.alloc(1 << 20));
+  fs.mkdirSync(path.join(dir, 'not-a-filesystem'));
+  await assert.rejects(mountLoop(image, path.join(dir, 'not-a-filesystem'), 2), /could not loop-mount .*not-a-filesystem\.img after 2 tries \(exit \d+\)/);
+  assert.equal(mounted(path.join(dir, 'not-a-filesystem')), false);
 });

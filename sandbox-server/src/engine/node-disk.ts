@@ -54,7 +54,7 @@ export async function ensureNodeDisk(disks: NodeDisks, name: string): Promise<st
     fs.closeSync(fd);
     await run('mkfs.xfs', ['-q', '-K', p.image]);
   }
-  await run('mount', ['-o', 'loop', p.image, p.mount]);
+  await mountLoop(p.image, p.mount);
   fs.chownSync(p.mount, disks.uid, disks.gid);
   return p.mount;
 }
@@ -76,10 +76,31 @@ export async function remountNodeDisks(dir: string): Promise<number> {
     const mount = path.join(dir, image.slice(0, -4));
     fs.mkdirSync(mount, { recursive: true });
     if (isMounted(mount)) continue;
-    await run('mount', ['-o', 'loop', path.join(dir, image), mount]);
+    await mountLoop(path.join(dir, image), mount);
     mounted++;
   }
   return mounted;
+}
+
+/**
+ * Loop-mount a disk image. Mounts at the same moment (a cluster's three nodes, a lazy unmount still
+ * letting go of its device) can race for one free loop device, and the loser fails without a word;
+ * a later try gets another device.
+ */
+export async function mountLoop(image: string, mount: string, tries = 4): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run('mount', ['-o', 'loop', image, mount]);
+      return;
+    } catch (err) {
+      if (isMounted(mount)) return;
+      if (attempt >= tries) {
+        const { code, signal, message } = err as Error & { code?: number; signal?: string };
+        throw new Error(`could not loop-mount ${image} after ${tries} tries (exit ${code ?? signal}): ${message.trim()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 /** Unmount and delete a node's disk given its mount point (a bind source of a removed node). */
