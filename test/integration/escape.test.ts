@@ -73,6 +73,9 @@ function probes(hostPort: number, learnerDisk: string): Probe[] {
     { name: 'read the kernel log (seccomp: syslog)', cmd: 'dmesg | head -n 1 | grep -q .' },
     { name: 'set the clock to the current time', cmd: 'date -s "@$(date +%s.%N)" >/dev/null' },
     { name: `a 2 GB file against a ${QUOTA_MB} MB disk`, cmd: 'fallocate -l 2G /var/lib/docker/big; r=$?; rm -f /var/lib/docker/big; exit $r' },
+    { name: `a 2 GB file in the home folder (on the same ${QUOTA_MB} MB disk)`, cmd: 'fallocate -l 2G /root/big; r=$?; rm -f /root/big; exit $r' },
+    // Anywhere else would be the learner disk that every node shares: the node's own filesystem is read-only.
+    { name: 'a file on the node\'s own filesystem', cmd: 'fallocate -l 1M /usr/big; r=$?; rm -f /usr/big; exit $r' },
     { name: 'connect to a host port that is not the mirror', cmd: `nc -z -w 3 "$(ip route | awk '/default/ {print $3}')" ${hostPort}` },
     { name: `connect to another private address (${TARGET_IP})`, cmd: `nc -z -w 3 ${TARGET_IP} ${PORT}` },
     { name: `connect to a link-local address (${LINK_LOCAL})`, cmd: `nc -z -w 3 ${LINK_LOCAL} ${PORT}` },
@@ -146,7 +149,7 @@ describe('a learner\'s root shell cannot reach the host', () => {
     learner?.close();
     hostService?.close();
     execFileSync('ip', ['route', 'del', `${LINK_LOCAL}/32`], { stdio: 'ignore' });
-    await Promise.all([control, target].map((c) => c?.remove({ force: true }).catch(() => undefined)));
+    await Promise.all([control, target].map((c) => c?.remove({ force: true, v: true }).catch(() => undefined)));
     await net?.remove().catch(() => undefined);
     await server?.close();
     if (server) await removeInstance(server.config.SWB_INSTANCE);
@@ -172,6 +175,7 @@ describe('a learner\'s root shell cannot reach the host', () => {
       const r = await learner.runWithCode('t-manager', `(${probe.cmd}) 2>&1`, 60_000);
       if (r.code === 0) failures.push(`${probe.name}: succeeded in the learner node (${r.output.trim()})`);
       if (probe.name.includes('2 GB')) assert.match(r.output, /No space left on device/, `the learner gets ENOSPC: ${r.output}`);
+      if (probe.name.includes('own filesystem')) assert.match(r.output, /Read-only file system/, r.output);
     }
     const metadata = await learner.runWithCode('t-manager', 'nc -z -w 3 169.254.169.254 80');
     if (metadata.code === 0) failures.push('169.254.169.254:80 answered the learner node');
@@ -195,6 +199,13 @@ describe('a learner\'s root shell cannot reach the host', () => {
     assert.ok(Number(r.output.trim()) <= QUOTA_MB, `the node's disk is capped at ${QUOTA_MB} MB: ${r.output}`);
     const inner = await learner.runWithCode('t-manager', 'docker run --rm flask_app:2.0 echo inner-ok', 120_000);
     assert.match(inner.output, /inner-ok/, 'nested containers still run in the confined node');
+  });
+
+  test('the places a learner writes (home, /tmp, /lab) work, and are on the node\'s own disk', async () => {
+    const r = await learner.runWithCode('t-manager', 'for d in ~ /tmp /lab; do echo ok > $d/note && rm $d/note && df -m --output=size $d | tail -1; done');
+    assert.equal(r.code, 0, r.output);
+    for (const size of r.output.trim().split('\n')) assert.ok(Number(size) <= QUOTA_MB, `on the ${QUOTA_MB} MB node disk: ${r.output}`);
+    assert.match(await learner.run('t-manager', 'touch /etc/note 2>&1; true'), /Read-only file system/);
   });
 
   test('docker exec reaches a process that switched uid, as mysqld does (the control without SYS_PTRACE cannot)', async () => {

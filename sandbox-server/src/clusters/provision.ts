@@ -6,12 +6,13 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
 import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
 import { nodeHostConfig, type Isolation } from '../engine/host.ts';
-import { ensureNodeDisk, isNodeDiskMount, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
+import { ensureNodeDisk, isNodeDiskMount, NODE_WRITABLE, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
 import { putLabFiles } from '../files/labfiles.ts';
 import type { NodeInfo } from '../../../contract/protocol.ts';
 import { LABEL, clusterLabels, labelFilter } from './labels.ts';
@@ -146,9 +147,16 @@ async function createNode(
 ): Promise<Docker.Container> {
   const labels = { ...n.labels, [LABEL.node]: n.name, [LABEL.role]: n.name === 'manager' ? 'manager' : 'worker' };
   const name = `swb-${spec.instance}-${n.id}-${n.name}`;
-  const mount: Docker.MountSettings = spec.disks
-    ? { Type: 'bind', Source: await ensureNodeDisk(spec.disks, name), Target: '/var/lib/docker' }
-    : { Type: 'volume', Source: (await spec.docker.createVolume({ Name: name, Labels: labels })).name, Target: '/var/lib/docker' };
+  // With a disk per node, the node's own filesystem is read-only and every place it writes is on
+  // that disk (NODE_WRITABLE), with /run in memory (bounded by the node's memory limit).
+  const disk = spec.disks ? await ensureNodeDisk(spec.disks, name) : null;
+  const storage: Docker.HostConfig = disk
+    ? {
+        Mounts: NODE_WRITABLE.map((w) => ({ Type: 'bind', Source: path.join(disk, w.folder), Target: w.target })),
+        ReadonlyRootfs: true,
+        Tmpfs: { '/run': 'rw,nosuid,nodev,size=64m' },
+      }
+    : { Mounts: [{ Type: 'volume', Source: (await spec.docker.createVolume({ Name: name, Labels: labels })).name, Target: '/var/lib/docker' }] };
   const dockerd = [
     'dockerd',
     '--host=unix:///var/run/docker.sock',
@@ -166,7 +174,7 @@ async function createNode(
     HostConfig: {
       ...nodeHostConfig(spec.isolation),
       NetworkMode: n.networkName,
-      Mounts: [mount],
+      ...storage,
       Memory: spec.limits.memoryMb * 1024 * 1024,
       MemorySwap: spec.limits.memoryMb * 1024 * 1024,
       NanoCpus: Math.round(spec.limits.cpus * 1e9),
@@ -206,7 +214,7 @@ export async function destroyCluster(docker: Docker, instance: string, clusterId
   await Promise.all(
     containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreNotFound)),
   );
-  const disks = containers.flatMap((c) => c.Mounts.filter((m) => m.Type === 'bind' && isNodeDiskMount(m.Source)).map((m) => m.Source));
+  const disks = containers.flatMap((c) => c.Mounts.filter((m) => m.Type === 'bind' && m.Destination === '/var/lib/docker').map((m) => path.dirname(m.Source)).filter(isNodeDiskMount));
   await Promise.all(disks.map((d) => releaseNodeDisk(d)));
   // Also disks whose node was never created or is already gone (a failed provision, a second teardown).
   await releaseDisksNamed(`swb-${instance}-${clusterId}-`);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, test } from 'node:test';
-import { ensureNodeDisk, mountLoop, releaseNodeDisk, remountNodeDisks } from './node-disk.ts';
+import { ensureNodeDisk, mountLoop, NODE_WRITABLE, releaseNodeDisk, remountNodeDisks } from './node-disk.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-node-disks-'));
 const mounted = (p: string) => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === fs.realpathSync(p));
@@ -20,6 +20,9 @@ after(async () => {
 
 test('a node disk unmounted by a reboot is mounted again, with what the node wrote on it', async () => {
   const mount = await ensureNodeDisk({ dir, sizeMb: 300, uid: 0, gid: 0 }, 'swb-x-1-manager');
+  // Every writable place of the node is a folder of this disk; /tmp is open to all, sticky.
+  for (const w of NODE_WRITABLE) assert.ok(fs.statSync(path.join(mount, w.folder)).isDirectory(), w.folder);
+  assert.equal(fs.statSync(path.join(mount, 'tmp')).mode & 0o7777, 0o1777);
   fs.writeFileSync(path.join(mount, 'kept.txt'), 'from before the reboot');
   execFileSync('umount', [mount]); // what a reboot leaves: the image file, an empty mount point
   assert.equal(mounted(mount), false);

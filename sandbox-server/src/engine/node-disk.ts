@@ -1,6 +1,7 @@
 /**
- * A disk of its own for each node's /var/lib/docker (where a learner's images, containers and
- * volumes go): a sparse XFS file of SWB_NODE_DISK_GB, loop-mounted and bind-mounted into the node.
+ * A disk of its own for everything a node writes (/var/lib/docker, where a learner's images,
+ * containers and volumes go, and the few other writable places: NODE_WRITABLE): a sparse XFS file
+ * of SWB_NODE_DISK_GB, loop-mounted, its folders bind-mounted into the node.
  * A learner who fills it gets ENOSPC; the host does not notice. (Per-directory XFS project quotas
  * would be lighter, but this kernel has no XFS quota support; a loop filesystem works everywhere.)
  * The files live on the learner engine's own bounded disk, so all nodes together cannot fill the
@@ -22,6 +23,19 @@ export interface NodeDisks {
   gid: number;
 }
 
+/**
+ * Every place a node may write, each a folder on its own disk. The rest of the node's filesystem is
+ * read-only: a file written anywhere else would land on the learner disk that every node shares, and
+ * one learner could fill it for all.
+ */
+export const NODE_WRITABLE: readonly { folder: string; target: string; mode?: number }[] = [
+  { folder: 'docker', target: '/var/lib/docker' },
+  { folder: 'lab', target: '/lab' },
+  { folder: 'root', target: '/root' },
+  { folder: 'tmp', target: '/tmp', mode: 0o1777 },
+  { folder: 'etc-docker', target: '/etc/docker' }, // dockerd writes its key.json there
+];
+
 export function nodeDiskPaths(disks: Pick<NodeDisks, 'dir'>, name: string) {
   return { image: path.join(disks.dir, `${name}.img`), mount: path.join(disks.dir, name) };
 }
@@ -42,7 +56,7 @@ export async function releaseDisksNamed(prefix: string): Promise<void> {
   }
 }
 
-/** Make (or re-mount after a reboot) the disk of one node; returns the directory to bind-mount. */
+/** Make (or re-mount after a reboot) the disk of one node; returns where it is mounted on this host. */
 export async function ensureNodeDisk(disks: NodeDisks, name: string): Promise<string> {
   const p = nodeDiskPaths(disks, name);
   knownDirs.add(disks.dir);
@@ -56,6 +70,12 @@ export async function ensureNodeDisk(disks: NodeDisks, name: string): Promise<st
   }
   await mountLoop(p.image, p.mount);
   fs.chownSync(p.mount, disks.uid, disks.gid);
+  for (const w of NODE_WRITABLE) {
+    const folder = path.join(p.mount, w.folder);
+    fs.mkdirSync(folder, { recursive: true });
+    fs.chownSync(folder, disks.uid, disks.gid);
+    if (w.mode) fs.chmodSync(folder, w.mode);
+  }
   return p.mount;
 }
 

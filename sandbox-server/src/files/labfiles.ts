@@ -11,8 +11,6 @@ import tar from 'tar-stream';
 import { formatBytes, readAll, ReadLimitError } from '../engine/bounded.ts';
 import { LAB_DIR, MAX_FILE_BYTES } from '../../../contract/protocol.ts';
 
-const LAB_ROOT = LAB_DIR.replace(/^\//, '');
-
 export interface LabFile {
   path: string;
   content: Buffer;
@@ -32,22 +30,26 @@ export function readLabFiles(dir: string): LabFile[] {
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** A tar (to extract at `/`) holding `/lab` and the files, with their parent folders. */
+/**
+ * A tar of the files with their parent folders, to extract in /lab. (Not at `/`: a node's own
+ * filesystem is read-only, and the archive API refuses a read-only destination even when every
+ * entry would land on a mount.)
+ */
 export async function labArchive(files: LabFile[]): Promise<Buffer> {
   const pack = tar.pack();
-  const dirs = new Set<string>([LAB_ROOT]);
+  const dirs = new Set<string>();
   for (const f of files) {
     const parts = f.path.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) dirs.add(`${LAB_ROOT}/${parts.slice(0, i).join('/')}`);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
   }
   for (const dir of [...dirs].sort()) pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o755 });
-  for (const f of files) pack.entry({ name: `${LAB_ROOT}/${f.path}`, mode: 0o644, mtime: new Date() }, f.content);
+  for (const f of files) pack.entry({ name: f.path, mode: 0o644, mtime: new Date() }, f.content);
   pack.finalize();
   return streamToBuffer(pack as unknown as NodeJS.ReadableStream);
 }
 
 export async function putLabFiles(container: Docker.Container, archive: Buffer): Promise<void> {
-  await container.putArchive(archive, { path: '/' });
+  await container.putArchive(archive, { path: LAB_DIR });
 }
 
 /** A whole /lab archive read for the file list stops past this (a learner may put anything in /lab). */
