@@ -5,6 +5,9 @@
  */
 const slack = Math.max(1, Number(process.env.SWB_TEST_SLACK) || 1);
 
+/** A bound on how long something may take ("not a hang"), stretched like every deadline. */
+export const withSlack = (ms: number): number => ms * slack;
+
 /** Poll a condition until it holds or the deadline passes (tests never sleep blindly). */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,

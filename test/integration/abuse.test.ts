@@ -15,12 +15,12 @@ import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { Learner } from '../helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../helpers/server.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { waitFor, withSlack } from '../helpers/wait.ts';
 
 const FLOOD_S = Number(process.env.SWB_ABUSE_FLOOD_S ?? 60);
 const MAX_TERMINALS = 12;
 
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length * p) / 100)]!;
 const mb = (n: number) => Math.round(n / 1024 / 1024);
 
 describe('abuse: one learner cannot take the server down for another', () => {
@@ -102,14 +102,17 @@ describe('abuse: one learner cannot take the server down for another', () => {
       const read = clusterOf(attacker).terminalStats.outputBytes;
       console.log(
         `flood ${FLOOD_S} s: server read ${mb(read)} MiB from the shell; RSS +${mb(rssMax - rssBefore)} MiB; ` +
-          `bystander echo p95 ${p95(during).toFixed(1)} ms (idle ${p95(idle).toFixed(1)} ms, ${during.length} keys)`,
+          `bystander echo p50 ${pct(during, 50).toFixed(1)} ms, p95 ${pct(during, 95).toFixed(1)} ms ` +
+          `(idle p50 ${pct(idle, 50).toFixed(1)} ms, p95 ${pct(idle, 95).toFixed(1)} ms, ${during.length} keys)`,
       );
       // cat /dev/zero makes GBs a minute: unbounded, the server would have read (and queued) them all.
       assert.ok(read < 64 * 1024 * 1024, `the server read only a bounded amount from the flooding shell (${mb(read)} MiB)`);
       assert.ok(rssMax - rssBefore < 100 * 1024 * 1024, `server RSS grew by ${mb(rssMax - rssBefore)} MiB`);
-      // 50 ms, or (on a machine whose idle echo is already slower, e.g. shared CI) no worse than twice idle.
-      const bound = Math.max(50, 2 * p95(idle));
-      assert.ok(p95(during) < bound, `bystander echo p95 ${p95(during).toFixed(1)} ms (bound ${bound.toFixed(1)} ms)`);
+      // The median, not a tail: a server busy with the flood slows every key, while a burst of the
+      // machine's other work (the lesson walk runs beside these tests) slows only a few. The tail is
+      // a benchmark figure (npm run bench), printed above.
+      const bound = withSlack(Math.max(50, 2 * pct(idle, 50)));
+      assert.ok(pct(during, 50) < bound, `bystander echo p50 ${pct(during, 50).toFixed(1)} ms (bound ${bound.toFixed(1)} ms)`);
     } finally {
       clearInterval(liar);
       clearInterval(sampler);
