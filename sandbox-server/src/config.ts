@@ -75,6 +75,10 @@ export const configSchema = z.object({
   SWB_LEARNER_DIR: z.string().default('/var/lib/swb/learner-engine').describe('Disk image, data root and log of the learner engine.'),
   SWB_LEARNER_DISK_GB: int(64, 4, 100_000).describe('Size cap of the learner engine\'s disk (a sparse XFS file; at most 80 % of the free space when first made).'),
   SWB_NODE_DISK_MB: int(8192, 320, 1_000_000).describe('Disk of each node\'s /var/lib/docker (MiB): a learner who fills it gets ENOSPC.'),
+  SWB_CLUSTER_DISK_MB: int(6144, 256, 1_000_000).describe(
+    'Real disk a cluster\'s nodes may use together (MiB; their disks are sparse): a cluster over it is reset, its learner told why.',
+  ),
+  SWB_DISK_GUARD_S: int(10, 1, 3600).describe('Seconds between looks at what each cluster takes of the learner disk.'),
   SWB_WEB: bool.default(true).describe('Serve the web app from the same process and port (off: sandbox only).'),
   SWB_LOG_FORMAT: z.enum(['pretty', 'json']).default(process.stdout.isTTY ? 'pretty' : 'json'),
   SWB_LOG_LEVEL: z.enum(['info', 'warn', 'error', 'silent']).default('info'),

@@ -22,6 +22,7 @@ import { ProgressStore } from './checks/progress.ts';
 import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.ts';
 import type { HttpRoutes } from './http/request.ts';
 import { createSandboxHttp } from './http/routes.ts';
+import { startDiskGuard } from './isolation/disk-guard.ts';
 import { installFirewall, watchFirewall } from './isolation/firewall.ts';
 import type { Logger } from './log.ts';
 import { errorMessage } from './log.ts';
@@ -183,6 +184,20 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   await sessions.reap();
   pool.refill();
   sessions.startReaper();
+  const guardLog = log.child({ part: 'disk-guard' });
+  const stopDiskGuard = startDiskGuard({
+    docker,
+    instance: config.SWB_INSTANCE,
+    clusterLimitBytes: config.SWB_CLUSTER_DISK_MB * 2 ** 20,
+    sharedDisk: nodeEngine.disks?.dir ?? null,
+    intervalMs: config.SWB_DISK_GUARD_S * 1000,
+    log: guardLog,
+    reset: async (clusterId, why) => {
+      const owner = sessions.ownerOfCluster(clusterId);
+      if (owner) await sessions.reset(owner, `${why}, so your cluster was reset`);
+      else guardLog.warn('the cluster over its disk limit is no learner\'s: left as it is', { cluster: clusterId });
+    },
+  });
 
   const progress = new ProgressStore(dbFile);
   progress.pruneEndedSessions();
@@ -238,6 +253,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     async close() {
       stopFirewallWatch();
       stopCgroupWatch();
+      stopDiskGuard();
       workshops.close();
       http.close();
       checks.close();

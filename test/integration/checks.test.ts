@@ -86,7 +86,7 @@ describe('live exercise checks', () => {
     await waitFor(() => resultOf(learner, 'two-web', since)?.message === scaledDown, 10_000, 'two-web pending for the scale', () => JSON.stringify(resultOf(learner, 'two-web')));
     assert.equal(resultOf(learner, 'two-web')?.state, 'pending');
     await learner.run('t-manager', 'docker swarm leave --force');
-    await waitFor(() => /there is no swarm yet/.test(resultOf(learner, 'two-web')?.message ?? ''), 10_000, 'swarm gone');
+    await waitFor(() => /there is no swarm yet/.test(resultOf(learner, 'two-web')?.message ?? ''), 15_000, 'swarm gone', () => JSON.stringify(resultOf(learner, 'two-web')));
     assert.equal(resultOf(learner, 'swarm-on')?.state, 'passed', 'a passed exercise without hold stays passed');
   });
 

@@ -8,15 +8,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
+import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
 import { DROPPED_CAPS, droppedCaps } from '../../sandbox-server/src/isolation/node-security.ts';
+import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { Learner } from '../helpers/learner.ts';
 import { hostDocker, removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const QUOTA_MB = 1024;
+const CLUSTER_DISK_MB = 640;
 const tag = Math.random().toString(36).slice(2, 7);
 const TARGET_SUBNET = `10.77.${Math.floor(Math.random() * 200) + 20}`;
 const TARGET_IP = `${TARGET_SUBNET}.10`;
@@ -101,7 +106,13 @@ describe('a learner\'s root shell cannot reach the host', () => {
   let nodeImage: string;
 
   before(async () => {
-    server = await startTestServer('escape', { SWB_NODE_DISK_MB: String(QUOTA_MB) });
+    // One node is all these probes need; the disk guard looks every second, at a small limit.
+    server = await startTestServer('escape', {
+      SWB_WORKERS: '0',
+      SWB_NODE_DISK_MB: String(QUOTA_MB),
+      SWB_CLUSTER_DISK_MB: String(CLUSTER_DISK_MB),
+      SWB_DISK_GUARD_S: '1',
+    });
     nodeImage = (await hostDocker.listImages()).flatMap((i) => i.RepoTags ?? []).find((t) => t.startsWith('swb/node:'))!;
     learner = await Learner.join(server.url);
     hostService = http.createServer((_req, res) => res.end('host-service'));
@@ -220,5 +231,53 @@ describe('a learner\'s root shell cannot reach the host', () => {
     const r = await learner.runWithCode('t-manager', script, 120_000);
     assert.match(r.output, /Permission denied/, `without SYS_PTRACE runc cannot join the process's namespaces (the control): ${r.output}`);
     assert.match(r.output, /exec-ok/, `docker exec into the process works: ${r.output}`);
+  });
+
+  /** The cluster is reset with these words, then ready again: a fresh shell in a fresh cluster. */
+  async function resetWith(why: RegExp, terminalId: string): Promise<void> {
+    const since = learner.messages.length;
+    const told = () => learner.messages.slice(since).find((m) => m.type === 'cluster' && m.cluster.status === 'resetting');
+    await waitFor(() => !!told(), 60_000, 'the disk guard resets the cluster');
+    const message = told()!;
+    assert.match(message.type === 'cluster' ? message.cluster.progress ?? '' : '', why);
+    await learner.waitReady();
+    await learner.open(terminalId, 'manager');
+  }
+
+  const clusterId = () => server.sandbox.sessions.get(hashToken(learner.cookie.split('=')[1]!))?.cluster?.id;
+  /** The manager's own disk file, on the learner disk. */
+  const diskFile = async () => {
+    const [node] = await server.sandbox.nodes.docker.listContainers({ filters: labelFilter(server.config.SWB_INSTANCE, clusterId()) });
+    const source = node!.Mounts.find((m) => m.Destination === '/var/lib/docker')!.Source;
+    return `${path.dirname(source)}.img`;
+  };
+
+  test(`a cluster that writes more than its ${CLUSTER_DISK_MB} MB of the shared disk is reset, its learner told why`, async () => {
+    // What a node writes on its own disk is real space on the learner disk every node shares.
+    const image = await diskFile();
+    const before = fs.statSync(image).blocks * 512;
+    const r = await learner.runWithCode('t-manager', 'head -c 400M /dev/zero > /root/fill && sync', 120_000);
+    assert.equal(r.code, 0, r.output);
+    const grew = fs.statSync(image).blocks * 512 - before;
+    assert.ok(grew >= 350 * 2 ** 20, `the node's disk file grew by ${grew} bytes`);
+    // Deleted is given back (the disk is mounted with discard), or a learner who cleans up would be blamed.
+    await learner.run('t-manager', 'rm /root/fill && sync && fstrim /root 2>/dev/null; true');
+    await waitFor(() => fs.statSync(image).blocks * 512 - before < 100 * 2 ** 20, 30_000, 'the deleted file\'s room given back');
+    const old = clusterId();
+    learner.type('t-manager', `head -c ${CLUSTER_DISK_MB}M /dev/zero > /root/fill\r`);
+    await resetWith(new RegExp(`your nodes used \\d+ MB of disk, more than the ${CLUSTER_DISK_MB} MB a sandbox may use, so your cluster was reset`), 't-fresh');
+    assert.notEqual(clusterId(), old, 'a new cluster');
+    assert.equal(fs.existsSync(image), false, 'the old node\'s disk is gone');
+    assert.match(await learner.run('t-fresh', 'ls /root/fill 2>&1; true'), /No such file/);
+  });
+
+  test('writing to the node\'s read-only filesystem after remounting it gets the cluster reset', async () => {
+    // Root in the node can make its own filesystem writable (the mount is its user namespace's):
+    // the read-only root alone does not stop this write, which lands outside any node disk.
+    const r = await learner.runWithCode('t-fresh', 'mount -o remount,bind,rw / && touch /usr/probe && echo now-writable');
+    assert.match(r.output, /now-writable/, `the bypass works, so only the guard can catch it: ${r.output}`);
+    learner.type('t-fresh', 'head -c 100M /dev/zero > /usr/fill\r');
+    await resetWith(/the manager node wrote \d+ MB to its own read-only filesystem \(after remounting it\).*so your cluster was reset/, 't-after');
+    assert.match(await learner.run('t-after', 'ls /usr/probe 2>&1; true'), /No such file/);
   });
 });

@@ -343,7 +343,7 @@ export class SandboxClient implements TerminalTransport {
     }
     if (cluster.status !== 'ready') {
       // Idempotent: only shells that were attached get a notice.
-      for (const t of this.terminals.values()) t.onClusterGone(cluster.status);
+      for (const t of this.terminals.values()) t.onClusterGone(cluster.status, cluster.progress);
       return;
     }
     this.openWaitingTerminals();

@@ -89,8 +89,9 @@ describe('TerminalSession', () => {
     s.t.onOpened(1, 0);
     s.t.onOutput(bytes('before reset'));
     s.setReady(false);
-    s.t.onClusterGone('resetting');
+    s.t.onClusterGone('resetting', 'your nodes used too much disk');
     assert.equal(s.t.getState(), 'waiting');
+    assert.match(s.view.at(-1)!, /^<\[cluster resetting \(your nodes used too much disk\): this shell is gone/, 'the learner reads why');
     s.t.tryOpen();
     assert.equal(s.controls().filter((m) => m.type === 'open').length, 1, 'no open while the cluster is not ready');
     s.setReady(true);

@@ -191,7 +191,8 @@ export class TerminalSession implements TerminalHandle {
   }
 
   /** The cluster left `ready` (reset, failure, expiry): its shells are gone. */
-  onClusterGone(status: string): void {
+  /** The cluster is not ready now (`why`: the server's words, e.g. why it was reset). */
+  onClusterGone(status: string, why?: string): void {
     if (this.state === 'closed' || this.state === 'waiting') {
       if (this.state === 'waiting' && this.offsets.openOffset() !== undefined) this.freshNext = true;
       return;
@@ -199,7 +200,7 @@ export class TerminalSession implements TerminalHandle {
     this.channel = null;
     this.clearFlush();
     this.freshNext = true;
-    this.sink.notice(`[cluster ${status}: this shell is gone; a new one opens when the cluster is ready]`);
+    this.sink.notice(`[cluster ${status}${why ? ` (${why})` : ''}: this shell is gone; a new one opens when the cluster is ready]`);
     this.setState('waiting');
   }
 

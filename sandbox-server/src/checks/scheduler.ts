@@ -4,7 +4,7 @@
  * - Docker events come in bursts: a round runs after `debounceMs` of quiet, but never later than
  *   `maxWaitMs` after the first request of a burst.
  * - A round that follows a change and leaves exercises unpassed is looked at again `settleMs` later
- *   (1 s and 3 s: the manager learns task states a moment after the containers start, without an
+ *   (1 s, 3 s and 10 s: the manager learns task states a moment after the containers start, without an
  *   event of its own); a newer change replaces those re-looks.
  * - Checks no Docker event announces (http, file) are polled every `pollMs` while unpassed.
  */
@@ -64,7 +64,7 @@ export class RoundScheduler {
     this.setPolling(r.polled);
     if (r.followUp && r.unpassed) {
       this.clearSettle();
-      this.settleTimers = (this.timing.settleMs ?? [1000, 3000]).map((ms) => setTimeout(() => this.schedule('settle', false, 0), ms));
+      this.settleTimers = (this.timing.settleMs ?? [1000, 3000, 10_000]).map((ms) => setTimeout(() => this.schedule('settle', false, 0), ms));
     }
   }
 

@@ -110,7 +110,8 @@ export async function remountNodeDisks(dir: string): Promise<number> {
 export async function mountLoop(image: string, mount: string, tries = 4): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await run('mount', ['-o', 'loop', image, mount]);
+      // discard: what a learner deletes goes back to the learner disk (the disk guard counts real bytes).
+      await run('mount', ['-o', 'loop,discard', image, mount]);
       return;
     } catch (err) {
       if (isMounted(mount)) return;

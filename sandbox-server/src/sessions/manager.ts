@@ -196,11 +196,12 @@ export class SessionManager {
     return { anonymous, workshop };
   }
 
-  async reset(session: LearnerSession): Promise<LiveCluster> {
+  /** A new cluster for the session; `why` tells the learner when it was not their own choice. */
+  async reset(session: LearnerSession, why?: string): Promise<LiveCluster> {
     if (!session.claimed && !session.cluster) throw new NotClaimed();
     const old = session.cluster;
     session.cluster = undefined;
-    session.update({ status: 'resetting', progress: 'removing the old cluster', fraction: 0, nodes: [] });
+    session.update({ status: 'resetting', progress: why ?? 'removing the old cluster', fraction: 0, nodes: [] });
     if (old) await this.deps.destroy(old).catch((err) => this.deps.log.error('reset: teardown failed', { error: errorMessage(err) }));
     return this.ensureCluster(session);
   }
