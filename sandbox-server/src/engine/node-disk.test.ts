@@ -33,6 +33,12 @@ test('a node disk unmounted by a reboot is mounted again, with what the node wro
   assert.equal(fs.readFileSync(path.join(mount, 'kept.txt'), 'utf8'), 'from before the reboot');
   assert.equal(await remountNodeDisks(dir), 0, 'a mounted disk is left alone');
   assert.equal(await remountNodeDisks(path.join(dir, 'missing')), 0);
+
+  // A disk mounted before (made by an older version, without a folder the node now needs) gets it.
+  fs.rmSync(path.join(mount, 'etc-docker'), { recursive: true });
+  assert.equal(await ensureNodeDisk({ dir, sizeMb: 300, uid: 0, gid: 0 }, 'swb-x-1-manager'), mount);
+  assert.ok(fs.statSync(path.join(mount, 'etc-docker')).isDirectory());
+  assert.equal(fs.readFileSync(path.join(mount, 'kept.txt'), 'utf8'), 'from before the reboot', 'the same disk, not a new one');
 });
 
 test('an image that will not mount fails after its tries, saying how mount ended', async () => {

@@ -61,14 +61,16 @@ export async function ensureNodeDisk(disks: NodeDisks, name: string): Promise<st
   const p = nodeDiskPaths(disks, name);
   knownDirs.add(disks.dir);
   fs.mkdirSync(p.mount, { recursive: true });
-  if (isMounted(p.mount)) return p.mount;
-  if (!fs.existsSync(p.image)) {
-    const fd = fs.openSync(p.image, 'w');
-    fs.ftruncateSync(fd, disks.sizeMb * 2 ** 20);
-    fs.closeSync(fd);
-    await run('mkfs.xfs', ['-q', '-K', p.image]);
+  if (!isMounted(p.mount)) {
+    if (!fs.existsSync(p.image)) {
+      const fd = fs.openSync(p.image, 'w');
+      fs.ftruncateSync(fd, disks.sizeMb * 2 ** 20);
+      fs.closeSync(fd);
+      await run('mkfs.xfs', ['-q', '-K', p.image]);
+    }
+    await mountLoop(p.image, p.mount);
   }
-  await mountLoop(p.image, p.mount);
+  // Also on a disk mounted before (a restart): one made by an older version may lack a folder.
   fs.chownSync(p.mount, disks.uid, disks.gid);
   for (const w of NODE_WRITABLE) {
     const folder = path.join(p.mount, w.folder);
