@@ -180,7 +180,7 @@ export function startDiskGuard(deps: DiskGuardDeps): () => void {
 }
 
 async function nearlyFull(dir: string | null): Promise<boolean> {
-  if (!dir) return false;
+  if (!dir || !fs.existsSync(dir)) return false; // made with the first node disk
   const s = await fs.promises.statfs(dir);
   return 1 - s.bavail / s.blocks > NEARLY_FULL;
 }
