@@ -190,8 +190,7 @@ export class TerminalSession implements TerminalHandle {
     if (this.state === 'open' || this.state === 'opening') this.setState('waiting');
   }
 
-  /** The cluster left `ready` (reset, failure, expiry): its shells are gone. */
-  /** The cluster is not ready now (`why`: the server's words, e.g. why it was reset). */
+  /** The cluster left `ready` (reset, failure, expiry): its shells are gone. `why`: the server's words, if any. */
   onClusterGone(status: string, why?: string): void {
     if (this.state === 'closed' || this.state === 'waiting') {
       if (this.state === 'waiting' && this.offsets.openOffset() !== undefined) this.freshNext = true;

@@ -12,7 +12,7 @@ import { isNotFound } from '../engine/docker.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
 import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
 import { nodeHostConfig, type Isolation } from '../engine/host.ts';
-import { ensureNodeDisk, isNodeDiskMount, NODE_WRITABLE, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
+import { ensureNodeDisk, NODE_WRITABLE, nodeDiskOf, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
 import { putLabFiles } from '../files/labfiles.ts';
 import type { NodeInfo } from '../../../contract/protocol.ts';
 import { LABEL, clusterLabels, labelFilter } from './labels.ts';
@@ -214,8 +214,8 @@ export async function destroyCluster(docker: Docker, instance: string, clusterId
   await Promise.all(
     containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreNotFound)),
   );
-  const disks = containers.flatMap((c) => c.Mounts.filter((m) => m.Type === 'bind' && m.Destination === '/var/lib/docker').map((m) => path.dirname(m.Source)).filter(isNodeDiskMount));
-  await Promise.all(disks.map((d) => releaseNodeDisk(d)));
+  const disks = containers.flatMap((c) => nodeDiskOf(c.Mounts) ?? []);
+  await Promise.all(disks.map((d) => releaseNodeDisk(d.mount)));
   // Also disks whose node was never created or is already gone (a failed provision, a second teardown).
   await releaseDisksNamed(`swb-${instance}-${clusterId}-`);
   const { Volumes } = await docker.listVolumes({ filters });

@@ -133,9 +133,14 @@ export async function releaseNodeDisk(mount: string): Promise<void> {
   fs.rmSync(mount, { recursive: true, force: true });
 }
 
-/** Whether this path is a node disk made here (so teardown may release it). */
-export function isNodeDiskMount(source: string): boolean {
-  return fs.existsSync(`${source}.img`);
+/**
+ * The disk of a node container, from its mounts (its /var/lib/docker is a folder of the disk's
+ * mount point): where it is mounted and its image file, or undefined when it has none made here.
+ */
+export function nodeDiskOf(mounts: readonly { Type: string; Source: string; Destination: string }[]): { mount: string; image: string } | undefined {
+  const docker = mounts.find((m) => m.Type === 'bind' && m.Destination === '/var/lib/docker');
+  const mount = docker && path.dirname(docker.Source);
+  return mount && fs.existsSync(`${mount}.img`) ? { mount, image: `${mount}.img` } : undefined;
 }
 
 function isMounted(dir: string): boolean {

@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { LABEL, labelFilter } from '../clusters/labels.ts';
+import { nodeDiskOf } from '../engine/node-disk.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 
@@ -28,6 +29,7 @@ export const NEARLY_FULL = 0.9;
 export const FAIR_SHARE_BYTES = 2 ** 30;
 /** Entries a walk of one container layer looks at: a flood of tiny files is over the limit too. */
 export const ROOTFS_MAX_ENTRIES = 20_000;
+const ROUND_TIMEOUT_MS = 60_000;
 
 export interface NodeUsage {
   cluster: string;
@@ -66,9 +68,9 @@ export function clustersOverLimit(usage: NodeUsage[], clusterLimitBytes: number,
       over.set(cluster, `your nodes used ${mb(total)} MB of disk, more than the ${mb(clusterLimitBytes)} MB a sandbox may use`);
     }
   }
-  const [biggest, most] = [...totals].filter(([c]) => !over.has(c)).sort((a, b) => b[1] - a[1])[0] ?? [];
-  if (sharedDiskNearlyFull && over.size === 0 && biggest && most! > FAIR_SHARE_BYTES) {
-    over.set(biggest, `the disk all sandboxes share is nearly full, and your nodes used the most of it (${mb(most!)} MB)`);
+  if (sharedDiskNearlyFull && over.size === 0) {
+    const [biggest, most] = [...totals].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+    if (most > FAIR_SHARE_BYTES) over.set(biggest, `the disk all sandboxes share is nearly full, and your nodes used the most of it (${mb(most)} MB)`);
   }
   return over;
 }
@@ -135,14 +137,12 @@ export function startDiskGuard(deps: DiskGuardDeps): () => void {
       let p = places.get(c.Id);
       if (!p) {
         const info = await deps.docker.getContainer(c.Id).inspect();
-        const dockerDir = c.Mounts.find((m) => m.Type === 'bind' && m.Destination === '/var/lib/docker');
-        const image = dockerDir && `${path.dirname(dockerDir.Source)}.img`;
         p = {
           cluster,
           node: c.Labels[LABEL.node] ?? c.Names[0] ?? c.Id.slice(0, 12),
           // overlay2's own field (dockerode's type knows only devicemapper's)
           upper: (info.GraphDriver?.Data as { UpperDir?: string } | undefined)?.UpperDir,
-          diskImage: image && fs.existsSync(image) ? image : undefined,
+          diskImage: nodeDiskOf(c.Mounts)?.image,
           readOnlyRoot: info.HostConfig.ReadonlyRootfs === true,
         };
         places.set(c.Id, p);
@@ -157,8 +157,13 @@ export function startDiskGuard(deps: DiskGuardDeps): () => void {
   async function round(): Promise<void> {
     if (running) return; // a slow round (a loaded engine) is never run twice at once
     running = true;
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      const usage = await measure();
+      // An engine that stops answering must not stop the guard for good: the next round tries again.
+      const usage = await Promise.race([
+        measure(),
+        new Promise<never>((_, reject) => (deadline = setTimeout(() => reject(new Error('the engine did not answer in time')), ROUND_TIMEOUT_MS))),
+      ]);
       for (const [cluster, why] of clustersOverLimit(usage, deps.clusterLimitBytes, await nearlyFull(deps.sharedDisk))) {
         deps.log.warn('a cluster went over its disk limit: resetting it', { cluster, why });
         resetting.add(cluster);
@@ -170,6 +175,7 @@ export function startDiskGuard(deps: DiskGuardDeps): () => void {
     } catch (err) {
       deps.log.warn('disk guard: could not look at the nodes this round', { error: errorMessage(err) });
     } finally {
+      clearTimeout(deadline);
       running = false;
     }
   }
