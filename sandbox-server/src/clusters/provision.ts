@@ -113,15 +113,19 @@ function readRoutes(): string {
   }
 }
 
-/** A bridge on a free /24 of our range; concurrent provisions may race for one, so retry. */
+/**
+ * A bridge on a free /24 of our range. Provisions run at once (a cluster's warm pool, other servers
+ * on the same engine) and may race for one: each picks at random among the first 32 free, and a
+ * loser tries again after a short random pause (six racers once lost six tries in a row on 8).
+ */
 async function createNetwork(spec: ProvisionSpec, id: string, labels: Record<string, string>) {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     // A subnet routed on this host already (another engine's network, e.g. the host engine's
     // beside the learner engine) would make node addresses ambiguous: skip those too.
     const routed = routedSubnets();
     const free = (await freeSubnets(spec.docker, spec.subnetRange)).filter((s) => !routed.has(s));
     if (free.length === 0) throw new Error(`no free subnet left in ${spec.subnetRange}: too many clusters on this host (raise SWB_SUBNET_POOL)`);
-    const subnet = free[Math.floor(Math.random() * Math.min(free.length, 8))]!;
+    const subnet = free[Math.floor(Math.random() * Math.min(free.length, 32))]!;
     try {
       const network = await spec.docker.createNetwork({
         Name: `swb-${spec.instance}-${id}`,
@@ -136,7 +140,8 @@ async function createNetwork(spec: ProvisionSpec, id: string, labels: Record<str
       });
       return { network, gateway: gatewayOf(subnet) };
     } catch (err) {
-      if (attempt >= 5 || !/overlap/i.test(String(err))) throw err;
+      if (attempt >= 8 || !/overlap/i.test(String(err))) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 200 * attempt));
     }
   }
 }
