@@ -54,7 +54,7 @@ export const configSchema = z.object({
     .describe('The instructor key that may create workshops. Unset: one is generated into the data dir at first start and printed by npm start (npm run instructor prints it again).'),
   SWB_NODE_MEMORY_MB: int(1024, 128, 65536).describe('Memory limit per node (MiB).'),
   SWB_NODE_CPUS: z.coerce.number().min(0.1).max(64).default(1).describe('CPU limit per node.'),
-  SWB_NODE_PIDS: int(2048, 64, 1_000_000).describe('Process limit per node.'),
+  SWB_NODE_PIDS: int(512, 64, 1_000_000).describe('Process limit per node (all nodes together must fit the host: see isolation/kernel-quotas.ts).'),
   SWB_IDLE_TTL_MIN: int(45, 1, 24 * 60).describe('Minutes without a connected browser before a session and its cluster are reaped.'),
   SWB_MAX_TTL_MIN: int(240, 1, 7 * 24 * 60).describe('Absolute lifetime of a session (minutes).'),
   SWB_SCROLLBACK_KB: int(256, 16, 16384).describe('Terminal output kept per shell for replay after a reload (KiB).'),

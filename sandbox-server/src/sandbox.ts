@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import type { Config } from './config.ts';
 import { LABEL } from './clusters/labels.ts';
 import { watchNodeStarts } from './engine/cgroups.ts';
+import { confineStartedNode } from './isolation/kernel-quotas.ts';
 import { detectHostFacts, type HostFacts } from './engine/host.ts';
 import type { NodeEngine } from './engine/node-engine.ts';
 import { labArchive, readLabFiles } from './files/labfiles.ts';
@@ -64,7 +65,7 @@ export interface Sandbox {
 
 export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   const { config, docker, log } = deps;
-  const nodeEngine = deps.nodeEngine ?? { isolation: 'hardened' as const, note: 'no learner engine given', cgroupOwner: null, disks: null };
+  const nodeEngine = deps.nodeEngine ?? { isolation: 'hardened' as const, note: 'no learner engine given', cgroupOwner: null, disks: null, nodeUlimits: [] };
   const facts = detectHostFacts(nodeEngine.isolation, nodeEngine.note);
   log.info('host facts', { isolation: facts.isolation, ipvs: facts.ipvs, cgroup: facts.cgroup, nodeDiskMb: nodeEngine.disks?.sizeMb ?? null });
   if (facts.isolationNote) log.warn(`isolation: hardened capabilities only (${facts.isolationNote})`);
@@ -84,8 +85,11 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   } else {
     log.warn('SWB_FIREWALL=off: learner nodes can reach this host, other networks and the internet');
   }
-  const stopCgroupWatch = nodeEngine.cgroupOwner
-    ? watchNodeStarts(docker, `${LABEL.instance}=${config.SWB_INSTANCE}`, nodeEngine.cgroupOwner, (err) => log.warn('could not hand a node its cgroups', { error: errorMessage(err) }))
+  const owner = nodeEngine.cgroupOwner;
+  const stopCgroupWatch = owner
+    ? watchNodeStarts(docker, `${LABEL.instance}=${config.SWB_INSTANCE}`, (id) => confineStartedNode(docker, id, owner), (err) =>
+        log.warn('could not confine a restarted node (cgroups, user-namespace caps)', { error: errorMessage(err) }),
+      )
     : () => {};
 
   const archive = await labArchive(readLabFiles(deps.labFilesDir));
@@ -105,6 +109,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
         workers: config.SWB_WORKERS,
         isolation: facts.isolation,
         cgroupOwner: nodeEngine.cgroupOwner,
+        ulimits: nodeEngine.nodeUlimits,
         disks: nodeEngine.disks,
         limits: { memoryMb: config.SWB_NODE_MEMORY_MB, cpus: config.SWB_NODE_CPUS, pids: config.SWB_NODE_PIDS },
         subnetRange: config.SWB_SUBNET_POOL,

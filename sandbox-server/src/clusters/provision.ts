@@ -10,10 +10,11 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
-import { chownNodeCgroups, waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
+import { waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
 import { nodeHostConfig, type Isolation } from '../engine/host.ts';
 import { ensureNodeDisk, NODE_WRITABLE, nodeDiskOf, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
 import { putLabFiles } from '../files/labfiles.ts';
+import { confineStartedNode, type Ulimit } from '../isolation/kernel-quotas.ts';
 import type { NodeInfo } from '../../../contract/protocol.ts';
 import { LABEL, clusterLabels, labelFilter } from './labels.ts';
 import { freeSubnets, gatewayOf } from './subnets.ts';
@@ -40,6 +41,8 @@ export interface ProvisionSpec {
   /** A disk of its own per node for /var/lib/docker (else a plain volume). */
   disks?: NodeDisks | null;
   limits: { memoryMb: number; cpus: number; pids: number };
+  /** Each node's share of the rlimits every node of the learner engine shares (NodeEngine.nodeUlimits). */
+  ulimits?: Ulimit[];
   /** Range the cluster networks' /24 subnets are taken from. */
   subnetRange: string;
   /** Port of the registry mirror on the host, reached through the network gateway; null = Docker Hub. */
@@ -73,7 +76,7 @@ export async function provisionCluster(spec: ProvisionSpec): Promise<Cluster> {
     await Promise.all(
       containers.map(async (c) => {
         await c.start();
-        if (spec.cgroupOwner) await chownNodeCgroups(docker, c.id, spec.cgroupOwner);
+        if (spec.cgroupOwner) await confineStartedNode(docker, c.id, spec.cgroupOwner);
       }),
     );
     const nodes = await Promise.all(
@@ -184,6 +187,7 @@ async function createNode(
       MemorySwap: spec.limits.memoryMb * 1024 * 1024,
       NanoCpus: Math.round(spec.limits.cpus * 1e9),
       PidsLimit: spec.limits.pids,
+      Ulimits: spec.ulimits ?? [],
       // A learner who kills dockerd (the node's main process) gets the node back, state intact.
       RestartPolicy: { Name: 'unless-stopped' },
     },

@@ -1,15 +1,14 @@
 /**
- * cgroup v1 under a user namespace: a node's own cgroup directories on the host belong to the
- * host's root, so the node's dockerd (root in the node = an unprivileged uid here) could not make
- * groups for its containers. After each start we hand those directories to the node's root; the
- * node's entrypoint waits for that before it starts dockerd (images/node/entrypoint.sh).
+ * Node cgroups under a user namespace, delegated the way systemd delegates a subtree: the node's
+ * root owns its cgroup directory (so its nested engine can make groups below it for containers)
+ * and the files that move processes, never the limit files of its own group. Those (pids.max,
+ * cpu.cfs_quota_us, memory.limit_in_bytes, ... and cgroup v2's pids.max, cpu.max, memory.max)
+ * stay the host root's, and limits are hierarchical, so nothing below can get past them. (A full
+ * `chown -R` once let a learner write `max` into the node's own pids.max.) The node's entrypoint
+ * waits for the hand-off before it starts dockerd (images/node/entrypoint.sh).
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-
-const run = promisify(execFile);
 
 export interface CgroupOwner {
   uid: number;
@@ -49,16 +48,33 @@ export function cgroupDirs(pid: number): string[] {
   return dirs;
 }
 
-/** Give a running node's cgroup directories to its mapped root. */
-export async function chownNodeCgroups(docker: Docker, containerId: string, owner: CgroupOwner): Promise<void> {
-  const info = await docker.getContainer(containerId).inspect();
-  if (!info.State.Running || !info.State.Pid) return;
-  const dirs = cgroupDirs(info.State.Pid);
-  if (dirs.length) await run('chown', ['-R', `${owner.uid}:${owner.gid}`, ...dirs]);
+/**
+ * What a delegated group's owner may write: cgroup v1's `cgroup.procs` and `tasks`; cgroup v2's
+ * `cgroup.procs`, `cgroup.threads` and `cgroup.subtree_control` (systemd's delegation set).
+ */
+export const DELEGATED_FILES = new Set(['cgroup.procs', 'tasks', 'cgroup.threads', 'cgroup.subtree_control']);
+
+/** Hand one cgroup directory to `owner` as a delegated subtree; every other file goes (back) to the host's root. */
+export function delegateCgroupDir(dir: string, owner: CgroupOwner): void {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue; // groups the nested engine made below: theirs already
+    const to = DELEGATED_FILES.has(entry.name) ? owner : { uid: 0, gid: 0 };
+    fs.chownSync(`${dir}/${entry.name}`, to.uid, to.gid);
+  }
+  // The directory last: the node's entrypoint starts dockerd once it can write it.
+  fs.chownSync(dir, owner.uid, owner.gid);
 }
 
-/** Fix the cgroups of every node the engine (re)starts, e.g. after dockerd was killed. `nodeLabel`: `key=value` that marks this instance's nodes. */
-export function watchNodeStarts(docker: Docker, nodeLabel: string, owner: CgroupOwner, onError: (err: unknown) => void): () => void {
+/** Delegate a running node's cgroup directories to its mapped root; returns the node's pid (0 when not running). */
+export async function delegateNodeCgroups(docker: Docker, containerId: string, owner: CgroupOwner): Promise<number> {
+  const info = await docker.getContainer(containerId).inspect();
+  if (!info.State.Running || !info.State.Pid) return 0;
+  for (const dir of cgroupDirs(info.State.Pid)) delegateCgroupDir(dir, owner);
+  return info.State.Pid;
+}
+
+/** Call `onStart` for every node the engine (re)starts, e.g. after dockerd was killed. `nodeLabel`: `key=value` that marks this instance's nodes. */
+export function watchNodeStarts(docker: Docker, nodeLabel: string, onStart: (containerId: string) => Promise<void>, onError: (err: unknown) => void): () => void {
   let stopped = false;
   let stream: NodeJS.ReadableStream | undefined;
   const follow = async () => {
@@ -75,7 +91,7 @@ export function watchNodeStarts(docker: Docker, nodeLabel: string, owner: Cgroup
             while ((nl = buf.indexOf('\n')) >= 0) {
               const event = JSON.parse(buf.slice(0, nl)) as { id?: string };
               buf = buf.slice(nl + 1);
-              if (event.id) chownNodeCgroups(docker, event.id, owner).catch(onError);
+              if (event.id) onStart(event.id).catch(onError);
             }
           });
           stream!.on('end', resolve);

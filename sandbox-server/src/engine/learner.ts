@@ -37,9 +37,13 @@ export interface LearnerEngine {
   rootGid: number;
   /** Mount point of the XFS disk (project quotas apply under it). */
   diskMount: string;
+  /** The engine's dockerd. */
+  pid: number;
 }
 
 export const REMAP_USER = 'dockremap';
+/** Every node's cgroups are below this group (the learner pids budget is set on it). */
+export const LEARNER_CGROUP_PARENT = 'swb-learner';
 const REMAP_SIZE = 65536;
 
 export function learnerPaths(o: Pick<LearnerEngineOptions, 'root' | 'runDir'>) {
@@ -83,7 +87,7 @@ export async function ensureLearnerEngine(o: LearnerEngineOptions, log: (line: s
     if (!ids || !(info.SecurityOptions as string[]).some((s) => s.includes('userns'))) {
       throw new Error(`the engine on ${p.socket} does not run with --userns-remap (root dir ${info.DockerRootDir})`);
     }
-    return { docker, socket: p.socket, rootUid: Number(ids[1]), rootGid: Number(ids[2]), diskMount: p.diskMount };
+    return { docker, socket: p.socket, rootUid: Number(ids[1]), rootGid: Number(ids[2]), diskMount: p.diskMount, pid: Number(fs.readFileSync(p.pidfile, 'utf8').trim()) };
   }, 120_000);
 }
 
@@ -177,7 +181,7 @@ async function startDaemon(o: LearnerEngineOptions, docker: Docker, log: (line: 
       // No NAT to the outside for learner networks; the firewall closes the rest.
       '--ip-masq=false',
       `--default-address-pool=base=${o.addressPool},size=24`,
-      '--cgroup-parent=swb-learner',
+      `--cgroup-parent=${LEARNER_CGROUP_PARENT}`,
       '--storage-driver=overlay2',
       '--log-opt=max-size=1m',
     ],

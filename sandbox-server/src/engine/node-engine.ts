@@ -9,7 +9,8 @@ import type { Config } from '../config.ts';
 import { errorMessage } from '../log.ts';
 import type { Isolation } from '../isolation/node-security.ts';
 import type { CgroupOwner } from './cgroups.ts';
-import { ensureLearnerDisk, ensureLearnerEngine, learnerPaths, type LearnerEngineOptions } from './learner.ts';
+import { sizeHostForLearners, type Ulimit } from '../isolation/kernel-quotas.ts';
+import { ensureLearnerDisk, ensureLearnerEngine, LEARNER_CGROUP_PARENT, learnerPaths, type LearnerEngineOptions } from './learner.ts';
 import type { NodeDisks } from './node-disk.ts';
 import { copyImage } from './node-image.ts';
 
@@ -22,6 +23,8 @@ export interface NodeEngine {
   cgroupOwner: CgroupOwner | null;
   /** Per-node disks, or null when this host cannot make them (nodes then use plain volumes). */
   disks: NodeDisks | null;
+  /** Each node's own share of the rlimits all nodes share (user namespace only). */
+  nodeUlimits: Ulimit[];
 }
 
 export function learnerEngineOptions(config: Config): LearnerEngineOptions {
@@ -53,7 +56,12 @@ export async function setupNodeEngine(
       const engine = await ensureLearnerEngine(opts, (l) => log.info(l));
       await copyImage(hostDocker, engine.docker, nodeImage, (l) => log.info(l));
       const owner = { uid: engine.rootUid, gid: engine.rootGid };
+      const needs = { nodes: config.SWB_MAX_CLUSTERS * (config.SWB_WORKERS + 1), pidsPerNode: config.SWB_NODE_PIDS };
+      const sized = sizeHostForLearners(needs, engine.pid, LEARNER_CGROUP_PARENT);
+      for (const line of sized.changed) log.info(`host limits for ${needs.nodes} learner nodes: ${line}`);
+      for (const line of sized.warnings) log.warn(line);
       return {
+        nodeUlimits: sized.ulimits,
         docker: engine.docker,
         isolation: 'userns',
         note: '',
@@ -77,5 +85,5 @@ export async function setupNodeEngine(
   } catch (err) {
     log.warn(`no per-node disks (nodes share the host engine's disk): ${errorMessage(err)}`);
   }
-  return { docker: hostDocker, isolation: 'hardened', note: why, cgroupOwner: null, disks };
+  return { docker: hostDocker, isolation: 'hardened', note: why, cgroupOwner: null, disks, nodeUlimits: [] };
 }

@@ -7,12 +7,16 @@
  *   (which a node has), but only the parts a nested Docker Engine needs (`NESTED_ENGINE`): mounts,
  *   namespaces and hostnames, never bpf, perf_event_open, fanotify_init, lookup_dcookie, quotactl
  *   or syslog;
- * - plus two Docker's default never allows and a nested engine does: pivot_root (runc enters every
- *   container's root with it) and keyctl (runc gives every container its own session keyring).
+ * - plus one Docker's default never allows and a nested engine needs: pivot_root (runc enters every
+ *   container's root with it).
+ * The kernel keyring (keyctl, add_key, request_key) answers ENOSYS, as on a kernel without keys:
+ * its quota belongs to the host uid every node's root is, so one learner's keys (or one per inner
+ * container, which runc makes when it can) would leave the others' nodes unable to start. runc
+ * skips its session keyring on ENOSYS (on EPERM it would fail every container).
  * New user namespaces are refused (clone and unshare with CLONE_NEWUSER): inside a node they would
  * hand a learner a fresh set of capabilities over kernel code that a node never needs.
  * Module loading, kexec, reboot, swap, the kernel log, clock setting, open_by_handle_at, raw I/O
- * ports, userfaultfd and the kernel keyring's add_key/request_key stay refused, as Docker's default
+ * ports and userfaultfd stay refused, as Docker's default
  * refuses them to a container without the matching capability.
  */
 
@@ -82,10 +86,13 @@ const NESTED_ENGINE = [
   'mount', 'umount', 'umount2', 'mount_setattr', 'move_mount', 'open_tree', 'fsopen', 'fsconfig', 'fsmount', 'fspick',
   'setns', 'sethostname', 'setdomainname', 'chroot', 'get_mempolicy', 'mbind', 'set_mempolicy', 'set_mempolicy_home_node',
   // not in Docker's default at all
-  'pivot_root', 'keyctl',
+  'pivot_root',
 ];
 
 const CLONE_NEWUSER = 0x10000000;
+const ENOSYS = 38;
+/** The kernel keyring's calls (see the header: ENOSYS, never allowed). */
+export const KEYRING = ['keyctl', 'add_key', 'request_key'];
 const AF_VSOCK = 40;
 /** The personality values Docker's default allows: Linux, UNAME26, ADDR_NO_RANDOMIZE (and both), and the query. */
 const PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff];
@@ -114,7 +121,8 @@ export function nodeSeccomp(): SeccompProfile {
       ...PERSONALITIES.map((p) => allow(['personality'], [{ index: 0, value: p, op: 'SCMP_CMP_EQ' }])),
       allow(['clone', 'unshare'], noNewUserns),
       // clone3 passes its flags in memory, which seccomp cannot read: ENOSYS makes libc fall back to clone.
-      { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+      { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
+      { names: KEYRING, action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
     ],
   };
 }
