@@ -9,7 +9,8 @@ import { connectDocker, pingEngine } from '../sandbox-server/src/engine/docker.t
 import Docker from 'dockerode';
 import { detectHostFacts } from '../sandbox-server/src/engine/host.ts';
 import { learnerEngineBlocker, REMAP_USER } from '../sandbox-server/src/engine/learner.ts';
-import { learnerSocket } from '../sandbox-server/src/engine/node-engine.ts';
+import { learnerPidfile, learnerSocket } from '../sandbox-server/src/engine/node-engine.ts';
+import { hardRlimits, hostSysctls, learnerPidsBudget, missingSysctls, readSysctl } from '../sandbox-server/src/isolation/kernel-quotas.ts';
 import { firewallIntact } from '../sandbox-server/src/isolation/firewall.ts';
 import { errorMessage } from '../sandbox-server/src/log.ts';
 
@@ -76,6 +77,29 @@ if (config.SWB_ISOLATION === 'hardened') {
       'Run `npm start` as root on Debian (installs docker.io and xfsprogs, starts the learner engine).',
     );
   }
+}
+// The kernel quotas every learner node shares, sized for SWB_MAX_CLUSTERS (the server raises them at start).
+{
+  const needs = { nodes: config.SWB_MAX_CLUSTERS * (config.SWB_WORKERS + 1), pidsPerNode: config.SWB_NODE_PIDS };
+  const short = missingSysctls(hostSysctls(needs));
+  report(
+    short.length ? 'warn' : 'ok',
+    'Shared kernel quotas',
+    short.length
+      ? `too low for ${needs.nodes} nodes: ${short.map((s) => `${s.key.replaceAll('/', '.')} ${s.current} < ${s.min} (${s.why})`).join('; ')}`
+      : `keys, inotify, pipe pages and pid space sized for ${needs.nodes} nodes`,
+    short.length ? 'The server raises them when it starts the learner engine (as root); or set them with sysctl.' : undefined,
+  );
+  const enginePid = Number(fs.existsSync(learnerPidfile(config)) ? fs.readFileSync(learnerPidfile(config), 'utf8').trim() : 0);
+  const engineNproc = enginePid && fs.existsSync(`/proc/${enginePid}`) ? hardRlimits(enginePid)['Max processes'] ?? Infinity : Infinity;
+  const raised = (k: string) => Math.max(readSysctl(k), short.find((s) => s.key === k)?.min ?? 0);
+  const pids = learnerPidsBudget(needs, { threadsMax: readSysctl('kernel/threads-max'), pidMax: raised('kernel/pid_max'), engineNproc });
+  report(
+    pids.fits ? 'ok' : 'warn',
+    'Node pids',
+    `${needs.nodes} nodes x ${needs.pidsPerNode} pids ${pids.fits ? 'fit' : 'do not fit'} in the ${pids.budget} this host gives learner nodes together`,
+    pids.fits ? undefined : 'Lower SWB_NODE_PIDS or SWB_MAX_CLUSTERS, or a few learners\' fork bombs could leave the others unable to start processes.',
+  );
 }
 report('ok', 'Node disks', `${config.SWB_NODE_DISK_MB} MiB per node (XFS loop file), on a learner disk of at most ${config.SWB_LEARNER_DISK_GB} GiB under ${config.SWB_LEARNER_DIR}`);
 

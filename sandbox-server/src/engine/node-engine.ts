@@ -42,6 +42,11 @@ export function learnerSocket(config: Config): string {
   return learnerPaths(learnerEngineOptions(config)).socket;
 }
 
+/** The learner engine's pidfile (the doctor reads its rlimits). */
+export function learnerPidfile(config: Config): string {
+  return learnerPaths(learnerEngineOptions(config)).pidfile;
+}
+
 export async function setupNodeEngine(
   config: Config,
   hostDocker: Docker,
