@@ -46,6 +46,7 @@ export default defineConfig({
       // Every browser of these tests comes from 127.0.0.1: to this server they are many learners, not one
       // network (the per-network limit and the visitors' share are proven by admission.test.ts and claim.spec.ts).
       SWB_ANON_PER_ADDRESS: '1000',
+      SWB_NEW_SESSIONS_PER_NETWORK: '100000',
       SWB_ANON_SHARE: '100',
     },
   },

@@ -37,6 +37,9 @@ export const configSchema = z.object({
     'Most clusters visitors without a workshop may hold at once from one network address (IPv6: one /64). Workshop joins are limited by the workshop\'s capacity instead.',
   ),
   SWB_ANON_SHARE: int(50, 0, 100).describe('Percent of SWB_MAX_CLUSTERS that visitors without a workshop may hold together; the rest is kept for workshops.'),
+  SWB_NEW_SESSIONS_PER_NETWORK: int(30, 1, 1_000_000).describe(
+    'New sessions (page views without a session cookie) one network (IPv6: one /64) may start at once; they come back at this many per 10 minutes. Past it: 429 with Retry-After.',
+  ),
   SWB_TRUSTED_PROXY: z
     .string()
     .default('')

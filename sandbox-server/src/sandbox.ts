@@ -236,6 +236,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     health: () => ({ sessions: sessions.count, claimed: sessions.claimCounts(), warmClusters: pool.readyCount, ipvs: facts.ipvs, isolation: facts.isolation }),
     log,
     policy,
+    newSessionsPerNetwork: config.SWB_NEW_SESSIONS_PER_NETWORK,
     resetRefusal: (session) => workshops.service.resetRefusal(session),
     connection: { ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: config.SWB_WS_PING_S * 1000 },
   });

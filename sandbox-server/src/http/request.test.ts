@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { describe, test } from 'node:test';
-import { clientAddress, cookie, hostAllowed, httpPolicy, networkOf, RateLimit } from './request.ts';
+import { clientAddress, clientNetwork, cookie, hostAllowed, httpPolicy, networkOf } from './request.ts';
 
 const req = (host: string | undefined, remote: string, xff?: string) =>
   ({ headers: { host, ...(xff ? { 'x-forwarded-for': xff } : {}) }, socket: { remoteAddress: remote } }) as unknown as http.IncomingMessage;
@@ -48,18 +48,20 @@ describe('client address', () => {
   });
   test('IPv6 clients count per /64', () => {
     assert.equal(networkOf('2001:db8:1:2:aaaa::1'), networkOf('2001:db8:1:2:bbbb:cccc:dddd:eeee'));
+    assert.equal(networkOf('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
     assert.notEqual(networkOf('2001:db8:1:2::1'), networkOf('2001:db8:1:3::1'));
+    assert.equal(networkOf('2001:0DB8:0001:0002::1'), '2001:db8:1:2::/64', 'case and leading zeros do not make another network');
+    assert.equal(networkOf('2001:db8::1'), '2001:db8:0:0::/64', 'a :: inside the first four groups');
+    assert.equal(networkOf('::1'), '0:0:0:0::/64');
     assert.equal(networkOf('203.0.113.9'), '203.0.113.9');
   });
-});
-
-describe('rate limit', () => {
-  test('blocks past the limit until the window ends, per key', () => {
-    const rl = new RateLimit(3, 60_000);
-    for (let i = 0; i < 3; i++) assert.equal(rl.hit('a', 1000), 0);
-    assert.equal(rl.blocked('a', 1000), 60);
-    assert.equal(rl.hit('a', 1000), 60);
-    assert.equal(rl.blocked('b', 1000), 0);
-    assert.equal(rl.blocked('a', 61_000), 0, 'a new window');
+  test('IPv4-mapped IPv6 is its IPv4 address, not one /64 for every IPv4 client', () => {
+    assert.equal(networkOf('::ffff:203.0.113.9'), '203.0.113.9');
+    assert.notEqual(networkOf('::ffff:203.0.113.9'), networkOf('::ffff:198.51.100.4'));
+  });
+  test('a request counts for the network of its client address', () => {
+    const trusting = policy({ SWB_TRUSTED_PROXY: '127.0.0.1' });
+    assert.equal(clientNetwork(req('h', '127.0.0.1', '2001:db8:1:2::a'), trusting), clientNetwork(req('h', '127.0.0.1', '2001:db8:1:2::b'), trusting));
+    assert.equal(clientNetwork(req('h', '2001:db8:9:9::1', '203.0.113.9'), trusting), '2001:db8:9:9::/64', 'an untrusted peer is its own network');
   });
 });

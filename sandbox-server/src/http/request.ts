@@ -143,43 +143,21 @@ export function clientAddress(req: http.IncomingMessage, policy: HttpPolicy): st
   return addr;
 }
 
-/** Who counts as one network for per-address limits: an IPv4 address, or an IPv6 /64. */
-export function networkOf(addr: string): string {
+/**
+ * Who counts as one network for per-network limits: an IPv4 address, or an IPv6 /64 (one
+ * subscriber's LAN: a host picks any address in it at will). IPv4-mapped IPv6 is its IPv4 address.
+ */
+export function networkOf(address: string): string {
+  const addr = normalizeIp(address);
   if (!net.isIPv6(addr)) return addr;
-  const [head, tail] = addr.split('::');
+  const [head, tail] = addr.split('%')[0]!.split('::');
   const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail ? tail.split(':') : [];
+  const right = tail ? tail.split(':') : [];
   const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-/** Fixed-window counter per key: `hit` returns the seconds to wait once `limit` is passed in `windowMs`. */
-export class RateLimit {
-  private readonly windows = new Map<string, { start: number; count: number }>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Counts one event; 0 when allowed, else the seconds until the window ends. */
-  hit(key: string, now = Date.now()): number {
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) {
-      if (this.windows.size > 10_000) this.prune(now);
-      this.windows.set(key, (w = { start: now, count: 0 }));
-    }
-    w.count++;
-    return w.count > this.limit ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;
-  }
-
-  /** Seconds to wait for this key now, without counting. */
-  blocked(key: string, now = Date.now()): number {
-    const w = this.windows.get(key);
-    return w && now - w.start < this.windowMs && w.count >= this.limit ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;
-  }
-
-  private prune(now: number): void {
-    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
-  }
+/** The network a request comes from (see clientAddress and networkOf): the key of every per-network limit. */
+export function clientNetwork(req: http.IncomingMessage, policy: HttpPolicy): string {
+  return networkOf(clientAddress(req, policy));
 }

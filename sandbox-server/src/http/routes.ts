@@ -14,10 +14,13 @@ import { NotClaimed, type LearnerSession, type SessionManager } from '../session
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 import { BrowserConnection, type ConnectionOptions } from './connection.ts';
-import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from './request.ts';
+import { RateLimit } from './rate-limit.ts';
+import { clientAddress, clientNetwork, cookie, hostAllowed, hostRefusal, HttpError, json, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from './request.ts';
 
 /** Above what any protocol frame needs; bigger frames close the socket with 1009. */
 const WS_MAX_PAYLOAD = 1024 * 1024;
+/** New sessions per network come back at SWB_NEW_SESSIONS_PER_NETWORK per this period (see RateLimit). */
+const NEW_SESSIONS_PERIOD_MS = 10 * 60_000;
 
 export interface SandboxHttpDeps {
   sessions: SessionManager;
@@ -31,11 +34,16 @@ export interface SandboxHttpDeps {
   connection?: ConnectionOptions;
   /** Host names answered, cookie attributes, trusted proxies. */
   policy: HttpPolicy;
+  /** SWB_NEW_SESSIONS_PER_NETWORK: sessions one network may start at once (default 30). */
+  newSessionsPerNetwork?: number;
 }
 
 export function createSandboxHttp(deps: SandboxHttpDeps): HttpRoutes {
   const { sessions, log } = deps;
   const wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD });
+  // Every session costs a row of memory that admission and health scan: a stranger's flood of
+  // cookie-less page views must not grow that without bound (a workshop join is not counted here).
+  const newSessions = new RateLimit(deps.newSessionsPerNetwork ?? 30, NEW_SESSIONS_PERIOD_MS);
 
   const sessionOf = (req: http.IncomingMessage) => sessions.resolve(readCookie(req, SESSION_COOKIE));
   const requireSession = (req: http.IncomingMessage): LearnerSession => {
@@ -74,6 +82,8 @@ export function createSandboxHttp(deps: SandboxHttpDeps): HttpRoutes {
     if (url.pathname === paths.session && method === 'POST') {
       let session = sessionOf(req);
       if (!session) {
+        const wait = newSessions.hit(clientNetwork(req, deps.policy));
+        if (wait) throw new HttpError(429, `Too many new sessions from your network; try again in ${wait} s.`, wait);
         const created = sessions.create();
         session = created.session;
         res.setHeader('Set-Cookie', cookie(deps.policy, SESSION_COOKIE, created.token, { maxAgeSeconds: deps.maxAgeSeconds }));

@@ -44,3 +44,40 @@ test('a session row is deleted only after its cluster teardown succeeded; a fail
   assert.deepEqual(destroyed, ['c1'], 'the reaper retried the teardown');
   assert.equal(rows.size, 0, 'and only then deleted the row');
 });
+
+test('a session nobody acted in costs no row and no rewrite; a claimed one is written when it changed', async () => {
+  const rows = new Map<string, SessionRow>();
+  let writes = 0;
+  const store = { upsert: (r: SessionRow) => (writes++, rows.set(r.id, r)), delete: (id: string) => rows.delete(id), all: () => [...rows.values()] } as unknown as SessionStore;
+  const cluster = { id: 'c1', cluster: { nodes: [] }, prewarmShells: () => undefined } as unknown as LiveCluster;
+  const pool = { take: () => cluster, refill: () => undefined } as unknown as ClusterPool;
+  const manager = new SessionManager({
+    store,
+    pool,
+    provision: async () => cluster,
+    destroy: async () => undefined,
+    idleTtlMs: 60_000,
+    maxTtlMs: 600_000,
+    hostLimits: [],
+    log: createLogger('json', {}, 'silent'),
+  });
+  const views = Array.from({ length: 100 }, () => manager.create());
+  await manager.reap();
+  await manager.reap();
+  assert.equal(writes, 0, 'page views: nothing written, on creation or by the reaper');
+
+  const learner = views[0]!;
+  await manager.claimCluster(learner.session, '192.0.2.1');
+  assert.equal(rows.get(learner.session.id)?.clusterId, 'c1', 'claimed: written (a restart adopts it)');
+  const afterClaim = writes;
+  await manager.reap();
+  assert.equal(writes, afterClaim, 'unchanged: not rewritten');
+  manager.resolve(learner.token);
+  learner.session.lastSeen += 1; // resolve() in the same millisecond may not move it
+  await manager.reap();
+  assert.equal(writes, afterClaim + 1, 'seen again: rewritten once');
+  assert.equal(manager.resolve(views[1]!.token), views[1]!.session, 'an unwritten session still answers its cookie (reload works)');
+
+  await manager.reap(Date.now() + 120_000);
+  assert.equal(manager.count, 0, 'idle page views are reaped from memory');
+});

@@ -13,7 +13,7 @@ import type { ClusterPool } from '../clusters/pool.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 import { admissionRefusal, ClaimRefused, type AdmissionRules } from './admission.ts';
-import type { SessionStore } from './store.ts';
+import type { SessionRow, SessionStore } from './store.ts';
 
 /** What an unclaimed session's page shows until the learner acts. */
 export const UNCLAIMED = 'Your sandbox starts when you click in the terminal, type, or press Run or Start.';
@@ -36,6 +36,8 @@ export class LearnerSession {
   claimed = false;
   /** The network that claimed (per-address limits), when known. */
   address: string | undefined;
+  /** What its row on disk says (see SessionManager.persist); undefined: it has none. */
+  saved: string | undefined;
 
   constructor(
     readonly id: string,
@@ -98,8 +100,7 @@ export class SessionManager {
     const now = Date.now();
     const session = new LearnerSession(hashToken(token), now, now, this.deps.hostLimits);
     this.sessions.set(session.id, session);
-    this.persist(session);
-    return { token, session };
+    return { token, session }; // no row yet: see persist()
   }
 
   /** The live session for a cookie token, or undefined (unknown or expired). */
@@ -111,9 +112,10 @@ export class SessionManager {
   }
 
   /** Re-create a session found on disk with the cluster adopted from the engine. */
-  restore(row: { id: string; createdAt: number; lastSeen: number; address?: string | null }, cluster: LiveCluster | undefined): void {
+  restore(row: SessionRow, cluster: LiveCluster | undefined): void {
     const session = new LearnerSession(row.id, row.createdAt, row.lastSeen, this.deps.hostLimits);
     session.address = row.address ?? undefined;
+    session.saved = rowKey(row);
     if (cluster) {
       session.claimed = true;
       this.assign(session, cluster);
@@ -169,6 +171,7 @@ export class SessionManager {
     }
     session.claimed = true;
     session.address = address;
+    this.persist(session); // from now on it matters: a restart must find it (a workshop learner's cookie)
     return this.ensureCluster(session);
   }
 
@@ -214,7 +217,7 @@ export class SessionManager {
     session.cluster = undefined;
     this.deps.log.info('session ended', { session: session.id.slice(0, 8), why });
     if (cluster) return this.teardown(session.id, cluster);
-    this.deps.store.delete(session.id);
+    if (session.saved !== undefined) this.deps.store.delete(session.id);
     this.deps.pool.refill();
   }
 
@@ -320,13 +323,27 @@ export class SessionManager {
     this.persist(session);
   }
 
+  /**
+   * Writes the session's row when it matters and changed. A session nobody acted in (a page view)
+   * has no row: the 15 s reaper round rewrote every session before, so a flood of page views cost
+   * every learner event-loop time; such a session lives in memory only, holds nothing a restart
+   * must adopt, and after a restart its browser simply gets a new one.
+   */
   private persist(session: LearnerSession): void {
-    this.deps.store.upsert({
+    if (!session.claimed && !session.cluster && session.saved === undefined) return;
+    const row = {
       id: session.id,
       clusterId: session.cluster?.id ?? null,
       createdAt: session.createdAt,
       lastSeen: session.lastSeen,
       address: session.address ?? null,
-    });
+    };
+    const key = rowKey(row);
+    if (key === session.saved) return;
+    this.deps.store.upsert(row);
+    session.saved = key;
   }
 }
+
+/** The fields of a row that change over a session's life. */
+const rowKey = (row: { clusterId: string | null; lastSeen: number; address?: string | null }) => `${row.clusterId}|${row.lastSeen}|${row.address ?? ''}`;

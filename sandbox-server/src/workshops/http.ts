@@ -24,7 +24,8 @@ import {
   type LearnerWorkshopServerMessage,
 } from '../../../contract/workshop.ts';
 import type { SessionManager } from '../sessions/manager.ts';
-import { clientAddress, cookie, hostAllowed, hostRefusal, HttpError, json, RateLimit, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from '../http/request.ts';
+import { clientNetwork, cookie, hostAllowed, hostRefusal, HttpError, json, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from '../http/request.ts';
+import { RateLimit } from '../http/rate-limit.ts';
 import { hashSecret, secretMatches } from './secrets.ts';
 import { InstructorConnection } from './instructor-socket.ts';
 import { dashboardCsv } from './dashboard.ts';
@@ -35,8 +36,11 @@ const BASE = workshopPaths.create;
 const BODY_LIMIT = 16 * 1024;
 /** The HTTP answer to each kind of workshop error (the domain knows nothing of HTTP). */
 const STATUS_OF: Record<WorkshopErrorKind, number> = { invalid: 400, forbidden: 403, not_found: 404, conflict: 409, gone: 410, too_early: 425 };
-/** Unknown join codes one network may try per window before it must wait (codes are 6 of 31 characters: guessing needs millions). */
-const JOIN_MISSES = { limit: 20, windowMs: 10 * 60_000 };
+/**
+ * Unknown join codes one network (IPv6: one /64) may try at once; they come back at this many per
+ * 10 minutes (codes are 6 of 31 characters: guessing one needs millions of tries).
+ */
+const JOIN_MISSES = { burst: 20, periodMs: 10 * 60_000 };
 
 export interface WorkshopHttpDeps {
   service: WorkshopService;
@@ -51,14 +55,13 @@ export interface WorkshopHttpDeps {
 export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
   const { service, sessions, log, policy } = deps;
   const adminHash = hashSecret(deps.adminToken);
-  const joinMisses = new RateLimit(JOIN_MISSES.limit, JOIN_MISSES.windowMs);
-  const networkOf = (req: http.IncomingMessage) => clientAddress(req, policy);
+  const joinMisses = new RateLimit(JOIN_MISSES.burst, JOIN_MISSES.periodMs);
   /** A join-code lookup that found nothing counts against the network; past the limit every lookup waits. */
   const throttleJoin = (req: http.IncomingMessage) => {
-    const wait = joinMisses.blocked(networkOf(req));
-    if (wait) throw new HttpError(429, `Too many wrong workshop codes from your network: try again in ${Math.ceil(wait / 60)} min (check the code with your instructor).`, wait);
+    const wait = joinMisses.blocked(clientNetwork(req, policy));
+    if (wait) throw new HttpError(429, `Too many wrong workshop codes from your network: try again in ${wait} s (check the code with your instructor).`, wait);
   };
-  const joinMissed = (req: http.IncomingMessage) => void joinMisses.hit(networkOf(req));
+  const joinMissed = (req: http.IncomingMessage) => void joinMisses.hit(clientNetwork(req, policy));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CONTROL_FRAME_BYTES });
   const sessionOf = (req: http.IncomingMessage) => sessions.resolve(readCookie(req, SESSION_COOKIE));
   const instructorOf = (req: http.IncomingMessage, id: string) => service.authorize(id, readCookie(req, instructorCookie(id)));
