@@ -66,6 +66,7 @@ test('class fault: the instructor drains worker-2 on every cluster and sees both
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { joinCode: string; instructorUrl: string };
   const instructor = await (await browser.newContext()).newPage();
+  expect(ws.instructorUrl, 'the key rides in the fragment, never sent to a server').toContain('#key=');
   await instructor.goto(ws.instructorUrl);
   await expect(instructor.getByRole('heading', { name: 'Heal together' })).toBeVisible();
 

@@ -70,6 +70,7 @@ test('a server restart mid-workshop: the dashboard comes back with all progress,
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { joinCode: string; instructorUrl: string };
   const instructor = await instructorContext.newPage();
+  expect(ws.instructorUrl, 'the key rides in the fragment, never sent to a server').toContain('#key=');
   await instructor.goto(ws.instructorUrl);
 
   const ada = await (await browser.newContext({ baseURL: BASE })).newPage();

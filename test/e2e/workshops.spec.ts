@@ -50,10 +50,19 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
   expect(res.status()).toBe(201);
   const ws = (await res.json()) as { id: string; joinCode: string; instructorUrl: string };
 
+  // The private link carries the key in its fragment, which the browser never sends to a server.
+  expect(ws.instructorUrl).toMatch(/^\/workshops\/[a-z0-9]{12}#key=[\w-]{40,}$/);
   const instructor = await (await browser.newContext()).newPage();
-  await instructor.goto(ws.instructorUrl);
+  const opened = await instructor.goto(ws.instructorUrl);
+  expect(opened?.headers()['referrer-policy'], 'no Referer leaves an instructor page').toBe('no-referrer');
   await expect(instructor.getByRole('heading', { name: 'Swarm in the afternoon' })).toBeVisible();
   await expect(instructor, 'the secret leaves the address bar').not.toHaveURL(/key=/);
+  // An old-style link (?key=) still opens the dashboard: the server moves the key into the fragment.
+  const legacy = await (await browser.newContext()).newPage();
+  await legacy.goto(ws.instructorUrl.replace('#', '?'));
+  await expect(legacy.getByRole('heading', { name: 'Swarm in the afternoon' })).toBeVisible();
+  await expect(legacy).not.toHaveURL(/key=/);
+  await legacy.context().close();
   await expect(instructor.getByText('No one has joined yet.')).toBeVisible();
   await instructor.getByRole('button', { name: 'Join card with QR code' }).click();
   await expect(instructor.locator('[aria-label^="QR code for"] svg'), 'QR made locally, no external service').toBeVisible();
@@ -129,7 +138,8 @@ test('an instructor creates a workshop from the site and opens its dashboard', a
   await page.getByRole('button', { name: 'Create workshop' }).click();
   await expect(page.getByRole('alert').filter({ hasText: "That instructor key is not this server's" })).toBeVisible();
   // The instructor link the operator hands out (npm start / npm run instructor print it): the key fills in and leaves the address bar.
-  await page.goto(`/workshops/new#key=${encodeURIComponent(E2E_ADMIN_TOKEN)}`);
+  const newPage = await page.goto(`/workshops/new#key=${encodeURIComponent(E2E_ADMIN_TOKEN)}`);
+  expect(newPage?.headers()['referrer-policy']).toBe('no-referrer');
   await expect(page.getByLabel(/Instructor key/)).toHaveValue(E2E_ADMIN_TOKEN);
   await expect(page).not.toHaveURL(/key=/);
   await page.getByLabel('Title').fill('Form-made workshop');

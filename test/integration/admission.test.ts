@@ -4,7 +4,9 @@
  * most SWB_ANON_PER_ADDRESS clusters, the rest 429 with Retry-After; a workshop
  * join from that same network still gets one; workshop creation needs the
  * instructor key; a Host name not allowed is refused; cookies are Secure
- * behind an https public URL; wrong join codes are throttled per network.
+ * behind an https public URL; wrong join codes are throttled per network (IPv6: per /64);
+ * new sessions are limited per network, and a flood of them leaves the event loop responsive;
+ * the instructor link's key travels in the fragment, never in a query string.
  *
  * Every request comes from 127.0.0.1, which this server trusts as its proxy
  * (SWB_TRUSTED_PROXY), so X-Forwarded-For says which network a request is from.
@@ -12,6 +14,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { paths } from '../../contract/protocol.ts';
 import { workshopPaths, type CreateWorkshopResponse } from '../../contract/workshop.ts';
@@ -119,9 +122,31 @@ describe('admission', () => {
     assert.equal(none.status, 401);
     assert.match(await none.text(), /instructor key/);
     assert.equal((await post(workshopPaths.create, { Authorization: 'Bearer guessed-key-123456' }, body)).status, 403);
-    assert.equal((await post(workshopPaths.create, { Authorization: `Bearer ${KEY}` }, body)).status, 201);
+    const created = await post(workshopPaths.create, { Authorization: `Bearer ${KEY}` }, body);
+    assert.equal(created.status, 201);
     const long = await post(workshopPaths.create, { Authorization: `Bearer ${KEY}` }, { ...body, startsAt: Date.now() + 365 * 24 * 3600_000 });
     assert.equal(long.status, 400, 'a start a year ahead is refused');
+
+    // The instructor link: the key rides in the fragment (never sent), is traded once for a cookie.
+    const ws = (await created.json()) as CreateWorkshopResponse;
+    const link = new URL(ws.instructorUrl, server.url);
+    assert.equal(link.search, '', 'no query string in the instructor link');
+    const key = new URLSearchParams(link.hash.slice(1)).get('key')!;
+    assert.ok(key.length >= 40, `the link carries the key in its fragment: ${ws.instructorUrl.replace(key, '…')}`);
+    const dashboard = workshopPaths.dashboard(ws.id);
+    assert.equal((await fetch(`${server.url}${dashboard}?key=${key}`)).status, 403, 'the key in a query string opens nothing');
+    assert.equal((await post(workshopPaths.auth(ws.id), { Origin: 'https://attacker.example' }, { key })).status, 403, 'the exchange is same-origin only');
+    const auth = await post(workshopPaths.auth(ws.id), { Origin: server.url }, { key });
+    assert.equal(auth.status, 200);
+    const setCookie = auth.headers.get('set-cookie') ?? '';
+    assert.match(setCookie, new RegExp(`; Path=${workshopPaths.auth(ws.id).replace(/\/auth$/, '')}; HttpOnly; SameSite=Strict; .*Secure`), 'HttpOnly, SameSite=Strict, scoped to this workshop');
+    assert.equal((await fetch(`${server.url}${dashboard}`, { headers: { Cookie: setCookie.split(';')[0]! } })).status, 200, 'the cookie opens the dashboard');
+    // An old-style link (?key=) still opens, but only by moving the key into the fragment: no cookie, nothing authorised.
+    const legacy = await fetch(`${server.url}/workshops/${ws.id}?key=${key}`, { redirect: 'manual' });
+    assert.equal(legacy.status, 303);
+    assert.equal(legacy.headers.get('location'), `/workshops/${ws.id}#key=${key}`);
+    assert.equal(legacy.headers.get('set-cookie'), null);
+    assert.equal(legacy.headers.get('referrer-policy'), 'no-referrer');
   });
 
   test('a Host name not allowed is refused on HTTP and WebSocket; cookies are Secure behind https', async () => {
@@ -154,15 +179,65 @@ describe('admission', () => {
     assert.equal(await wsStatus(PUBLIC_HOST), 101);
   });
 
-  test('wrong join codes are throttled per network; other networks are not', async () => {
+  test('wrong join codes are throttled per network, an IPv6 /64 being one; other networks are not', async () => {
     const look = (address: string) => fetch(`${server.url}${workshopPaths.join('ZZZZZZ')}`, { headers: from(address) });
     const statuses: number[] = [];
-    for (let i = 0; i < 22; i++) statuses.push((await look('192.0.2.99')).status);
+    // Two addresses of one /64 (a host picks any address in its LAN's /64 at will) share one budget.
+    for (let i = 0; i < 22; i++) statuses.push((await look(i % 2 ? '2001:db8:99:1::a' : '2001:db8:99:1:ffff::b')).status);
     assert.deepEqual(statuses.slice(0, 20), Array(20).fill(404), 'the first misses are told the code is unknown');
-    const blocked = await look('192.0.2.99');
+    assert.deepEqual(statuses.slice(20), [429, 429], 'then that /64 waits, whichever of its addresses asks');
+    const blocked = await look('2001:db8:99:1::c');
     assert.equal(blocked.status, 429);
     assert.ok(Number(blocked.headers.get('retry-after')) > 0);
-    assert.match(await blocked.text(), /Too many wrong workshop codes/);
-    assert.equal((await look('192.0.2.100')).status, 404, 'another network still gets answers');
+    assert.match(await blocked.text(), /Too many wrong workshop codes from your network: try again in \d+ s/);
+    assert.equal((await look('2001:db8:99:2::a')).status, 404, 'the next /64 still gets answers');
+    assert.equal((await look('192.0.2.100')).status, 404, 'and so does an IPv4 network');
+  });
+
+  /** `count` cookie-less POST /sandbox/session, 50 at a time, each from `addressOf(i)`; the loop's delay meanwhile. */
+  const flood = async (count: number, addressOf: (i: number) => string) => {
+    const before = server.sandbox.sessions.count;
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    const t0 = performance.now();
+    const refusals: Response[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (next < count) {
+          const res = await post(paths.session, from(addressOf(next++)));
+          if (res.status === 429) refusals.push(res);
+          else await res.arrayBuffer();
+        }
+      }),
+    );
+    delay.disable();
+    const made = server.sandbox.sessions.count - before;
+    const p99 = delay.percentile(99) / 1e6;
+    console.log(`${count} session requests in ${Math.round(performance.now() - t0)} ms: ${made} sessions, event loop delay p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`);
+    return { made, refusals, p99 };
+  };
+
+  test('new sessions from one network: a few dozen, then 429 with Retry-After and words; the event loop stays responsive', async () => {
+    // Every request from another address of one /64: one network to the limit.
+    const { made, refusals, p99 } = await flood(1000, (i) => `2001:db8:77:1::${i.toString(16)}`);
+    assert.ok(made >= 30 && made <= 45, `${made} sessions made (SWB_NEW_SESSIONS_PER_NETWORK is 30)`);
+    assert.equal(refusals.length, 1000 - made);
+    const refused = refusals[0]!;
+    const retry = Number(refused.headers.get('retry-after'));
+    assert.ok(retry > 0 && retry <= 60, `Retry-After: ${retry}`);
+    assert.equal(refused.headers.get('set-cookie'), null, 'no session, no cookie');
+    assert.equal(((await refused.json()) as { error: string }).error, `Too many new sessions from your network; try again in ${retry} s.`);
+    await Promise.all(refusals.slice(1).map((r) => r.arrayBuffer()));
+    assert.ok(p99 < withSlack(100), `event loop delay p99 ${p99.toFixed(1)} ms during the flood`);
+    // A browser that has its cookie is not a new session: reload works whatever the limit says.
+    const mine = await post(paths.session, from('2001:db8:77:1::1', (await newSession('198.51.100.77')).cookie));
+    assert.equal(mine.status, 200);
+  });
+
+  test('control: 1000 networks asking once each are not refused by that limit', async () => {
+    const { made, refusals } = await flood(1000, (i) => `198.18.${i >> 8}.${i & 255}`);
+    assert.equal(refusals.length, 0);
+    assert.equal(made, 1000, 'the flood test above would see 1000 sessions without the per-network limit');
   });
 });

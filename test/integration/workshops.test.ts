@@ -26,6 +26,8 @@ import { waitFor } from '../helpers/wait.ts';
 const LESSON = 'initialise-the-swarm';
 const NEXT = 'first-service';
 const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+/** The key of an instructor link: it rides in the #fragment, which browsers never send. */
+const keyOf = (w: CreateWorkshopResponse) => new URLSearchParams(w.instructorUrl.slice(w.instructorUrl.indexOf('#') + 1)).get('key')!;
 const post = (url: string, body: unknown, cookie = '', headers: Record<string, string> = {}) =>
   fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}), ...headers }, body: JSON.stringify(body) });
 /** The operator's instructor key (SWB_ADMIN_TOKEN), as an instructor's create form sends it. */
@@ -78,7 +80,7 @@ describe('workshops', () => {
     assert.equal(created.status, 201, await created.clone().text());
     const ws = (await created.json()) as CreateWorkshopResponse;
     assert.match(ws.joinCode, /^[A-Z2-9]{6}$/);
-    const key = new URL(ws.instructorUrl, base).searchParams.get('key')!;
+    const key = keyOf(ws);
     assert.ok(key.length >= 40, 'the instructor secret is long and random');
     assert.equal((await create(base, { title: 'x', lessons: ['no-such-lesson'], capacity: 1 })).status, 400);
 
@@ -215,7 +217,7 @@ describe('workshops', () => {
     assert.equal(refusedReset.status, 403);
     assert.match(((await refusedReset.json()) as { error: string }).error, /instructor resets clusters/);
     assert.equal((await post(`${base}${paths.reset}`, {}, bob)).status, 202, 'the first workshop lets learners reset');
-    const strictKey = new URL(strict.instructorUrl, base).searchParams.get('key')!;
+    const strictKey = keyOf(strict);
     const strictCookie = cookieOf(await post(`${base}${workshopPaths.auth(strict.id)}`, { key: strictKey }));
     assert.equal((await fetch(`${base}${workshopPaths.dashboard(ws.id)}`, { headers: { Cookie: strictCookie } })).status, 403, "one workshop's key does not open another");
     assert.equal((await post(`${base}${workshopPaths.end(strict.id)}`, {}, strictCookie)).status, 200);
@@ -251,7 +253,7 @@ describe('workshops on a full host', () => {
       const base = `http://127.0.0.1:${server.port}`;
       const startsAt = Date.now() + 3600_000;
       const later = (await (await create(base, { title: 'Later', lessons: [LESSON], capacity: 2, expected: 2, startsAt })).json()) as CreateWorkshopResponse;
-      const laterKey = cookieOf(await post(`${base}${workshopPaths.auth(later.id)}`, { key: new URL(later.instructorUrl, base).searchParams.get('key') }));
+      const laterKey = cookieOf(await post(`${base}${workshopPaths.auth(later.id)}`, { key: keyOf(later) }));
       const dash = (await (await fetch(`${base}${workshopPaths.dashboard(later.id)}`, { headers: { Cookie: laterKey } })).json()) as Dashboard;
       assert.deepEqual([dash.workshop.expected, dash.workshop.prewarmAt], [2, startsAt - 15 * 60_000], 'warmed 15 minutes before the start');
       assert.equal(server.sandbox.pool.targetSize, 0, 'nothing runs an hour early');
@@ -269,7 +271,7 @@ describe('workshops on a full host', () => {
       const visitor = cookieOf(await post(`${base}${paths.session}`, {}));
       assert.equal((await post(`${base}${paths.claim}`, {}, visitor)).status, 202);
       const ws = (await (await create(base, { title: 'Now', lessons: [LESSON], capacity: 2 })).json()) as CreateWorkshopResponse;
-      const instructor = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key: new URL(ws.instructorUrl, base).searchParams.get('key') }));
+      const instructor = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key: keyOf(ws) }));
 
       // Pre-warm now: two asked for, but the host has room for one more cluster.
       assert.equal((await post(`${base}${workshopPaths.prewarm(ws.id)}`, { expected: 2 }, instructor)).status, 202);

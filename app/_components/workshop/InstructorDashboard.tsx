@@ -1,8 +1,9 @@
 'use client';
 /**
  * The instructor's live dashboard: learners x exercises over the dashboard
- * socket. The private link's `key` is traded once for an HttpOnly cookie and
- * removed from the address bar, so it stays out of history and screenshots.
+ * socket. The private link carries its `key` in the #fragment (browsers never send
+ * it: no access log, proxy or Referer sees it); the page trades it once for an
+ * HttpOnly cookie and removes it from the address bar, history and screenshots.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { decodeBinary } from '@contract/protocol.ts';
@@ -65,10 +66,10 @@ export function InstructorDashboard({ id }: { id: string }) {
       };
     };
     (async () => {
-      const key = new URLSearchParams(location.search).get('key');
+      const key = new URLSearchParams(location.hash.slice(1)).get('key');
       if (key) {
+        history.replaceState(null, '', location.pathname + location.search);
         await callJson(workshopPaths.auth(id), { method: 'POST', body: { key } }).catch(() => undefined);
-        history.replaceState(null, '', location.pathname);
       }
       try {
         setData(await callJson<Dashboard>(workshopPaths.dashboard(id)));

@@ -3,7 +3,8 @@ import { getLessons } from '../../_lib/content/lessons.ts';
 import { CreateWorkshop } from '../../_components/workshop/CreateWorkshop.tsx';
 import { SiteHeader } from '../../_components/ui/SiteHeader.tsx';
 
-export const metadata: Metadata = { title: 'New workshop' };
+// The instructor key arrives in this page's fragment: nothing it loads carries a Referer.
+export const metadata: Metadata = { title: 'New workshop', referrer: 'no-referrer' };
 
 export default async function NewWorkshopPage() {
   const lessons = (await getLessons()).map((l) => ({ slug: l.slug, title: l.title }));

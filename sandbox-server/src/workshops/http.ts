@@ -81,7 +81,8 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
         id: workshop.id,
         joinCode: workshop.joinCode,
         joinUrl: `/join/${workshop.joinCode}`,
-        instructorUrl: `/workshops/${workshop.id}?key=${secret}`,
+        // The key rides in the fragment, which browsers never send: no access log, proxy or Referer sees it.
+        instructorUrl: `/workshops/${workshop.id}#key=${secret}`,
       };
       return json(res, 201, body);
     }
@@ -184,6 +185,7 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
   return {
     handleRequest(req, res) {
       const url = new URL(req.url ?? '/', 'http://local');
+      if (legacyInstructorLink(req, res, url)) return true;
       if (url.pathname !== BASE && !url.pathname.startsWith(`${BASE}/`)) return false;
       if (!hostAllowed(req, policy)) {
         json(res, 403, { error: hostRefusal(req, policy) });
@@ -228,6 +230,22 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
       wss.close();
     },
   };
+}
+
+/**
+ * Instructor links once carried the key as `/workshops/<id>?key=…`. Such a link still opens (only
+ * the key's hash is stored: a lost link cannot be re-issued, and a workshop may run for a week
+ * across an upgrade), but the query never authorises anything: it is answered, unlogged, with a
+ * redirect that moves the key into the fragment, out of this URL and out of the history entry.
+ */
+function legacyInstructorLink(req: http.IncomingMessage, res: http.ServerResponse, url: URL): boolean {
+  const m = /^\/workshops\/([a-z0-9]{12})\/?$/.exec(url.pathname);
+  const key = url.searchParams.get('key');
+  if (!m || key === null || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+  const fragment = key.length <= 200 ? `#key=${encodeURIComponent(key)}` : '';
+  res.writeHead(303, { Location: `/workshops/${m[1]}${fragment}`, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+  res.end();
+  return true;
 }
 
 function parseBody(raw: string): unknown {
