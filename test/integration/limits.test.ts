@@ -17,6 +17,7 @@ import { removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const PIDS = 256;
+const MAX_CLUSTERS = 3;
 /** Each probe writes a limit file's own value back: harmless, and it succeeds wherever the file is writable. */
 const LIMIT_WRITES = ['pids/pids.max', 'cpu/cpu.cfs_quota_us', 'memory/memory.limit_in_bytes'].map((f) => `cat /sys/fs/cgroup/${f} > /sys/fs/cgroup/${f}`);
 /** More processes than the node may have, held for a moment. */
@@ -33,7 +34,7 @@ describe('limits no learner can lift, quotas no learner can spend for the others
   let control: Docker.Container | undefined;
 
   before(async () => {
-    server = await startTestServer('limits', { SWB_WORKERS: '0', SWB_NODE_PIDS: String(PIDS) });
+    server = await startTestServer('limits', { SWB_WORKERS: '0', SWB_NODE_PIDS: String(PIDS), SWB_MAX_CLUSTERS: String(MAX_CLUSTERS) });
     [alice, bob] = await Promise.all([Learner.join(server.url), Learner.join(server.url)]);
     await Promise.all([alice.waitReady(), bob.waitReady()]);
     await Promise.all([alice.open('a', 'manager'), bob.open('b', 'manager')]);
@@ -118,6 +119,21 @@ describe('limits no learner can lift, quotas no learner can spend for the others
       await probe.remove({ force: true });
     }
   });
+  test(`with every other learner busy at their caps, the last of SWB_MAX_CLUSTERS=${MAX_CLUSTERS} clusters starts and runs a container`, async () => {
+    // Scaled down: 3 one-node clusters, each learner holding its inotify share, containers and key attempts.
+    const busy = `${INOTIFY_UNTIL_REFUSED(NODE_USERNS_CAPS.max_inotify_instances, '/tmp/busy')}; ${ADD_KEY}; for i in 1 2 3; do docker run -d flask_app:2.0 sleep 300 >/dev/null || exit 1; done; echo busy-ok`;
+    await Promise.all([alice.run('a', busy, 180_000), bob.run('b', busy, 180_000)].map(async (r) => assert.match(await r, /busy-ok/)));
+    const carol = await Learner.join(server.url);
+    try {
+      await carol.waitReady();
+      await carol.open('c', 'manager');
+      const r = await carol.runWithCode('c', 'docker run --rm flask_app:2.0 echo carol-ok', 180_000);
+      assert.match(r.output, /carol-ok/, r.output);
+    } finally {
+      carol.close();
+    }
+  });
+
   // Last: a fork bomb may take the node's own dockerd down with it (Go aborts when it cannot make a
   // thread), and the node then restarts: the learner's own problem, nobody else's.
   test('a fork bomb in one node stops at its pids limit; another learner\'s shell echoes and their docker run starts', async () => {
