@@ -1,13 +1,15 @@
 /**
  * Kernel quotas that every learner node shares, because every node's root is the same host uid
  * (or, for the user-namespace counters, is charged to the engine's root that made the namespace).
- * Three kinds, three treatments:
+ * Four kinds, four treatments:
  * - the keyring (`kernel.keys.maxkeys`/`maxbytes`, per host uid): nodes cannot touch it at all
  *   (seccomp answers ENOSYS, so runc in a node skips its session keyring); what is left is the keys
  *   the learner engine's runc gives each node, which the host's limits are sized for here;
  * - user-namespace counters (inotify instances and watches): each node gets a cap of its own in its
  *   user namespace (it lacks CAP_SYS_RESOURCE to change it), and the host's limits are sized for
  *   every node at that cap, so one learner spends at most their own share;
+ * - rlimit counters (pending signals, POSIX message-queue bytes): the learner engine's rlimits are a
+ *   ceiling every node shares, which this host cannot raise, so each node's own rlimits are its share;
  * - per-user pipe pages and the host's pid space: sized for every node at its cap, and the learner
  *   engine's cgroup parent gets a pids limit that keeps the host's own processes out of reach.
  * Limits are only ever raised here, never lowered below what the host had.
@@ -62,7 +64,7 @@ export function readSysctl(key: string): number {
   return Number(fs.readFileSync(path.join('/proc/sys', key), 'utf8').trim().split(/\s+/)[0]);
 }
 
-/** Sysctls below what they need: [key, current, needed, why]. */
+/** The sysctls below what they need, with their current value. */
 export function missingSysctls(sysctls: Sysctl[], read = readSysctl): { key: string; current: number; min: number; why: string }[] {
   return sysctls.map((s) => ({ ...s, current: read(s.key) })).filter((s) => s.current < s.min);
 }
