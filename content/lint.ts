@@ -250,3 +250,26 @@ function walkCheck(check: AnyCheck, path: (string | number)[], visit: (kind: str
     }
   }
 }
+
+/**
+ * `after` names an exercise placed earlier in the text: the learner meets them in that order, and one
+ * that waited for a later exercise would be red while its own step is done. (Unknown ids, an exercise
+ * following itself and cycles are the schema's, contract/lesson.ts.)
+ */
+export function lintExerciseOrder(
+  exercises: readonly Pick<Exercise, 'id' | 'after'>[],
+  placed: ReadonlyMap<string, number>,
+  ctx: Pick<ExerciseLintContext, 'file' | 'lineAt'>,
+): string[] {
+  const problems: string[] = [];
+  exercises.forEach((ex, i) => {
+    if (!ex.after) return;
+    const own = placed.get(ex.id);
+    const earlier = placed.get(ex.after.id);
+    if (own === undefined || earlier === undefined || earlier < own) return;
+    problems.push(
+      `${ctx.file}${ctx.lineAt(['exercises', i, 'after'])}: exercise "${ex.id}": after "${ex.after.id}", which is placed later in the text (line ${earlier}, this one on line ${own}); an exercise can only follow one the learner meets before it`,
+    );
+  });
+  return problems;
+}

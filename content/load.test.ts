@@ -180,6 +180,30 @@ docker service ls --format '{{.Name}}'
     assert.deepEqual(await errorsOf(lesson(knownInCommand)), []);
   });
 
+  it('rejects an exercise order (after) naming no exercise, itself, a cycle or an exercise placed later, with file, line and reason', async () => {
+    // Three exercises, placed in the text in the order a, b, c; a's `after` is on line 14 (b's on 20 when a has none).
+    const ordered = (afters: Record<string, string>, wrong: Record<string, string> = {}) => {
+      const ex = (id: string) => `  - id: ${id}
+    title: Do ${id}
+    hints: ["h"]
+    solution: [{ node: manager, run: docker swarm init }]
+    check: { swarm: { node: manager, state: active, role: manager } }
+    after: ${afters[id] ?? 'null'}
+    wrongAnswers: [{ why: w1, steps: [{ node: manager, run: docker info }]${wrong[id] ?? ''} }, { why: w2, steps: [{ node: manager, run: docker info }] }]
+`;
+      const fm = goodFrontmatter.replace(/exercises:\n[\s\S]*\n---\n$/, `exercises:\n${ex('a')}${ex('b')}${ex('c')}---\n`).replaceAll('    after: null\n', '');
+      return { '02-a.mdx': `${fm}<Exercise id="a" />\n\n<Exercise id="b" />\n\n<Exercise id="c" />\n` };
+    };
+    assert.deepEqual(await errorsOf(ordered({ b: 'a', c: '{ id: b, why: "do b first" }' })), []);
+    assertOneError(await errorsOf(ordered({ b: 'nope' })), '02-a.mdx:20', 'exercises[1].after', 'no exercise "nope"', 'ids: a, b, c');
+    assertOneError(await errorsOf(ordered({ b: 'b' })), '02-a.mdx:20', '"b" cannot follow itself');
+    const cycle = await errorsOf(ordered({ a: 'c', b: 'a', c: 'b' }));
+    assert.equal(cycle.length, 3, cycle.join('\n'));
+    assert.ok(cycle[0]!.includes('02-a.mdx:14') && cycle[0]!.includes('"a" → "c" → "b" → "a" is a cycle'), cycle[0]);
+    assertOneError(await errorsOf(ordered({ a: 'b' })), '02-a.mdx:14', 'exercise "a": after "b", which is placed later in the text');
+    assertOneError(await errorsOf(ordered({}, { a: ', skipsEarlier: true' })), '02-a.mdx', 'skipsEarlier', 'follows no other');
+  });
+
   it('accepts the real lessons in content/lessons', async (t) => {
     const contentDir = here;
     if ((await listLessonFiles(path.join(contentDir, 'lessons'))).length === 0) {

@@ -5,8 +5,9 @@
  * with the file, the line when known, and the reason: bad frontmatter, unknown
  * components or attributes, `<Exercise id>` not in the frontmatter, nodes that
  * are not in the lesson's cluster, lab files that do not exist, exercises
- * without a check, hints, solution or two wrong answers, and checks that do
- * not parse (unknown kind, bad parameters).
+ * without a check, hints, solution or two wrong answers, checks that do
+ * not parse (unknown kind, bad parameters), and an exercise order (`after`)
+ * that names no exercise, itself, a cycle or an exercise placed later.
  *
  * Server/Node only (fs, esbuild). Directories are passed in, never guessed.
  */
@@ -19,7 +20,7 @@ import type { z } from 'zod';
 import type { NodeName } from '@contract/protocol.ts';
 import { labFilesDirOf, lessonsDirOf } from './dirs.ts';
 import { LESSON_FILE, clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from '@contract/lesson.ts';
-import { lintExercises, lintLessonTree, type LintContext } from './lint.ts';
+import { lintExerciseOrder, lintExercises, lintLessonTree, type LintContext } from './lint.ts';
 
 export interface ContentDirs {
   /** Folder holding `lessons/` and `files/` (normally `<repo>/content`). */
@@ -237,6 +238,7 @@ async function compileLesson(
       problems.push(`${file}: exercise "${ex.id}" is declared in the frontmatter but never placed in the text with <Exercise id="${ex.id}" />`);
     }
   }
+  problems.push(...lintExerciseOrder(data.exercises, ctx.placedExercises, { file, lineAt: fm.lineAt ?? (() => '') }));
   if (problems.length) return { problems };
 
   const files = [...data.files, ...[...ctx.fileRefs].filter((f) => !data.files.includes(f))];

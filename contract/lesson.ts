@@ -52,6 +52,23 @@ export const solutionStep = z
   .describe('One solution command and the node it runs on.');
 export type SolutionStep = z.infer<typeof solutionStep>;
 
+/**
+ * `after`: this exercise passes only once the named earlier exercise has passed in the learner's run
+ * of the lesson. For a step whose end state can exist before it (scaling back down to a state the
+ * lesson already passed through), the check alone cannot tell the step was done.
+ */
+export const exerciseOrder = z
+  .union([
+    exerciseId,
+    z.strictObject({
+      id: exerciseId,
+      why: z.string().trim().min(1).optional().describe('What the learner reads until the earlier exercise passed: what to do first and why this step needs it.'),
+    }),
+  ], { error: 'after: an exercise id, or { id, why }' })
+  .transform((a): { id: string; why?: string } => (typeof a === 'string' ? { id: a } : a))
+  .describe('The earlier exercise (id) this one follows: it passes only after that one passed; `{ id, why }` says in words why.');
+export type ExerciseOrder = z.infer<typeof exerciseOrder>;
+
 export const exercise = z
   .strictObject({
     id: exerciseId,
@@ -68,6 +85,7 @@ export const exercise = z
       .describe('Hints, revealed one at a time, vaguest first; `{ text, host: ipvs | no-ipvs }` for a hint meant for one kind of host.'),
     solution: z.array(solutionStep).default([]).describe('Commands that solve the exercise, shown after the hints, each with a Run button.'),
     check: exerciseCheck.optional(),
+    after: exerciseOrder.optional(),
     wrongAnswers: z
       .array(
         z.strictObject({
@@ -79,6 +97,10 @@ export const exercise = z
             .min(1)
             .optional()
             .describe('Text the check\'s failing message must contain, so the learner reads what the mistake was (the lesson tests assert it).'),
+          skipsEarlier: z
+            .literal(true)
+            .optional()
+            .describe('This attempt skips the exercise named in `after`, and must fail for its order. Otherwise the lesson tests count that earlier exercise as passed first, so the check itself is what rejects the attempt.'),
         }),
       )
       .default([])
@@ -122,6 +144,14 @@ export const lessonFrontmatter = z
         w.steps.forEach((step, j) => checkNode(step.node, ['exercises', i, 'wrongAnswers', k, 'steps', j, 'node'])),
       );
     });
+    checkOrder(fm.exercises, (i, message) => ctx.addIssue({ code: 'custom', path: ['exercises', i, 'after'], message }));
+    fm.exercises.forEach((ex, i) => {
+      ex.wrongAnswers.forEach((w, k) => {
+        if (w.skipsEarlier && !ex.after) {
+          ctx.addIssue({ code: 'custom', path: ['exercises', i, 'wrongAnswers', k, 'skipsEarlier'], message: 'skipsEarlier: this exercise follows no other (give it `after:` first)' });
+        }
+      });
+    });
     const files = new Set<string>();
     fm.files.forEach((f, i) => {
       if (files.has(f)) ctx.addIssue({ code: 'custom', path: ['files', i], message: `file "${f}" is listed twice` });
@@ -130,6 +160,27 @@ export const lessonFrontmatter = z
   })
   .describe('Frontmatter of a lesson file (YAML between --- lines).');
 export type LessonFrontmatter = z.infer<typeof lessonFrontmatter>;
+
+/**
+ * What is wrong with the exercises' `after`: an unknown id, an exercise that follows itself, or a
+ * cycle (which no learner could ever finish). Whether `after` names an exercise placed earlier in the
+ * text is the loader's business (content/lint.ts): only it sees the text.
+ */
+export function checkOrder(exercises: readonly Pick<Exercise, 'id' | 'after'>[], problem: (index: number, message: string) => void): void {
+  const byId = new Map(exercises.map((e) => [e.id, e]));
+  exercises.forEach((ex, i) => {
+    if (!ex.after) return;
+    if (ex.after.id === ex.id) return problem(i, `after: "${ex.id}" cannot follow itself`);
+    if (!byId.has(ex.after.id)) return problem(i, `after: no exercise "${ex.after.id}" in this lesson (ids: ${[...byId.keys()].join(', ')})`);
+    // Each exercise follows at most one: walk the chain; coming back to this one is a cycle.
+    const chain = [ex.id];
+    for (let next = byId.get(ex.after.id); next; next = next.after ? byId.get(next.after.id) : undefined) {
+      if (next.id === ex.id) return problem(i, `after: ${[...chain, ex.id].map((id) => `"${id}"`).join(' → ')} is a cycle, so none of them could ever pass`);
+      if (chain.includes(next.id)) return; // a cycle further on, reported at its own exercises
+      chain.push(next.id);
+    }
+  });
+}
 
 /** The node names of a cluster with `workers` workers, manager first. */
 export function clusterNodes(workers: number): NodeName[] {

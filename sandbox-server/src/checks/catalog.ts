@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { LESSON_FILE, forHost, hostFactOf, lessonFrontmatter } from '../../../contract/lesson.ts';
+import { LESSON_FILE, forHost, hostFactOf, lessonFrontmatter, type ExerciseOrder } from '../../../contract/lesson.ts';
 import type { NodeName } from '../../../contract/protocol.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
@@ -16,7 +16,10 @@ import type { ExerciseCheck } from '../../../contract/checks.ts';
 
 export interface CheckedExercise {
   id: string;
+  title: string;
   check: ExerciseCheck | undefined;
+  /** The earlier exercise this one follows (frontmatter `after`): it passes only after that one passed. */
+  after?: ExerciseOrder;
   hold: boolean;
   solution: { node: NodeName; run: string }[];
 }
@@ -99,7 +102,9 @@ export class LessonCatalog {
         file,
         exercises: parsed.data.exercises.map((e) => ({
           id: e.id,
+          title: e.title,
           check: e.check,
+          ...(e.after ? { after: e.after } : {}),
           hold: e.check?.hold === true,
           solution: forHost(e.solution, hostFactOf(this.host.ipvs)).map(({ node, run }) => ({ node, run })),
         })),

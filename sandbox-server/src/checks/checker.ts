@@ -24,6 +24,8 @@ import { InnerEngines, LiveClusterView, type NodeEndpoint } from './live-view.ts
 import type { ExerciseProgress, ProgressStore } from './progress.ts';
 import type { InnerEventsMessage } from '../engine/inner-events.ts';
 import { focusOfCheck } from './focus.ts';
+import { hasPassed, verdictsInOrder } from './order.ts';
+import { fail } from './outcome.ts';
 import { RoundScheduler, type RoundTiming } from './scheduler.ts';
 
 export interface CheckServiceDeps extends RoundTiming {
@@ -287,21 +289,24 @@ class LearnerChecks {
       const lc = this.deps.catalog.get(lesson);
       if (!lc) continue;
       const stored = this.deps.progress.lesson(this.session.id, lesson);
-      const results = await Promise.all(
-        lc.exercises.map(async (ex): Promise<CheckResult> => {
+      // An exercise that follows another (`after`) is judged once that one's verdict of this round is in (order.ts).
+      const results = await verdictsInOrder(
+        lc.exercises,
+        (id) => hasPassed(stored.get(id)),
+        async (ex, notYet): Promise<CheckResult> => {
           const k = key(lesson, ex.id);
           const forced = opts.forced.has(k);
           // A pass stays (unless `hold`); one made on an earlier cluster is checked again, to learn whether this cluster has it too.
           const row = stored.get(ex.id);
           const sticky = !!row?.passed && !ex.hold && (row.clusterId === null || !bound || row.clusterId === bound.cluster.id);
           if (sticky) return { exerciseId: ex.id, state: 'passed', message: row.message || 'done' };
-          const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id), forced);
+          const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id), forced, notYet);
           if (result.state !== 'passed') {
             unpassed = true;
             if (ex.check && needsPolling(ex.check)) polled = true;
           }
           return result;
-        }),
+        },
       );
       // Each result says what it is about, for the cluster picture's highlight.
       const focused = results.map((r, i) => {
@@ -320,6 +325,8 @@ class LearnerChecks {
     view: { read: LiveClusterView; clusterId: string } | null,
     stored: ExerciseProgress | undefined,
     forced: boolean,
+    /** Set while the exercise this one follows has not passed: the verdict fails with these words. */
+    notYet: string | null = null,
   ): Promise<CheckResult> {
     const k = key(lesson, ex.id);
     if (!ex.check) return { exerciseId: ex.id, state: 'pending', message: 'this exercise has no automatic check' };
@@ -328,7 +335,7 @@ class LearnerChecks {
       const message = status === 'ready' ? 'checking…' : status === 'failed' ? 'your cluster could not start: press Reset cluster' : 'your cluster is starting';
       return { exerciseId: ex.id, state: 'pending', message };
     }
-    const outcome = await evaluate(ex.check, view.read, { since: this.began.get(lesson) ?? Date.now() });
+    const outcome = notYet !== null ? fail(notYet) : await evaluate(ex.check, view.read, { since: this.began.get(lesson) ?? Date.now() });
     const wasPassed = stored?.passed ?? false;
     const { clusterId } = view;
     // Passes (and a `hold` exercise turning back) are stored with their cluster; so is a new failing message, for the instructor's room view.
