@@ -2,7 +2,11 @@
  * Every exercise of every lesson, against a real cluster, through the real
  * protocol: its check fails on the lesson's starting state, fails for each of
  * its declared wrong answers, and passes (live, no Check pressed) after Apply
- * solution ran the exercise's solution.
+ * solution ran the exercise's solution. An exercise that follows another
+ * (`after`) fails at the start with the words of its order, even where its end
+ * state holds (a wrong answer marked `skipsEarlier`); its other wrong answers
+ * are judged as if the earlier exercise had passed, so the check itself must
+ * reject them.
  *
  * How: the lessons build on each other, so each cluster walks lessons in
  * order. Wrong answers are written from a lesson's starting state, so at the
@@ -22,6 +26,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { ProgressStore } from '../../sandbox-server/src/checks/progress.ts';
 import { exerciseCheck } from '../../contract/checks.ts';
+import { exerciseOrder } from '../../contract/lesson.ts';
+import { hasPassed, notYetMessage } from '../../sandbox-server/src/checks/order.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { nodeName, type CheckResult, type ServerMessage } from '../../contract/protocol.ts';
 import { captureState, clusterNodes, describeSnapshot, restoreState, settle, sh, type TestNode } from '../helpers/cluster-state.ts';
@@ -42,9 +48,13 @@ const lessonSchema = z.object({
     .array(
       z.object({
         id: z.string(),
+        title: z.string(),
         solution: z.array(step),
         check: exerciseCheck,
-        wrongAnswers: z.array(z.object({ why: z.string(), steps: z.array(step), host: hostFact, expect: z.string().optional() })),
+        after: exerciseOrder.optional(),
+        wrongAnswers: z.array(
+          z.object({ why: z.string(), steps: z.array(step), host: hostFact, expect: z.string().optional(), skipsEarlier: z.boolean().optional() }),
+        ),
       }),
     )
     .default([]),
@@ -193,13 +203,20 @@ class Walker {
       const r = atStart.find((x) => x.exerciseId === ex.id);
       assert.ok(r, `${lesson.file}: no verdict for ${ex.id}`);
       assert.notEqual(r.state, 'passed', `${lesson.file} ${ex.id} passes on the lesson's starting state: ${r.message}`);
+      // Nothing of the lesson passed yet, so an exercise that follows another says so, whatever its own state.
+      const order = ex.after && notYetMessage(ex.after, lesson.exercises.find((e) => e.id === ex.after!.id)!.title);
+      if (order) assert.equal(r.message, order, `${lesson.file} ${ex.id} follows ${ex.after!.id}, but does not say so at the lesson's start`);
       log(`${lesson.file} ${ex.id}: fails at the lesson's start ✓ (${r.message})`);
     }
+    // Passes stored so far: a wrong answer's passes are undone with its cluster state, since an exercise's order depends on them.
+    const passedAtStart = this.passedIds(lesson.slug);
 
     const start = await captureState(this.nodes);
     const startPrint = describeSnapshot(start);
     for (const ex of lesson.exercises) {
       for (const wrong of walkedWrongAnswers(ex.wrongAnswers)) {
+        // The learner did the earlier step, then this one wrong: the check itself must reject it.
+        if (ex.after && !wrong.skipsEarlier) this.countAsPassed(lesson.slug, ex.after.id);
         const since = this.learner.messages.length;
         const t1 = Date.now();
         for (const s of wrong.steps) await sh(this.node(s.node), s.run);
@@ -221,6 +238,7 @@ class Walker {
         if (wrong.expect) assert.ok(r!.message.includes(wrong.expect), `${lesson.file} ${ex.id}: the message for "${wrong.why}" does not say ${JSON.stringify(wrong.expect)}: ${r!.message}`);
         const checked = Date.now() - t1;
         await restoreState(this.nodes, start);
+        this.restoreProgress(lesson.slug, passedAtStart);
         const secs = (ms: number) => (ms / 1000).toFixed(1);
         log(`${lesson.file} ${ex.id}: rejects "${wrong.why}" ✓ (${r!.message}) [ran ${secs(ran)} s, settled ${secs(settled)} s, checked ${secs(checked)} s, undone ${secs(Date.now() - t1)} s]`);
         const now = describeSnapshot(await captureState(this.nodes));
@@ -239,8 +257,26 @@ class Walker {
 
   /** Drop a stored pass (test only: as if the learner started the exercise over). */
   forgetProgress(lesson: string, exerciseId: string): void {
-    const token = decodeURIComponent(this.learner.cookie.split('=').slice(1).join('='));
-    this.progress.forget(hashToken(token), lesson, exerciseId);
+    this.progress.forget(this.sessionId(), lesson, exerciseId);
+  }
+
+  /** Store a pass (test only: as if the learner had done that exercise). */
+  countAsPassed(lesson: string, exerciseId: string): void {
+    this.progress.record(this.sessionId(), lesson, exerciseId, true, 'counted as done by the lesson walk');
+  }
+
+  /** The exercises of a lesson the learner has passed, as the progress store (and so the exercise order) sees them. */
+  passedIds(lesson: string): Set<string> {
+    return new Set([...this.progress.lesson(this.sessionId(), lesson)].filter(([, p]) => hasPassed(p)).map(([id]) => id));
+  }
+
+  /** Forget the passes stored since `passed` was taken (a wrong answer's, undone with its cluster state). */
+  restoreProgress(lesson: string, passed: ReadonlySet<string>): void {
+    for (const id of this.passedIds(lesson)) if (!passed.has(id)) this.forgetProgress(lesson, id);
+  }
+
+  private sessionId(): string {
+    return hashToken(decodeURIComponent(this.learner.cookie.split('=').slice(1).join('=')));
   }
 
   /** Bring a fresh cluster to the start of `lesson` by applying every earlier solution. */
