@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { useProgress, type LessonProgress } from '../../_lib/progress.ts';
-import { firstUnfinished, isFinished } from './resume.ts';
+import { continueTarget, isFinished } from './resume.ts';
 import styles from './home.module.css';
 
 export interface LessonCard {
@@ -13,7 +13,7 @@ export interface LessonCard {
 }
 
 function status(p: LessonProgress | undefined, exercises: number): { key: 'new' | 'started' | 'done'; text: string } {
-  if (isFinished(p, exercises)) return { key: 'done', text: 'Done' };
+  if (isFinished(p)) return { key: 'done', text: 'Done' };
   const passed = p?.passed?.length ?? 0;
   if (passed > 0) return { key: 'started', text: `${passed} of ${exercises} exercises done` };
   if (p?.visited) return { key: 'started', text: 'Started' };
@@ -23,7 +23,7 @@ function status(p: LessonProgress | undefined, exercises: number): { key: 'new' 
 /** The lesson path, with each lesson's progress (from this browser's storage). */
 export function LessonList({ lessons }: { lessons: LessonCard[] }) {
   const progress = useProgress();
-  const resume = firstUnfinished(lessons, progress);
+  const resume = continueTarget(lessons, progress);
   const anyProgress = Object.keys(progress.lessons).length > 0;
 
   return (
