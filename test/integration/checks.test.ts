@@ -3,6 +3,8 @@
  * exercise turns green by itself after a command typed in the terminal, an
  * on-demand Check of unfinished work says `failed` with what is missing, a
  * `hold` exercise turns back when its state goes away (others stay passed),
+ * an exercise that follows another (`after`) waits for it even where its own
+ * state holds,
  * a file saved from the editor is seen without a Docker event, Apply solution
  * reports what it ran, checks keep working after the manager's dockerd is
  * killed and comes back, and progress survives a server restart.
@@ -74,6 +76,22 @@ describe('live exercise checks', () => {
     const typedToOutput = Date.now() - t0;
     await waitState(learner, 'swarm-on', 'passed', 10_000, since);
     console.log(`# [checks] swarm init: command output after ${typedToOutput} ms, exercise green after ${Date.now() - t0} ms`);
+  });
+
+  test('an exercise that follows another fails with its order while its state holds, and passes after the earlier one did', async () => {
+    // web with one replica running (create waits for it): the end state of web-back-to-one, but two-web never passed.
+    await learner.run('t-manager', 'docker service create --name web --replicas 1 flask_app:3.0 >/dev/null');
+    const since = learner.messages.length;
+    learner.send({ type: 'check', lesson: LESSON, exerciseId: 'web-back-to-one' });
+    const r = await waitState(learner, 'web-back-to-one', 'failed', 10_000, since);
+    assert.equal(r.message, 'run two web replicas first: this step is about coming back down');
+    await learner.run('t-manager', 'docker service scale --detach web=2');
+    await waitState(learner, 'two-web', 'passed', 60_000);
+    // two-web holds only while it is true: it turns back here, but it did pass, and that is what the order asks.
+    await learner.run('t-manager', 'docker service scale --detach web=1');
+    await waitState(learner, 'web-back-to-one', 'passed', 60_000);
+    await learner.run('t-manager', 'docker service rm web');
+    await waitState(learner, 'two-web', 'pending', 15_000);
   });
 
   test('a hold exercise follows the cluster; a passed one stays passed', async () => {
