@@ -1,6 +1,7 @@
 /**
  * The check catalog reads the fixture lessons of test/fixtures/ (used by the check tests and the
- * check bench) with the one lesson schema, and keeps only the solution steps meant for this host.
+ * check bench) with the one lesson schema, keeps an exercise's order (`after`), and only the
+ * solution steps meant for this host.
  * Run: node --import tsx --test sandbox-server/src/checks/catalog.test.ts
  */
 import assert from 'node:assert/strict';
@@ -16,7 +17,10 @@ test('the fixture lessons are usable for checks', () => {
   const checks = new LessonCatalog(fixtures('checks'), quiet);
   assert.deepEqual(checks.slugs(), ['live-checks']);
   const live = checks.get('live-checks')!;
-  assert.deepEqual(live.exercises.map((e) => [e.id, e.hold]), [['swarm-on', false], ['two-web', true], ['file-edited', false]]);
+  assert.deepEqual(live.exercises.map((e) => [e.id, e.hold]), [['swarm-on', false], ['two-web', true], ['web-back-to-one', false], ['file-edited', false]]);
+  // An exercise that follows another keeps its order and the words for it.
+  assert.deepEqual(live.exercises[2]!.after, { id: 'two-web', why: 'run two web replicas first: this step is about coming back down' });
+  assert.equal(live.exercises[0]!.after, undefined);
   assert.deepEqual(live.exercises[0]!.solution, [{ node: 'manager', run: 'docker swarm init' }]);
 
   const bench = new LessonCatalog(fixtures('bench-checks'), quiet);

@@ -5,17 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ExerciseOrder } from '../../../contract/lesson.ts';
 import type { CheckResult } from '../../../contract/protocol.ts';
 import { hasPassed, notYetMessage, verdictsInOrder } from './order.ts';
 
-const lesson = [
+type Ex = { id: string; title: string; after?: ExerciseOrder };
+
+const lesson: Ex[] = [
   { id: 'app-spread', title: 'Run three replicas of the app across the nodes' },
   { id: 'database-two', title: 'Run two replicas of the database' },
   { id: 'database-single', title: 'Scale the database back to one replica', after: { id: 'database-two', why: 'scale the database to 2 first: this step is about coming back down' } },
 ];
 
 /** A round where the checks of `holding` hold: what each exercise's verdict was given and returned. */
-async function round(holding: string[], passedBefore: string[] = [], exercises: typeof lesson = lesson) {
+async function round(holding: string[], passedBefore: string[] = [], exercises: Ex[] = lesson) {
   const given = new Map<string, string | null>();
   const results = await verdictsInOrder(exercises, (id) => passedBefore.includes(id), async (ex, notYet): Promise<CheckResult> => {
     given.set(ex.id, notYet);
@@ -44,7 +47,7 @@ describe('verdictsInOrder', () => {
   });
 
   it('names the earlier exercise when the lesson gives no reason, and follows chains', async () => {
-    const chain = [
+    const chain: Ex[] = [
       { id: 'a', title: 'Do a.' },
       { id: 'c', title: 'Do c', after: { id: 'b' } },
       { id: 'b', title: 'Do b', after: { id: 'a' } },
