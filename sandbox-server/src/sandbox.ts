@@ -179,7 +179,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   }
   for (const cluster of plan.warm) {
     const adopted = live(cluster);
-    adopted.prewarmShells();
+    void adopted.prewarmShells();
     pool.adopt(adopted);
   }
   // Records of clusters that no longer exist (torn down while the server was down).

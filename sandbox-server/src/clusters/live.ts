@@ -2,6 +2,7 @@
  * A running cluster and its shells. Shells are keyed by the browser's
  * terminal id, so a reload reattaches to the same bash with its scrollback.
  */
+import { setTimeout } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { innerApi } from '../engine/inner-api.ts';
 import { ClusterEvents } from '../engine/inner-events.ts';
@@ -70,11 +71,15 @@ export class LiveCluster {
     return { count: this.terminals.size, outputBytes: this.terminals.outputBytes };
   }
 
-  /** Start the default shell of every node ahead of time, so the first prompt is already there. */
-  prewarmShells(): void {
-    for (const node of this.cluster.nodes) {
-      void this.terminal(defaultTerminalId(node.name), node.name, 80, 24).catch(() => undefined);
-    }
+  /**
+   * Start the default shell of every node ahead of time, and resolve once each has printed its
+   * prompt (or 5 s passed): a warm cluster handed out before that made its learner wait for
+   * `docker exec` and bash's start-up on a host busy refilling the pool (first byte p95 0.2-0.6 s).
+   * A shell that failed is started again when its learner opens it.
+   */
+  async prewarmShells(): Promise<void> {
+    const shells = this.cluster.nodes.map((node) => this.terminal(defaultTerminalId(node.name), node.name, 80, 24).then((t) => t.printed));
+    await Promise.race([Promise.allSettled(shells), setTimeout(5_000, undefined, { ref: false })]);
   }
 
   closeTerminals(): void {

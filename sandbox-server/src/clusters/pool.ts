@@ -83,11 +83,11 @@ export class ClusterPool {
         const started = Date.now();
         this.starting = true;
         const cluster = await this.provision().finally(() => (this.starting = false));
+        await cluster.prewarmShells(); // warm means the prompt is there
         if (this.closed || this.ready.length >= this.size) {
           await this.destroy(cluster);
           return;
         }
-        cluster.prewarmShells();
         this.ready.push(cluster);
         this.log.info('warm cluster ready', { cluster: cluster.id, ms: Date.now() - started, pool: this.ready.length });
       }

@@ -302,7 +302,7 @@ export class SessionManager {
         await this.deps.destroy(cluster); // expired (or the server stopped) while it was starting
         throw new Error(this.closed ? 'the server stopped while your cluster was starting' : 'session ended while its cluster was starting');
       }
-      cluster.prewarmShells();
+      void cluster.prewarmShells();
       this.assign(session, cluster);
       return cluster;
     } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * Flow control a client cannot talk its way around: a viewer that acknowledges everything while
  * reading nothing (a lying ack) still pauses the shell, because the server counts what waits for
- * its socket; a shell nobody watches is not read at all.
+ * its socket; a shell nobody watches is read up to its first output (the prompt) and no further.
  * Run: node --import tsx --test sandbox-server/src/terminals/flow.test.ts
  */
 import assert from 'node:assert/strict';
@@ -88,10 +88,14 @@ test('control: without counting the socket queue, the same lying client makes th
   term.close();
 });
 
-test('a paused shell resumes when its viewer catches up, and a shell nobody watches is not read', async () => {
+test('a paused shell resumes when its viewer catches up, and a shell nobody watches is read up to its prompt only', async () => {
   const { term, shell } = await startShell();
+  await term.printed;
+  // The first output (a shell's prompt) is read ahead, so a warm shell's first byte needs no `docker exec` wait.
+  assert.equal(term.scrollback.end, 65536, 'the first chunk is in the scrollback before anyone watches');
   await settleFor(100);
-  assert.ok(term.isPaused, 'unwatched: paused from the start');
+  assert.ok(term.isPaused, 'unwatched: paused after its first output');
+  assert.equal(term.scrollback.end, 65536, 'and nothing more read');
   const before = shell.produced;
   await settleFor(100);
   assert.equal(shell.produced, before, 'nothing read while nobody watches');

@@ -45,6 +45,9 @@ export class TerminalSession {
   everWatched = false;
   /** Called once when the shell ends or is closed. */
   onGone: (() => void) | undefined;
+  /** Resolves once the shell printed something (its prompt) or ended: a warm shell is one past this. */
+  readonly printed: Promise<void>;
+  private markPrinted: () => void = () => undefined;
 
   private constructor(
     readonly id: string,
@@ -54,8 +57,10 @@ export class TerminalSession {
     scrollbackBytes: number,
   ) {
     this.scrollback = new Scrollback(scrollbackBytes);
+    this.printed = new Promise((resolve) => (this.markPrinted = resolve));
     stream.on('data', (chunk: Buffer) => this.onOutput(chunk));
-    // Nobody watches yet: read nothing until someone does (the output waits in the shell's pty).
+    // Read until the prompt is in the scrollback, then nothing more until someone watches (the
+    // output waits in the shell's pty).
     this.updateFlow();
     stream.on('end', () => void this.onEnd());
     stream.on('error', () => void this.onEnd());
@@ -144,6 +149,7 @@ export class TerminalSession {
   }
 
   private onOutput(chunk: Buffer): void {
+    this.markPrinted();
     this.lastActivity = Date.now();
     this.scrollback.append(chunk);
     for (const [viewer, state] of this.viewers) {
@@ -162,6 +168,7 @@ export class TerminalSession {
       // The node itself is gone: no exit code to report.
     }
     this.exitedCode = code;
+    this.markPrinted();
     this.stopPolling();
     for (const viewer of this.viewers.keys()) viewer.exited(code);
     this.viewers.clear();
@@ -177,7 +184,7 @@ export class TerminalSession {
     if (this.exited) return;
     let behind = 0;
     for (const [viewer, state] of this.viewers) behind = Math.max(behind, state.sent - state.acked, viewer.backlog?.() ?? 0);
-    const watched = this.viewers.size > 0;
+    const watched = this.viewers.size > 0 || this.scrollback.end === 0;
     if (!this.paused && (!watched || behind > HIGH_WATERMARK)) {
       this.paused = true;
       this.stream.pause();
