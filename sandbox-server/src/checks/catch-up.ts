@@ -7,7 +7,7 @@
  */
 import type Docker from 'dockerode';
 import type { LiveCluster } from '../clusters/live.ts';
-import { runSteps } from './apply.ts';
+import { runStepsReport } from './apply.ts';
 import type { CheckedExercise, LessonCatalog } from './catalog.ts';
 import { evaluate } from './evaluate.ts';
 import { InnerEngines, LiveClusterView } from './live-view.ts';
@@ -19,6 +19,8 @@ export interface CatchUpDeps {
   engines: InnerEngines;
   hostDocker: Docker;
   ipvs: boolean;
+  /** Server-side deadline of each solution command (default: apply.ts's). */
+  execDeadlineMs?: number;
 }
 
 export interface CatchUpTarget {
@@ -82,9 +84,11 @@ export async function catchUp(
         continue;
       }
     }
-    const ran = await runSteps((node) => cluster.container(node), exercise.solution);
+    const { steps: ran, stuck } = await runStepsReport((node) => cluster.container(node), exercise.solution, { deadlineMs: deps.execDeadlineMs });
     deps.progress.recordApplied(sessionId, lesson, exercise.id);
     applied.push(key);
+    // A node that does not finish a command would only hold this catch-up's shared slot longer.
+    if (stuck) return { applied, stopped: { key, message: `the catch-up could not finish: ${stuck}` } };
     if (!exercise.check) continue;
     let last = await verdict(exercise);
     const deadline = Date.now() + settleTimeoutMs;

@@ -11,6 +11,7 @@ import type Docker from 'dockerode';
 import { runStep } from '../checks/apply.ts';
 import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.ts';
 import { innerEngine } from '../engine/inner-events.ts';
+import { within } from '../engine/node-exec.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 import type { ClassFault, FaultStatus } from '../../../contract/workshop.ts';
@@ -19,12 +20,23 @@ import { faultLabel, judge, type SwarmRead } from './fault-judge.ts';
 
 const PARALLEL = 4;
 const ENGINE_TIMEOUT_MS = 5000;
+/** `pkill` in a node gets this long from the node's `timeout`; the server gives up 10 s later (apply.ts). */
+const EXEC_TIMEOUT_S = 20;
+/**
+ * All of one cluster's action, whatever its node does: the engine calls above have only idle
+ * timeouts (a learner's fake engine can trickle an answer forever), and a slot is shared by the class.
+ */
+const ACT_DEADLINE_MS = 60_000;
 
 export interface ClassFaultOptions {
   log: Logger;
   /** Give up watching a cluster that has not healed after this long. */
   healTimeoutMs?: number;
   pollMs?: number;
+  /** Server-side deadline of a command run in a node (default: 30 s); tests make it short. */
+  execDeadlineMs?: number;
+  /** Server-side deadline of one cluster's whole action (default: ACT_DEADLINE_MS). */
+  actDeadlineMs?: number;
 }
 
 type Target = { learnerId: string; session: LearnerSession | undefined };
@@ -83,7 +95,9 @@ export class ClassFaults {
     try {
       if (!current()) return;
       update({ state: 'firing' });
-      acted = await this.act(t, fault);
+      const limitMs = this.opts.actDeadlineMs ?? ACT_DEADLINE_MS;
+      // The slot is freed at the deadline; a late action still finishes (and registers its thaw) on its own.
+      acted = await within(this.act(t, fault), limitMs, () => new Error(`the class fault could not finish within ${limitMs / 1000} s: this cluster's engines did not answer in time`));
       update({ state: 'healing', firedAt: acted.firedAt, message: 'waiting for the swarm to react' });
     } catch (err) {
       update({ state: 'skipped', message: errorMessage(err) });
@@ -130,10 +144,14 @@ export class ClassFaults {
     // stopEngine: freeze the node's dockerd (its containers keep running, as with a hung engine), thaw it later.
     const container = cluster.container(fault.node);
     if (!container) throw new Error(`the cluster has no node ${fault.node}`);
-    const stop = await runStep(container, 'pkill -STOP -x dockerd', 20);
+    const inNode = (command: string) =>
+      runStep(container, command, EXEC_TIMEOUT_S, { node: fault.node, deadlineMs: this.opts.execDeadlineMs }).catch((err: unknown) => {
+        throw new Error(`the class fault could not finish on ${fault.node}: ${errorMessage(err)}`);
+      });
+    const stop = await inNode('pkill -STOP -x dockerd');
     if (stop.exitCode !== 0) throw new Error(`could not stop the engine of ${fault.node}: ${stop.output.trim() || `exit ${stop.exitCode}`}`);
     const key = container.id;
-    const thaw = () => runStep(container, 'pkill -CONT -x dockerd', 20);
+    const thaw = () => inNode('pkill -CONT -x dockerd');
     const timer = setTimeout(() => {
       this.frozen.delete(key);
       void thaw().catch((err) => this.opts.log.warn('could not restart a frozen engine', { error: errorMessage(err) }));
