@@ -13,6 +13,7 @@ import { connectDocker, pingEngine } from './engine/docker.ts';
 import { ensureImages } from './images/index.ts';
 import { ensureMirror } from './images/mirror.ts';
 import { setupNodeEngine } from './engine/node-engine.ts';
+import { fenceLearnerNetworks } from './isolation/firewall.ts';
 import { createLogger, errorMessage, type Logger } from './log.ts';
 import { startSandbox, type Sandbox } from './sandbox.ts';
 
@@ -40,17 +41,22 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
     ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }), registryBin: config.SWB_REGISTRY_BIN })
     : null;
   // Images and the mirror stay on the host engine; learner nodes run on the learner engine.
-  const { docker: nodeDocker, ...nodeEngine } = await setupNodeEngine(config, docker, images.node, {
-    info: (line) => log.info(line, { part: 'isolation' }),
-    warn: (line) => log.warn(line, { part: 'isolation' }),
-  });
+  const mirrorPort = mirror?.port ?? null;
+  const { docker: nodeDocker, ...nodeEngine } = await setupNodeEngine(
+    config,
+    docker,
+    images.node,
+    { info: (line) => log.info(line, { part: 'isolation' }), warn: (line) => log.warn(line, { part: 'isolation' }) },
+    // Before the learner engine (re)starts and brings its nodes back.
+    () => fenceLearnerNetworks(config.SWB_FIREWALL, mirrorPort, log.child({ part: 'firewall' })),
+  );
   log.info('learner nodes', { isolation: nodeEngine.isolation, engine: nodeEngine.isolation === 'userns' ? 'learner engine (--userns-remap)' : 'host engine' });
   const sandbox = await startSandbox({
     config,
     docker: nodeDocker,
     nodeEngine,
     nodeImage: images.node,
-    mirrorPort: mirror?.port ?? null,
+    mirrorPort,
     labFilesDir: labFilesDirOf(contentDirOf(undefined, repoRoot)),
     lessonsDir: lessonsDirOf(contentDirOf(config.SWB_CONTENT_DIR, repoRoot)),
     log,

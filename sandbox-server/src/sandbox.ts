@@ -1,7 +1,8 @@
 /**
- * The sandbox engine, wired: host facts -> firewall -> reconcile leftovers ->
+ * The sandbox engine, wired: host facts -> firewall watch -> reconcile leftovers ->
  * warm pool -> sessions -> HTTP/WebSocket handlers. Images and the mirror are
- * prepared by the caller and passed in.
+ * prepared by the caller and passed in, and so is the firewall (installed before the node engine
+ * started: see setupNodeEngine).
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -24,7 +25,7 @@ import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.ts';
 import type { HttpRoutes } from './http/request.ts';
 import { createSandboxHttp } from './http/routes.ts';
 import { startDiskGuard } from './isolation/disk-guard.ts';
-import { installFirewall, watchFirewall } from './isolation/firewall.ts';
+import { watchFirewall } from './isolation/firewall.ts';
 import type { Logger } from './log.ts';
 import { errorMessage } from './log.ts';
 import { SessionManager } from './sessions/manager.ts';
@@ -71,20 +72,8 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   if (facts.isolationNote) log.warn(`isolation: hardened capabilities only (${facts.isolationNote})`);
   if (!facts.ipvs) log.warn('no IPVS on this host: swarm VIPs and the ingress routing mesh will not work; use dnsrr and host-mode publishing');
 
-  let stopFirewallWatch = () => {};
-  if (config.SWB_FIREWALL) {
-    try {
-      await installFirewall(deps.mirrorPort);
-    } catch (err) {
-      throw new Error(
-        `Cannot install the firewall rules that keep learner nodes off this host, other networks and the internet (${errorMessage(err)}). ` +
-          'Run as root with iptables and ip6tables installed, or set SWB_FIREWALL=off to run without them (never with untrusted learners).',
-      );
-    }
-    stopFirewallWatch = watchFirewall(deps.mirrorPort, 15_000, log.child({ part: 'firewall' }));
-  } else {
-    log.warn('SWB_FIREWALL=off: learner nodes can reach this host, other networks and the internet');
-  }
+  // The rules went in before the node engine started (setupNodeEngine's fence); from here on they are kept in place.
+  const stopFirewallWatch = config.SWB_FIREWALL ? watchFirewall(deps.mirrorPort, 15_000, log.child({ part: 'firewall' })) : () => {};
   const owner = nodeEngine.cgroupOwner;
   const stopCgroupWatch = owner
     ? watchNodeStarts(docker, `${LABEL.instance}=${config.SWB_INSTANCE}`, (id) => confineStartedNode(docker, id, owner), (err) =>

@@ -9,6 +9,7 @@ import { connectDocker } from '../../sandbox-server/src/engine/docker.ts';
 import { ensureImages, type ImageSet } from '../../sandbox-server/src/images/index.ts';
 import { ensureMirror } from '../../sandbox-server/src/images/mirror.ts';
 import { setupNodeEngine } from '../../sandbox-server/src/engine/node-engine.ts';
+import { fenceLearnerNetworks } from '../../sandbox-server/src/isolation/firewall.ts';
 import type { Config } from '../../sandbox-server/src/config.ts';
 import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.ts';
 import { info, step } from './progress.ts';
@@ -33,7 +34,10 @@ export async function prepareHost(config: Config, opts: { browser?: boolean } = 
   const images = await step('images (built only when their inputs changed)', () => ensureImages(docker, info));
   // Started here like the host engine (the server starts it too when missing) and left running.
   await step('learner engine (user namespaces)', async () => {
-    const engine = await setupNodeEngine(config, docker, images.node, { info, warn: (line) => info(`WARNING: ${line}`) });
+    // The firewall first: the engine's nodes (restart unless-stopped) come back with it.
+    const mirrorPort = config.SWB_MIRROR ? config.SWB_MIRROR_PORT : null;
+    const fence = () => fenceLearnerNetworks(config.SWB_FIREWALL, mirrorPort, { warn: (line) => info(`WARNING: ${line}`) });
+    const engine = await setupNodeEngine(config, docker, images.node, { info, warn: (line) => info(`WARNING: ${line}`) }, fence);
     info(engine.isolation === 'userns' ? 'learner nodes: user-namespaced learner engine' : `learner nodes: HARDENED FALLBACK (${engine.note})`);
   });
   if (config.SWB_MIRROR) {

@@ -52,13 +52,20 @@ export async function setupNodeEngine(
   hostDocker: Docker,
   nodeImage: string,
   log: { info(line: string): void; warn(line: string): void },
+  /**
+   * Installs the learner firewall. Runs before any engine is started: nodes have restart policy
+   * unless-stopped, so they come back the moment their engine does, and must find the rules there.
+   */
+  fence: () => Promise<void>,
+  startLearnerEngine = ensureLearnerEngine,
 ): Promise<NodeEngine> {
+  await fence();
   const opts = learnerEngineOptions(config);
   let why = 'SWB_ISOLATION=hardened';
   if (config.SWB_ISOLATION === 'userns') {
     try {
       if (config.DOCKER_HOST) throw new Error('DOCKER_HOST points at another engine; the learner engine must run on this host');
-      const engine = await ensureLearnerEngine(opts, (l) => log.info(l));
+      const engine = await startLearnerEngine(opts, (l) => log.info(l));
       await copyImage(hostDocker, engine.docker, nodeImage, (l) => log.info(l));
       const owner = { uid: engine.rootUid, gid: engine.rootGid };
       const needs = { nodes: config.SWB_MAX_CLUSTERS * (config.SWB_WORKERS + 1), pidsPerNode: config.SWB_NODE_PIDS };

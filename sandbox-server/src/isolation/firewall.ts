@@ -99,6 +99,25 @@ export async function installFirewall(mirrorPort: number | null): Promise<void> 
   }
 }
 
+/**
+ * The firewall as the server needs it before any learner node can run: installed, or (SWB_FIREWALL=off)
+ * a loud warning. Throws in words when it cannot be installed: the server must not start then.
+ */
+export async function fenceLearnerNetworks(enabled: boolean, mirrorPort: number | null, log: { warn(msg: string): void }): Promise<void> {
+  if (!enabled) {
+    log.warn('SWB_FIREWALL=off: learner nodes can reach this host, other networks and the internet');
+    return;
+  }
+  try {
+    await installFirewall(mirrorPort);
+  } catch (err) {
+    throw new Error(
+      `Cannot install the firewall rules that keep learner nodes off this host, other networks and the internet (${err instanceof Error ? err.message : String(err)}). ` +
+        'Run as root with iptables and ip6tables installed, or set SWB_FIREWALL=off to run without them (never with untrusted learners).',
+    );
+  }
+}
+
 /** Every rule and jump in place (checked one by one with `-C`)? */
 export async function firewallIntact(mirrorPort: number | null): Promise<boolean> {
   for (const bin of FAMILIES) {
