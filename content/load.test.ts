@@ -9,6 +9,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LessonCatalog } from '../sandbox-server/src/checks/catalog.ts';
+import { createLogger } from '../sandbox-server/src/log.ts';
 import { listLessonFiles, validateAllLessons } from './load.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -202,6 +204,20 @@ docker service ls --format '{{.Name}}'
     assert.ok(cycle[0]!.includes('02-a.mdx:14') && cycle[0]!.includes('"a" → "c" → "b" → "a" is a cycle'), cycle[0]);
     assertOneError(await errorsOf(ordered({ a: 'b' })), '02-a.mdx:14', 'exercise "a": after "b", which is placed later in the text');
     assertOneError(await errorsOf(ordered({}, { a: ', skipsEarlier: true' })), '02-a.mdx', 'skipsEarlier', 'follows no other');
+  });
+
+  it('reads a lesson with a byte-order mark, CRLF and spaces after ---, the same as the check catalog', async () => {
+    const text = `\uFEFF${goodFrontmatter.replace(/^---\n/, '--- \n').replace(/\n---\n$/, '\n---\t \n')}\nText.\n\n<Exercise id="swarm-active" />\n`.replace(/\n/g, '\r\n');
+    const dir = fixture({ '02-swarm-init.mdx': text });
+    const { lessons, errors } = await validateAllLessons({ contentDir: dir });
+    assert.deepEqual(errors, []);
+    const catalog = new LessonCatalog(path.join(dir, 'lessons'), createLogger('json', {}, 'silent'));
+    assert.deepEqual(catalog.slugs(), lessons.map((l) => l.slug));
+    const checked = catalog.get('swarm-init')!;
+    assert.deepEqual(
+      checked.exercises.map((e) => ({ id: e.id, title: e.title, check: e.check, solution: e.solution })),
+      lessons[0]!.frontmatter.exercises.map((e) => ({ id: e.id, title: e.title, check: e.check, solution: e.solution })),
+    );
   });
 
   it('accepts the real lessons in content/lessons', async (t) => {

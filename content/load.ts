@@ -19,7 +19,8 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import type { NodeName } from '@contract/protocol.ts';
 import { labFilesDirOf, lessonsDirOf } from './dirs.ts';
-import { LESSON_FILE, clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from '@contract/lesson.ts';
+import { clusterNodes, lessonFrontmatter, type HostFact, type LessonFrontmatter, type Exercise } from '@contract/lesson.ts';
+import { isLessonSource, lessonFileName, splitFrontmatter, type SplitLesson } from '@contract/lesson-file.ts';
 import { lintExerciseOrder, lintExercises, lintLessonTree, type LintContext } from './lint.ts';
 
 export interface ContentDirs {
@@ -106,7 +107,7 @@ export async function listLabFiles(filesDir: string): Promise<Set<string>> {
 /** The lesson files present, sorted by name; `[]` if the folder is missing. */
 export async function listLessonFiles(lessonsDir: string): Promise<string[]> {
   try {
-    return (await fs.readdir(lessonsDir)).filter((f) => f.endsWith('.mdx')).sort();
+    return (await fs.readdir(lessonsDir)).filter(isLessonSource).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
@@ -115,34 +116,12 @@ export async function listLessonFiles(lessonsDir: string): Promise<string[]> {
 
 // ---------------------------------------------------------------- frontmatter
 
-interface SplitSource {
-  yaml: string;
-  body: string;
-  /** Lines before the body starts (the frontmatter block with its --- lines). */
-  bodyLineOffset: number;
-  /** Line of the first YAML line (1-based). */
-  yamlFirstLine: number;
-}
-
-function splitFrontmatter(source: string): SplitSource | null {
-  const text = source.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  if (!text.startsWith('---\n')) return null;
-  const end = text.indexOf('\n---', 3);
-  if (end < 0) return null;
-  const afterFence = text.indexOf('\n', end + 4);
-  const fenceLine = text.slice(end + 1, afterFence < 0 ? undefined : afterFence);
-  if (fenceLine.trim() !== '---') return null;
-  const yaml = text.slice(4, end + 1);
-  const body = afterFence < 0 ? '' : text.slice(afterFence + 1);
-  return { yaml, body, bodyLineOffset: text.slice(0, afterFence + 1).split('\n').length - 1, yamlFirstLine: 2 };
-}
-
 function formatPath(p: readonly PropertyKey[]): string {
   return p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
 }
 
 /** Parse + validate the frontmatter; problems are complete messages; `lineAt` finds a path's line. */
-function parseFrontmatter(file: string, split: SplitSource): { data?: LessonFrontmatter; problems: string[]; lineAt?: (path: (string | number)[]) => string } {
+function parseFrontmatter(file: string, split: SplitLesson): { data?: LessonFrontmatter; problems: string[]; lineAt?: (path: (string | number)[]) => string } {
   const lc = new LineCounter();
   const doc = parseDocument(split.yaml, { lineCounter: lc, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -182,9 +161,9 @@ async function compileLesson(
 ): Promise<{ lesson?: CompiledLesson; problems: string[] }> {
   const file = displayPath(absFile);
   const name = path.basename(absFile);
-  const m = LESSON_FILE.exec(name);
-  if (!m) return { problems: [`${file}: lesson files are named NN-slug.mdx (two digits, lowercase slug), e.g. 02-swarm-init.mdx`] };
-  const slug = m[2]!;
+  const named = lessonFileName(name);
+  if (!named) return { problems: [`${file}: lesson files are named NN-slug.mdx (two digits, lowercase slug), e.g. 02-swarm-init.mdx`] };
+  const { slug } = named;
 
   const source = await fs.readFile(absFile, 'utf8');
   const split = splitFrontmatter(source);

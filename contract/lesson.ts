@@ -16,9 +16,6 @@ import { exerciseCheck } from './checks.ts';
 
 export const MAX_WORKERS = 9;
 
-/** A lesson's file name, `NN-slug.mdx`: the number orders the path, the slug is the page's address. */
-export const LESSON_FILE = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.mdx$/;
-
 export const exerciseId = z
   .string()
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'exercise id: lowercase letters, digits and single dashes (e.g. swarm-active)')

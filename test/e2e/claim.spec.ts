@@ -12,6 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { lessonFiles } from '../../contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
 import { docker, removeInstance } from '../helpers/server.ts';
 import { terminalScreen } from './terminal.ts';
@@ -21,11 +22,7 @@ const INSTANCE = `${E2E_INSTANCE}-cl`;
 const DATA_DIR = `.data/${INSTANCE}`;
 const BASE = `http://127.0.0.1:${PORT}`;
 /** Every lesson of the site, by its slug (the file name without its order prefix). */
-const LESSONS = fs
-  .readdirSync('content/lessons')
-  .filter((f) => f.endsWith('.mdx'))
-  .sort()
-  .map((f) => f.replace(/^\d+-/, '').replace(/\.mdx$/, ''));
+const LESSONS = lessonFiles(fs.readdirSync('content/lessons')).map((f) => f.slug);
 
 let server: ChildProcess | undefined;
 

@@ -27,6 +27,7 @@ import { z } from 'zod';
 import type { ProgressStore } from '../../sandbox-server/src/checks/progress.ts';
 import { exerciseCheck } from '../../contract/checks.ts';
 import { exerciseOrder } from '../../contract/lesson.ts';
+import { lessonFiles, splitFrontmatter } from '../../contract/lesson-file.ts';
 import { hasPassed, notYetMessage } from '../../sandbox-server/src/checks/order.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { nodeName, type CheckResult, type ServerMessage } from '../../contract/protocol.ts';
@@ -61,14 +62,10 @@ const lessonSchema = z.object({
 });
 type Lesson = z.infer<typeof lessonSchema> & { slug: string; file: string };
 
-const lessons: Lesson[] = fs
-  .readdirSync(lessonsDir)
-  .filter((f) => /^\d{2}-.+\.mdx$/.test(f))
-  .sort()
-  .map((file) => {
-    const text = fs.readFileSync(path.join(lessonsDir, file), 'utf8');
-    const yaml = /^---\n([\s\S]*?)\n---/.exec(text)?.[1] ?? '';
-    return { ...lessonSchema.parse(parse(yaml)), slug: file.replace(/^\d{2}-|\.mdx$/g, ''), file };
+const lessons: Lesson[] = lessonFiles(fs.readdirSync(lessonsDir))
+  .map(({ name: file, slug }) => {
+    const yaml = splitFrontmatter(fs.readFileSync(path.join(lessonsDir, file), 'utf8'))?.yaml ?? '';
+    return { ...lessonSchema.parse(parse(yaml)), slug, file };
   })
   .filter((l) => l.exercises.length > 0);
 // SWB_LESSONS=6,7 walks only those (while writing a lesson); a cluster still fast-forwards to them.

@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { LESSON_FILE, forHost, hostFactOf, lessonFrontmatter, type ExerciseOrder } from '../../../contract/lesson.ts';
+import { forHost, hostFactOf, lessonFrontmatter, type ExerciseOrder } from '../../../contract/lesson.ts';
+import { lessonFiles, splitFrontmatter } from '../../../contract/lesson-file.ts';
 import type { NodeName } from '../../../contract/protocol.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
@@ -75,10 +76,7 @@ export class LessonCatalog {
     } catch {
       names = [];
     }
-    const files = names.sort().flatMap((n) => {
-      const m = LESSON_FILE.exec(n);
-      return m ? [[path.join(this.lessonsDir, n), m[2]!] as [string, string]] : [];
-    });
+    const files = lessonFiles(names).map(({ name, slug }): [string, string] => [path.join(this.lessonsDir, name), slug]);
     this.listing = { at: now, files };
     return files;
   }
@@ -89,10 +87,9 @@ export class LessonCatalog {
 
   private read(file: string, slug: string): LessonChecks | null {
     try {
-      const text = fs.readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
-      const m = /^---\n([\s\S]*?)\n---\s*(\n|$)/.exec(text);
-      if (!m) throw new Error('no frontmatter');
-      const parsed = lessonFrontmatter.safeParse(parse(m[1]!) ?? {});
+      const split = splitFrontmatter(fs.readFileSync(file, 'utf8'));
+      if (!split) throw new Error('no frontmatter');
+      const parsed = lessonFrontmatter.safeParse(parse(split.yaml) ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new Error(`frontmatter ${issue.path.join('.')}: ${issue.message}`);
