@@ -50,7 +50,7 @@ test('ports: host-mode on the node running the task, ingress on the source, plai
       ['manager', 8081, 5000, 'container', 'solo', '/p/manager/8081/', false],
     ],
   );
-  assert.match(s.ports[1]!.problem!, /IPVS[\s\S]*--publish-add mode=host,published=5001,target=5000 ing/);
+  assert.match(s.ports[1]!.problem!, /IPVS[\s\S]*docker service update --publish-rm 5000 --publish-add mode=host,target=5000,published=5001 ing$/);
   const withIpvs = toClusterState(raw(), { learnerNodes, ipvs: true, previewUrl: preview });
   assert.equal(withIpvs.ports[1]!.problem, undefined, 'with IPVS the mesh answers');
 });

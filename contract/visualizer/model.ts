@@ -5,6 +5,7 @@
  * server reads from the mounted socket, so both draw the same swarm the same way.
  */
 import type { ClusterState, NodeName, PublishedPortView, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol.ts';
+import { hostModeCommand } from '../docker.ts';
 import { shortImage } from './layout.ts';
 import { pullsOf } from './pulls.ts';
 
@@ -259,6 +260,6 @@ export function ingressProblem(service: string, published: number, target: numbe
   return (
     `Port ${published} of service "${service}" is published through the ingress routing mesh, which needs IPVS in the host's kernel; ` +
     `this host has none, so nothing answers on it here. Publish it in host mode instead: ` +
-    `docker service update --publish-rm ${published} --publish-add mode=host,published=${published},target=${target} ${service}`
+    hostModeCommand(service, published, target)
   );
 }

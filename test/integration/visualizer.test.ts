@@ -180,7 +180,7 @@ describe('the cluster picture and the port preview', () => {
     } else {
       assert.ok(port.problem?.includes('IPVS'), 'the badge carries the reason');
       assert.equal(res.status, 502);
-      assert.match(text, /ingress routing mesh[\s\S]*IPVS[\s\S]*mode=host,published=5001,target=5000/);
+      assert.match(text, /ingress routing mesh[\s\S]*IPVS[\s\S]*--publish-rm 5000 --publish-add mode=host,target=5000,published=5001/);
       assert.ok(took < withSlack(5_000), `answered in ${took} ms, not a hang`);
     }
   });

@@ -6,6 +6,7 @@
 import type { RescheduledParams, ServiceMatch, ServiceParams, SpreadParams, StackParams } from '../../../contract/checks.ts';
 import type { ClusterView, PortJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
 import { type CheckContext, type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
+import { hostModeCommand } from '../../../contract/docker.ts';
 import { count, displayImage, list, normalizeConstraint, normalizeImage, q } from './words.ts';
 
 // ---------------------------------------------------------------- finding the service
@@ -128,8 +129,7 @@ export function describeRunning(s: ServiceJson, tasks: TaskJson[], expected: num
 // ---------------------------------------------------------------- service
 
 /** The command that moves a published port from the routing mesh to host mode, in one update. */
-export const toHostMode = (name: string, port: number, target = port) =>
-  `\`docker service update --publish-rm ${target} --publish-add mode=host,target=${target},published=${port} ${name}\``;
+export const toHostMode = (name: string, port: number, target = port) => `\`${hostModeCommand(name, port, target)}\``;
 
 /** Why an ingress-published port fails on a host without IPVS, and the command that fixes it. */
 export const ingressProblem = (s: ServiceJson, port: number, target = port) =>
