@@ -3,6 +3,7 @@
  * node it runs on, a colour per service. Framework-free and browser-safe: the workbench panel
  * (React) and the stand-in visualizer page (plain DOM) both draw from this, so they agree.
  */
+import { shortImage } from '../docker.ts';
 import type { ClusterFocus, ClusterState, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol.ts';
 
 export interface TaskBox {
@@ -148,14 +149,6 @@ export function describeChanges(before: ClusterState | null, after: ClusterState
   }
   for (const n of before.nodes) if (!after.nodes.some((x) => x.id === n.id)) out.push(`node ${n.hostname} left the swarm`);
   return out;
-}
-
-/** `docker.io/library/flask_app:3.0@sha256:...` -> `flask_app:3.0`; a bare name gets no `:latest`. */
-export function shortImage(image: string): string {
-  return image
-    .replace(/@sha256:[0-9a-f]+$/, '')
-    .replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '')
-    .replace(/^library\//, '');
 }
 
 /** Names of the services in the picture that an exercise's focus points at. */

@@ -5,8 +5,7 @@
  * server reads from the mounted socket, so both draw the same swarm the same way.
  */
 import type { ClusterState, NodeName, PublishedPortView, SwarmNodeView, SwarmServiceView, SwarmTaskView } from '../protocol.ts';
-import { hostModeCommand } from '../docker.ts';
-import { shortImage } from './layout.ts';
+import { SWARM_TASK_ID_LABEL, hostModeCommand, shortImage } from '../docker.ts';
 import { pullsOf } from './pulls.ts';
 
 export { shortImage };
@@ -244,7 +243,7 @@ function portsOf(
   // Plain containers (`docker run -p`); swarm task containers are covered above.
   for (const [node, containers] of Object.entries(raw.containers ?? {}) as Array<[NodeName, RawContainer[]]>) {
     for (const c of containers) {
-      if (c.Labels?.['com.docker.swarm.task.id'] !== undefined) continue;
+      if (c.Labels?.[SWARM_TASK_ID_LABEL] !== undefined) continue;
       const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
       for (const p of c.Ports ?? []) {
         if (!p.PublicPort || !p.PrivatePort) continue;

@@ -11,6 +11,7 @@ import { runStep } from '../../sandbox-server/src/checks/apply.ts';
 import { innerEngine } from '../../sandbox-server/src/engine/inner-events.ts';
 import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../../sandbox-server/src/files/labfiles.ts';
 import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { SWARM_TASK_ID_LABEL } from '../../contract/docker.ts';
 import { docker } from './server.ts';
 import { waitFor } from './wait.ts';
 
@@ -97,7 +98,7 @@ export async function captureState(nodes: TestNode[]): Promise<ClusterSnapshot> 
     const nets = (await n.engine.listNetworks()) as { Name: string; Scope?: string }[];
     localNetworks[n.name] = new Set(nets.filter((x) => x.Scope === 'local' && !BUILT_IN_NETWORKS.has(x.Name)).map((x) => x.Name));
     const cs = (await n.engine.listContainers({ all: true })) as { Id: string; Labels?: Record<string, string> }[];
-    containers[n.name] = new Set(cs.filter((c) => !c.Labels?.['com.docker.swarm.task.id']).map((c) => c.Id));
+    containers[n.name] = new Set(cs.filter((c) => !c.Labels?.[SWARM_TASK_ID_LABEL]).map((c) => c.Id));
     const list = await listNodeFiles(n.container);
     files[n.name] = await Promise.all(list.map(async (f) => ({ path: f.path, content: (await readNodeFile(n.container, f.path)) ?? Buffer.alloc(0) })));
   }
@@ -245,7 +246,7 @@ export async function restoreState(nodes: TestNode[], before: ClusterSnapshot): 
   for (const n of nodes) {
     const cs = (await n.engine.listContainers({ all: true })) as { Id: string; Labels?: Record<string, string> }[];
     for (const c of cs) {
-      if (!c.Labels?.['com.docker.swarm.task.id'] && !before.containers[n.name]?.has(c.Id)) await n.engine.getContainer(c.Id).remove({ force: true }).catch(ignore);
+      if (!c.Labels?.[SWARM_TASK_ID_LABEL] && !before.containers[n.name]?.has(c.Id)) await n.engine.getContainer(c.Id).remove({ force: true }).catch(ignore);
     }
     const nets = (await n.engine.listNetworks()) as { Id: string; Name: string; Scope?: string }[];
     for (const x of nets) {

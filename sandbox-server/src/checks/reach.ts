@@ -1,4 +1,5 @@
 /** Checks that look at what a node serves or holds: HTTP answers, lab files, plain containers. */
+import { SWARM_TASK_ID_LABEL } from '../../../contract/docker.ts';
 import type { ContainerParams, FileParams, HttpParams } from '../../../contract/checks.ts';
 import type { ClusterView, ContainerJson } from './engine.ts';
 import { type Outcome, fail, pass } from './outcome.ts';
@@ -37,7 +38,7 @@ export async function checkFile(p: FileParams, view: ClusterView): Promise<Outco
   return pass(`${p.path} on ${q(p.node)} is as expected`);
 }
 
-const isTask = (c: ContainerJson) => !!c.Labels?.['com.docker.swarm.task.id'];
+const isTask = (c: ContainerJson) => !!c.Labels?.[SWARM_TASK_ID_LABEL];
 const containerName = (c: ContainerJson) => c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
 
 export async function checkContainer(p: ContainerParams, view: ClusterView): Promise<Outcome> {

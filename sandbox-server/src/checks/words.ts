@@ -1,4 +1,5 @@
 /** Small helpers that keep check messages consistent: `names` in backticks, counts with nouns. */
+import { normalizeImage, withoutDigest } from '../../../contract/docker.ts';
 
 export const q = (name: string): string => `\`${name}\``;
 
@@ -14,17 +15,12 @@ export function list(items: readonly string[], none = 'none', max = Infinity): s
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** Image reference for comparison: no digest, no docker.io/library prefix, `:latest` when untagged. */
-export function normalizeImage(ref: string): string {
-  let r = ref.trim().replace(/@sha256:[0-9a-f]+$/i, '');
-  r = r.replace(/^(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '').replace(/^library\//, '');
-  if (r.lastIndexOf(':') <= r.lastIndexOf('/')) r += ':latest';
-  return r;
-}
+/** Image reference for comparison (stated once, in contract/docker.ts). */
+export { normalizeImage };
 
 /** Image reference to show a learner: as typed, without the digest swarm may append. */
 export function displayImage(ref: string | undefined): string {
-  return (ref ?? '?').replace(/@sha256:[0-9a-f]+$/i, '');
+  return withoutDigest(ref ?? '?');
 }
 
 /** Placement constraints compare without spaces: `node.role == manager` = `node.role==manager`. */

@@ -1,11 +1,12 @@
 import Docker from 'dockerode';
+import { INNER_DOCKER_PORT } from './inner-api.ts';
 
 /** A dockerode client for the host engine (DOCKER_HOST or the local socket). */
 export function connectDocker(dockerHost: string | undefined): Docker {
   if (!dockerHost) return new Docker({ socketPath: '/var/run/docker.sock' });
   const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
   if (url.protocol === 'unix:') return new Docker({ socketPath: url.pathname });
-  return new Docker({ host: url.hostname, port: Number(url.port || 2375), protocol: 'http' });
+  return new Docker({ host: url.hostname, port: Number(url.port || INNER_DOCKER_PORT), protocol: 'http' });
 }
 
 /** Throws a message an operator can act on when no engine answers. */

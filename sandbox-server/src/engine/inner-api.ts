@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { boundedGet, openStream, type ReadLimits } from './bounded.ts';
 
-/** Inner dockerd API port: the server reads cluster state from it (never from scripts on the node). */
+/** Docker's plain-HTTP API port. Each node's inner dockerd listens on it, and the server reads cluster state from it (never from scripts on the node); a tcp:// DOCKER_HOST without a port means it too. */
 export const INNER_DOCKER_PORT = 2375;
 
 /** What the server reads from a node's engine (the subset of dockerode's API it uses). */

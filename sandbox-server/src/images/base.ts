@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile, mkdir, readFile, readdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { LABEL } from '../clusters/labels.ts';
 import { followProgress } from './build.ts';
 
 export const BASE_IMAGE = 'swb/debian:bookworm';
@@ -51,7 +52,7 @@ export async function ensureBaseImage(docker: Docker, log: (line: string) => voi
       repo: 'swb/debian',
       tag: SUITE,
       changes: [
-        'LABEL swb.managed=true',
+        `LABEL ${LABEL.managed}=true`,
         `LABEL swb.base="debootstrap --variant=minbase ${SUITE}"`,
         'ENV LANG=C.UTF-8',
         'CMD ["bash"]',

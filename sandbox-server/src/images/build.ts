@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
+import { LABEL } from '../clusters/labels.ts';
 import { inputHash, parseFromRefs, type ContextFile } from './hash.ts';
 
 export const HASH_LABEL = 'swb.input-hash';
@@ -49,7 +50,7 @@ export async function ensureBuilt(docker: Docker, spec: ImageSpec, log: (line: s
   const stream = await docker.buildImage(packContext(files), {
     t: tag,
     buildargs: buildArgs,
-    labels: { ...spec.labels, 'swb.managed': 'true', [HASH_LABEL]: hash },
+    labels: { ...spec.labels, [LABEL.managed]: 'true', [HASH_LABEL]: hash },
     rm: true,
     forcerm: true,
     pull: false,

@@ -14,6 +14,7 @@ import { ensureMirror } from './mirror.ts';
 import { sleep } from './lock.ts';
 import { LAB_DIR } from '../../../contract/protocol.ts';
 import { loadConfig } from '../config.ts';
+import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
 
 const LABEL = { 'swb.test': 'images' };
 const docker = new Docker();
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       name: `swbt-${process.pid}-${name}`,
       Hostname: name,
       Labels: LABEL,
-      Cmd: ['dockerd', '--host=unix:///var/run/docker.sock', '--host=tcp://0.0.0.0:2375', '--tls=false',
+      Cmd: ['dockerd', '--host=unix:///var/run/docker.sock', `--host=tcp://0.0.0.0:${INNER_DOCKER_PORT}`, '--tls=false',
         `--registry-mirror=http://${mirrorAddr}`, `--insecure-registry=${mirrorAddr}`],
       HostConfig: {
         NetworkMode: net.id,

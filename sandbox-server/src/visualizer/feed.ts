@@ -6,7 +6,7 @@
  * task raise no event on any engine.
  */
 import { ReadLimitError } from '../engine/bounded.ts';
-import type { InnerApi } from '../engine/inner-api.ts';
+import { INNER_DOCKER_PORT, type InnerApi } from '../engine/inner-api.ts';
 import type { ClusterEvents, InnerEventsMessage } from '../engine/inner-events.ts';
 import type { Logger } from '../log.ts';
 import { previewPath, type ClusterState, type NodeName } from '../../../contract/protocol.ts';
@@ -235,7 +235,7 @@ export class ClusterStateFeed {
 function withProblems(state: ClusterState, misbehaving: ReadonlyMap<string, string>): ClusterState {
   if (misbehaving.size === 0) return state;
   const said = [...misbehaving].map(([node, why]) => `${node}: ${why}`).join('; ');
-  const note = `The Docker API on port 2375 of a node answered outside the server's limits, so the server stopped reading it for a while (${said}). Restore the node's own dockerd on that port to see the cluster again.`;
+  const note = `The Docker API on port ${INNER_DOCKER_PORT} of a node answered outside the server's limits, so the server stopped reading it for a while (${said}). Restore the node's own dockerd on that port to see the cluster again.`;
   return { ...state, message: state.message ? `${note} ${state.message}` : note };
 }
 
