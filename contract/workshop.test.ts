@@ -9,3 +9,9 @@ test('join codes and names are normalised and bounded', () => {
   assert.equal(workshop.displayName.safeParse('<script>').success, false);
   assert.equal(workshop.displayName.safeParse('x'.repeat(41)).success, false);
 });
+
+test('class fault nodes follow the clusters the server reports (0 to 9 workers), manager first', () => {
+  assert.deepEqual(workshop.classNodes([]), ['manager']);
+  assert.deepEqual(workshop.classNodes([{ nodes: ['manager'] }, {}]), ['manager']);
+  assert.deepEqual(workshop.classNodes([{ nodes: ['manager', 'worker-1'] }, { nodes: ['manager', 'worker-1', 'worker-2', 'worker-3'] }]), ['manager', 'worker-1', 'worker-2', 'worker-3']);
+});

@@ -7,7 +7,8 @@
  * page stay independent: a workshop notice never rides on the terminal socket.
  */
 import { z } from 'zod';
-import { SANDBOX_PREFIX, lessonSlug, nodeName } from './protocol.ts';
+import { clusterNodes } from './lesson.ts';
+import { SANDBOX_PREFIX, lessonSlug, nodeName, type NodeName } from './protocol.ts';
 
 const base = `${SANDBOX_PREFIX}/workshops`;
 export const workshopPaths = {
@@ -119,6 +120,8 @@ export const dashboardLearner = z.object({
   /** Human words while the cluster is starting or broken. */
   healthNote: z.string().optional(),
   online: z.boolean(),
+  /** The node names of the learner's cluster, manager first (absent while it has none): clusters have 0 to 9 workers. */
+  nodes: z.array(nodeName).optional(),
   lesson: lessonSlug.nullable(),
   lastProgressAt: z.number().nullable(),
   /** No exercise passed for a while although the learner is online. */
@@ -142,6 +145,12 @@ export const dashboardLearner = z.object({
   fault: faultStatus.optional(),
 });
 export type DashboardLearner = z.infer<typeof dashboardLearner>;
+
+/** The nodes a class fault can name: those of the largest cluster in the room, manager first (just the manager while none is up). */
+export function classNodes(learners: readonly Pick<DashboardLearner, 'nodes'>[]): NodeName[] {
+  const workers = Math.max(0, ...learners.map((l) => (l.nodes?.length ?? 1) - 1));
+  return clusterNodes(workers);
+}
 
 export const dashboardExercise = z.object({
   key: z.string(),

@@ -1,7 +1,8 @@
 'use client';
 /** "Watch the swarm heal", for the whole class: fire one fault on every learner's cluster, then see whose swarm recovered. */
 import { useState } from 'react';
-import type { ClassFault, Dashboard, InstructorMessage } from '@contract/workshop.ts';
+import { classNodes, type ClassFault, type Dashboard, type InstructorMessage } from '@contract/workshop.ts';
+import type { NodeName } from '@contract/protocol.ts';
 import styles from './workshop.module.css';
 
 type Kind = ClassFault['kind'];
@@ -11,7 +12,6 @@ const KINDS: { kind: Kind; text: string }[] = [
   { kind: 'killTask', text: 'Kill one task of a service' },
   { kind: 'activate', text: 'Make a node active again' },
 ];
-const NODES = ['worker-1', 'worker-2', 'manager'] as const;
 
 const STATE_TEXT: Record<NonNullable<Dashboard['learners'][number]['fault']>['state'], string> = {
   waiting: 'waiting',
@@ -24,7 +24,10 @@ const STATE_TEXT: Record<NonNullable<Dashboard['learners'][number]['fault']>['st
 
 export function ClassFaultPanel({ learners, send, disabled }: { learners: Dashboard['learners']; send: (msg: InstructorMessage) => void; disabled: boolean }) {
   const [kind, setKind] = useState<Kind>('drain');
-  const [node, setNode] = useState<(typeof NODES)[number]>('worker-2');
+  const nodes = classNodes(learners);
+  const [picked, setNode] = useState<NodeName>('worker-2');
+  // The clusters decide which nodes there are (0 to 9 workers); a pick they lack falls back to the last worker, or the manager.
+  const node = nodes.includes(picked) ? picked : nodes[nodes.length - 1]!;
   const [service, setService] = useState('flask_app');
   const hit = learners.filter((l) => l.fault);
   const recovered = hit.filter((l) => l.fault!.state === 'recovered').length;
@@ -57,8 +60,8 @@ export function ClassFaultPanel({ learners, send, disabled }: { learners: Dashbo
         ) : (
           <label>
             Node{' '}
-            <select value={node} onChange={(e) => setNode(e.target.value as (typeof NODES)[number])} aria-label="Node">
-              {NODES.map((n) => (
+            <select value={node} onChange={(e) => setNode(e.target.value)} aria-label="Node">
+              {nodes.map((n) => (
                 <option key={n} value={n}>
                   {n}
                 </option>

@@ -7,7 +7,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { decodeBinary } from '@contract/protocol.ts';
-import { instructorServerMessage, type Dashboard, type InstructorMessage } from '@contract/workshop.ts';
+import { classNodes, instructorServerMessage, type Dashboard, type InstructorMessage } from '@contract/workshop.ts';
 import { ago, callJson, workshopPaths, wsUrl } from './api.ts';
 import { ClassFaultPanel } from './ClassFault.tsx';
 import { Broadcast, CatchUpNote, CommonFailures, PrewarmForm } from './DashboardPanels.tsx';
@@ -232,7 +232,7 @@ export function InstructorDashboard({ id }: { id: string }) {
             <h2 style={{ margin: 0 }}>
               {watching.name} · {watching.node} (read-only)
             </h2>
-            {['manager', 'worker-1', 'worker-2'].map((node) => (
+            {(data.learners.find((l) => l.id === watching.learnerId)?.nodes ?? classNodes(data.learners)).map((node) => (
               <button key={node} className="btn btn-small" onClick={() => send({ type: 'watch', learnerId: watching.learnerId, node })}>
                 {node}
               </button>

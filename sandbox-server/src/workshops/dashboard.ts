@@ -99,6 +99,7 @@ export function computeDashboard(inp: DashboardInputs): Dashboard {
       health,
       ...(health !== 'ready' && session?.info.progress ? { healthNote: session.info.progress } : {}),
       online,
+      ...(session?.info.nodes.length ? { nodes: session.info.nodes.map((n) => n.name) } : {}),
       lesson: l.lesson,
       lastProgressAt: last,
       stuck: online && !w.endedAt && passed.length < exercises.length && now - since > inp.stuckAfterMs,
