@@ -286,6 +286,13 @@ export const closeCodes = {
   replaced: 4003,
   /** The server is shutting down: reconnect after a moment. */
   serverRestart: 4004,
+  /**
+   * The learner's shell stopped reading input while this socket kept sending more (e.g. a paste into
+   * a program that reads nothing): closed rather than queued without end; the reason says so.
+   */
+  inputStalled: 4005,
+  /** This session already has the most sockets open at once (pages, tabs): this one was refused. */
+  tooManySockets: 4006,
 } as const;
 
 // ---------------------------------------------------------------- HTTP bodies

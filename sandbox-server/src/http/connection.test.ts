@@ -5,16 +5,19 @@
  * Run: node --import tsx --test sandbox-server/src/http/connection.test.ts
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
+import type Docker from 'dockerode';
 import type { WebSocket } from 'ws';
 import type { CheckClient, CheckService } from '../checks/checker.ts';
 import type { Logger } from '../log.ts';
-import { decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../../../contract/protocol.ts';
+import { closeCodes, decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../../../contract/protocol.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
-import type { TerminalViewer } from '../terminals/terminal.ts';
+import { INPUT_PAUSE_BYTES, TerminalSession, type TerminalViewer } from '../terminals/terminal.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
-import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions } from './connection.ts';
+import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, INPUT_MAX_QUEUED, MAX_SOCKETS_PER_SESSION, refuseOverSocketCap, type ConnectionOptions } from './connection.ts';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -43,8 +46,9 @@ class FakeShell {
   detach(viewer: TerminalViewer): void {
     this.viewers.delete(viewer);
   }
-  write(data: Buffer): void {
+  write(data: Buffer): boolean {
     this.typed.push(data.toString('utf8'));
+    return true;
   }
   resize(): void {}
   ack(): void {}
@@ -65,9 +69,25 @@ class FakeSocket extends EventEmitter {
       this.messages.push(JSON.parse(data.toString()) as ServerMessage);
     }
   }
-  close(): void {
+  closeCode: number | undefined;
+  closeReason = '';
+  close(code?: number, reason?: string): void {
+    if (this.readyState === 3) return;
+    this.closeCode = code;
+    this.closeReason = reason ?? '';
     this.readyState = 3;
     this.emit('close');
+  }
+  /** Like ws: a paused socket is not read, so (see InputClient) its peer's frames wait. */
+  paused = false;
+  pauses = 0;
+  pause(): void {
+    this.paused = true;
+    this.pauses++;
+  }
+  resume(): void {
+    this.paused = false;
+    this.emit('resumed');
   }
   pings = 0;
   terminated = false;
@@ -377,5 +397,131 @@ describe('BrowserConnection: a socket that misbehaves or goes silent', () => {
     s.ws.bufferedAmount = 5000;
     s.send({ type: 'ping', id: 1 });
     assert.ok(s.ws.terminated);
+  });
+});
+
+/**
+ * The exec stream of a shell as Docker feeds it: takes each write after `delayMs`, or nothing at all
+ * while `reading` is false (`stty raw -echo; sleep infinity`: the pty is full, Docker stops reading).
+ */
+class InputShell extends Duplex {
+  readonly received: Buffer[] = [];
+  maxQueued = 0;
+  constructor(
+    private readonly delayMs: number,
+    private readonly reading = true,
+  ) {
+    super();
+  }
+  override _read(): void {}
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.maxQueued = Math.max(this.maxQueued, this.writableLength);
+    if (!this.reading) return; // never calls back: everything after this waits in the stream
+    setTimeout(() => {
+      this.received.push(chunk);
+      cb();
+    }, this.delayMs);
+  }
+}
+
+/** A real TerminalSession on `shell`, opened through the connection on the channel it returns. */
+async function inputTerminal(s: ReturnType<typeof setup>, shell: InputShell): Promise<{ term: TerminalSession; channel: number }> {
+  const exec = { start: async () => shell, resize: async () => undefined, inspect: async () => ({ ExitCode: 0 }) };
+  const container = { exec: async () => exec } as unknown as Docker.Container;
+  const term = await TerminalSession.start({ container, id: 't', node: 'manager', cols: 80, rows: 24, scrollbackBytes: 64 * 1024 });
+  s.send(s.open('t', 'manager'));
+  s.clusterReady();
+  await settle();
+  shellFor(s, 't').shell.resolve(term as unknown as FakeShell);
+  await settle();
+  return { term, channel: s.opened()[0]!.channel };
+}
+
+/**
+ * A client streaming `data` (or endless zeros) in 64 KiB frames as fast as the server reads its
+ * socket: frames of a paused socket wait in the client (as in TCP), unless `ignorePause` (frames
+ * that keep coming anyway: the control). Returns the bytes sent so far.
+ */
+function stream(s: ReturnType<typeof setup>, channel: number, data: Buffer | null, ignorePause = false): () => number {
+  let sent = 0;
+  const limit = data?.length ?? 64 * 1024 * 1024; // endless, but a missing bound must not hang the test
+  const push = () => {
+    while (sent < limit && s.ws.readyState === s.ws.OPEN && (ignorePause || !s.ws.paused)) {
+      const n = Math.min(64 * 1024, limit - sent);
+      const payload = data ? data.subarray(sent, sent + n) : Buffer.alloc(n);
+      s.ws.emit('message', Buffer.from(encodeBinary(channel, payload)), true);
+      sent += n;
+    }
+  };
+  s.ws.on('resumed', () => setImmediate(push));
+  push();
+  return () => sent;
+}
+
+describe('BrowserConnection: terminal input flow control', () => {
+  it('a paste far past the bound into a shell slower than the client: held and resumed, every byte arrives in order', async () => {
+    const s = setup();
+    const shell = new InputShell(1);
+    const { term, channel } = await inputTerminal(s, shell);
+    const paste = crypto.randomBytes(3 * 1024 * 1024);
+    const sent = stream(s, channel, paste);
+    await waitFor(() => Buffer.concat(shell.received).length === paste.length, 20_000, 'the whole paste in the shell');
+    assert.ok(Buffer.concat(shell.received).equals(paste), 'nothing lost, nothing reordered');
+    assert.equal(sent(), paste.length);
+    assert.ok(s.ws.pauses > 0, 'the socket was held while the shell caught up');
+    assert.ok(shell.maxQueued <= INPUT_PAUSE_BYTES + 64 * 1024, `queued at most ${shell.maxQueued} bytes`);
+    assert.equal(s.ws.closeCode, undefined);
+    assert.equal(s.ws.paused, false, 'reading again');
+    assert.equal(term.inputBytes, paste.length);
+    s.ws.close();
+  });
+
+  it('a slow but steady reader is never cut off, however long the paste takes', async () => {
+    const s = setup({ ...DEFAULT_CONNECTION_OPTIONS, inputStallMs: 200 });
+    const shell = new InputShell(40); // one 64 KiB frame per 40 ms: 1 MiB takes ~0.7 s, past the deadline
+    const { channel } = await inputTerminal(s, shell);
+    const paste = crypto.randomBytes(1024 * 1024);
+    stream(s, channel, paste);
+    await waitFor(() => Buffer.concat(shell.received).length === paste.length, 20_000, 'the whole paste in the shell');
+    assert.equal(s.ws.closeCode, undefined);
+    s.ws.close();
+  });
+
+  it('a shell that reads nothing: the client waits in its own buffers, then the socket is closed in words (heartbeats do not cut it first)', async () => {
+    const s = setup({ ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: 50, inputStallMs: 400 });
+    const shell = new InputShell(0, false);
+    const { term, channel } = await inputTerminal(s, shell);
+    const sent = stream(s, channel, null);
+    await waitFor(() => s.ws.readyState === 3, 10_000, 'the socket closed');
+    assert.equal(s.ws.closeCode, closeCodes.inputStalled, 'closed for its input, not dropped by a missed pong');
+    assert.match(s.ws.closeReason, /your shell read none of your input for 0 s/);
+    assert.ok(Buffer.byteLength(s.ws.closeReason) <= 123, 'fits a close frame');
+    assert.ok(term.inputBytes <= INPUT_PAUSE_BYTES + 64 * 1024, `the server took ${term.inputBytes} bytes`);
+    assert.ok(sent() <= INPUT_PAUSE_BYTES + 64 * 1024, `the client could send ${sent()} bytes`);
+  });
+
+  it('control: frames that keep coming although the socket is held grow the queue until the backstop closes it', async () => {
+    const s = setup();
+    const shell = new InputShell(0, false);
+    const { term, channel } = await inputTerminal(s, shell);
+    const sent = stream(s, channel, null, true);
+    assert.equal(s.ws.closeCode, closeCodes.inputStalled);
+    assert.match(s.ws.closeReason, /more than 4 MiB of input waited for your shell/);
+    assert.ok(term.inputQueued > INPUT_MAX_QUEUED, `without the hold the queue grew to ${term.inputQueued} bytes`);
+    assert.ok(sent() <= INPUT_MAX_QUEUED + 64 * 1024, `and stopped there (${sent()} bytes sent)`);
+  });
+});
+
+describe('sockets per session', () => {
+  it('past the cap a new socket is closed with its own code and words; below it, accepted', () => {
+    const session = { connections: MAX_SOCKETS_PER_SESSION - 1 };
+    const below = new FakeSocket();
+    assert.equal(refuseOverSocketCap(below as unknown as WebSocket, session as unknown as LearnerSession), false);
+    assert.equal(below.readyState, 1);
+    session.connections = MAX_SOCKETS_PER_SESSION;
+    const over = new FakeSocket();
+    assert.equal(refuseOverSocketCap(over as unknown as WebSocket, session as unknown as LearnerSession), true);
+    assert.equal(over.closeCode, closeCodes.tooManySockets);
+    assert.match(over.closeReason, /pages are open already: close some tabs/);
   });
 });

@@ -42,9 +42,39 @@ export interface ConnectionOptions {
   maxQueuedBytes: number;
   /** At most one log line per socket per this interval for bad frames (a summary of the rest). */
   errorLogIntervalMs: number;
+  /** A socket held for a shell that took none of its queued input for this long is closed (default INPUT_STALL_MS). */
+  inputStallMs?: number;
 }
 
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = { pingIntervalMs: 30_000, maxQueuedBytes: 8 * 1024 * 1024, errorLogIntervalMs: 10_000 };
+
+/**
+ * Input flow control. A shell's input queue past INPUT_PAUSE_BYTES (terminal.ts) stops this socket
+ * being read until the queue drains: a paste of any size goes through whole, at the shell's pace,
+ * and a client that sends faster waits in its own buffers, not in ours. A shell that takes nothing
+ * of its queue for INPUT_STALL_MS (`stty raw -echo; sleep infinity`) gets its socket closed with
+ * closeCodes.inputStalled: the page says why instead of hanging. INPUT_MAX_QUEUED is the backstop
+ * should frames keep coming anyway (ws hands over what it had already read when paused).
+ */
+export const INPUT_STALL_MS = 30_000;
+export const INPUT_MAX_QUEUED = 4 * 1024 * 1024;
+/** How often a held socket looks whether its shells took any input (stall deadline). */
+const INPUT_STALL_POLL_MS = 1_000;
+/** A socket closed for its input gets this long for the close handshake before it is cut. */
+const INPUT_CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Sockets one session may hold at once (tabs, pages, reconnects): each costs a cluster-picture
+ * subscription, check watchers and heartbeats. Far above what a learner's tabs need.
+ */
+export const MAX_SOCKETS_PER_SESSION = 16;
+
+/** Refuses (closes) a socket past the session's cap; true when refused. */
+export function refuseOverSocketCap(ws: WebSocket, session: LearnerSession): boolean {
+  if (session.connections < MAX_SOCKETS_PER_SESSION) return false;
+  ws.close(closeCodes.tooManySockets, `${MAX_SOCKETS_PER_SESSION} workbench pages are open already: close some tabs`);
+  return true;
+}
 
 export class BrowserConnection {
   private readonly byId = new Map<string, Attached>();
@@ -61,6 +91,11 @@ export class BrowserConnection {
   private quietErrors = 0;
   private lastErrorLog = 0;
   private summary: ReturnType<typeof setTimeout> | null = null;
+  /** Shells whose input queue is over the bound, and how to stop waiting for each to drain. */
+  private readonly inputHeld = new Map<TerminalSession, () => void>();
+  private stallTimer: ReturnType<typeof setInterval> | null = null;
+  /** Closed for its input: later frames (already read) are dropped. */
+  private inputRefused = false;
 
   constructor(
     private readonly ws: WebSocket,
@@ -87,6 +122,8 @@ export class BrowserConnection {
       // A half-open socket (a laptop closed, a network gone) never closes by itself: it would keep
       // the session "connected" and never reaped.
       this.heartbeat = setInterval(() => {
+        // A socket held for input is not read, so its pongs wait too: the stall deadline bounds it instead.
+        if (this.inputHeld.size) return;
         if (!this.alive) {
           this.log.info('socket missed a heartbeat: dropped');
           return ws.terminate();
@@ -129,7 +166,64 @@ export class BrowserConnection {
     if (frame.payload.length > MAX_INPUT_FRAME_BYTES) {
       return this.fail('frame_too_large', `input frames are limited to ${MAX_INPUT_FRAME_BYTES} bytes: split large pastes`, attached.terminalId);
     }
-    attached.term.write(Buffer.from(frame.payload));
+    if (this.inputRefused) return;
+    const term = attached.term;
+    if (term.write(Buffer.from(frame.payload))) return;
+    if (term.inputQueued > INPUT_MAX_QUEUED) {
+      return this.closeForInput(`more than ${INPUT_MAX_QUEUED >> 20} MiB of input waited for your shell: connection closed`);
+    }
+    this.holdInput(term);
+  }
+
+  /** Stop reading this socket until `term` took its queued input (see INPUT_STALL_MS). */
+  private holdInput(term: TerminalSession): void {
+    if (this.inputHeld.has(term)) return;
+    this.inputHeld.set(
+      term,
+      term.whenInputDrained(() => {
+        this.inputHeld.delete(term);
+        if (this.inputHeld.size || this.closed || this.inputRefused) return;
+        this.stopStallTimer();
+        this.alive = true; // pongs that waited while the socket was held are read now
+        this.ws.resume();
+      }),
+    );
+    if (this.inputHeld.size > 1) return;
+    this.ws.pause();
+    // Progress (the queue shrank) restarts the deadline: a slow reader is not a stalled one.
+    const stallMs = this.opts.inputStallMs ?? INPUT_STALL_MS;
+    let queued = term.inputQueued;
+    let progress = Date.now();
+    this.stallTimer = setInterval(() => {
+      let now = 0;
+      for (const t of this.inputHeld.keys()) now += t.inputQueued;
+      if (now < queued) progress = Date.now();
+      queued = now;
+      if (Date.now() - progress < stallMs) return;
+      this.closeForInput(`your shell read none of your input for ${Math.round(stallMs / 1000)} s (is a program ignoring it?): connection closed`);
+    }, Math.min(INPUT_STALL_POLL_MS, stallMs / 4));
+    this.stallTimer.unref?.();
+  }
+
+  /**
+   * The client will not stop: say why in the close reason (the page shows it). Reading resumes so an
+   * honest browser's close handshake completes; what it had sent meanwhile is dropped.
+   */
+  private closeForInput(reason: string): void {
+    if (this.inputRefused) return;
+    this.inputRefused = true;
+    this.stopStallTimer();
+    for (const cancel of this.inputHeld.values()) cancel();
+    this.inputHeld.clear();
+    this.log.warn('client input not taken by its shell: socket closed', { reason });
+    this.ws.close(closeCodes.inputStalled, reason);
+    this.ws.resume();
+    setTimeout(() => this.ws.terminate(), INPUT_CLOSE_GRACE_MS).unref?.();
+  }
+
+  private stopStallTimer(): void {
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.stallTimer = null;
   }
 
   private async onMessage(msg: ClientMessage): Promise<void> {
@@ -258,6 +352,9 @@ export class BrowserConnection {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.summary) clearTimeout(this.summary);
+    this.stopStallTimer();
+    for (const cancel of this.inputHeld.values()) cancel();
+    this.inputHeld.clear();
     this.flushErrorSummary();
     for (const id of [...this.opening.keys()]) this.cancelOpening(id);
     for (const a of [...this.byId.values()]) this.release(a);

@@ -13,7 +13,7 @@ import { ClaimRefused } from '../sessions/admission.ts';
 import { NotClaimed, type LearnerSession, type SessionManager } from '../sessions/manager.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import { BrowserConnection, type ConnectionOptions } from './connection.ts';
+import { BrowserConnection, refuseOverSocketCap, type ConnectionOptions } from './connection.ts';
 import { RateLimit } from './rate-limit.ts';
 import { clientAddress, clientNetwork, cookie, hostAllowed, hostRefusal, HttpError, json, readBody, readCookie, sameOrigin, type HttpPolicy, type HttpRoutes } from './request.ts';
 
@@ -181,6 +181,7 @@ export function createSandboxHttp(deps: SandboxHttpDeps): HttpRoutes {
         const session = sessionOf(req);
         if (!session) return ws.close(closeCodes.noSession, 'no session: reload the page');
         if (session.info.status === 'expired') return ws.close(closeCodes.sessionExpired, 'session expired');
+        if (refuseOverSocketCap(ws, session)) return;
         new BrowserConnection(ws, session, sessions, deps.checks, log.child({ session: session.id.slice(0, 8) }), deps.connection);
       });
       return true;

@@ -14,6 +14,12 @@ export const HIGH_WATERMARK = 1024 * 1024;
 export const LOW_WATERMARK = 256 * 1024;
 /** While paused for a viewer's socket (which signals no drain), look at it again this often. */
 const BACKLOG_POLL_MS = 50;
+/**
+ * Input the shell has not taken yet (queued in this server for the exec stream) above which its
+ * writers must stop sending until it drains. A shell that reads nothing (`stty raw -echo; sleep
+ * infinity`) stops Docker reading too: without this bound every byte a client sends piles up here.
+ */
+export const INPUT_PAUSE_BYTES = 256 * 1024;
 
 export interface TerminalViewer {
   /** Output bytes starting at absolute stream offset `from`. */
@@ -48,6 +54,10 @@ export class TerminalSession {
   /** Resolves once the shell printed something (its prompt) or ended: a warm shell is one past this. */
   readonly printed: Promise<void>;
   private markPrinted: () => void = () => undefined;
+  /** Bytes of input handed to the shell's stream so far (tests prove the input bound with it). */
+  inputBytes = 0;
+  /** Writers waiting for the input queue to drain (see whenInputDrained). */
+  private readonly drainWaiters = new Set<() => void>();
 
   private constructor(
     readonly id: string,
@@ -64,6 +74,7 @@ export class TerminalSession {
     this.updateFlow();
     stream.on('end', () => void this.onEnd());
     stream.on('error', () => void this.onEnd());
+    stream.on('drain', () => this.inputDrained());
   }
 
   static async start(opts: {
@@ -125,10 +136,38 @@ export class TerminalSession {
     this.updateFlow();
   }
 
-  write(data: Buffer): void {
-    if (this.exited) return;
+  /**
+   * Input for the shell. Returns false once its queue passed INPUT_PAUSE_BYTES: the writer must stop
+   * reading its source until whenInputDrained calls back (nothing is dropped either way).
+   */
+  write(data: Buffer): boolean {
+    if (this.exited) return true;
     this.lastActivity = Date.now();
+    this.inputBytes += data.length;
     this.stream.write(data);
+    return this.inputQueued <= INPUT_PAUSE_BYTES;
+  }
+
+  /** Input waiting in this server for the shell's stream (Docker, then the shell, reads it). */
+  get inputQueued(): number {
+    return this.stream.writableLength;
+  }
+
+  /**
+   * Calls `done` (never synchronously) once the input queue is empty, or the shell is gone. Returns
+   * a function that cancels the wait (a writer that went away).
+   */
+  whenInputDrained(done: () => void): () => void {
+    const waiter = () => done();
+    this.drainWaiters.add(waiter);
+    if (this.exited || this.inputQueued === 0) queueMicrotask(() => this.inputDrained());
+    return () => void this.drainWaiters.delete(waiter);
+  }
+
+  private inputDrained(): void {
+    const waiters = [...this.drainWaiters];
+    this.drainWaiters.clear();
+    for (const w of waiters) w();
   }
 
   resize(cols: number, rows: number): void {
@@ -139,6 +178,7 @@ export class TerminalSession {
   close(): void {
     this.stopPolling();
     this.stream.destroy();
+    this.inputDrained();
     this.gone();
   }
 
@@ -170,6 +210,7 @@ export class TerminalSession {
     this.exitedCode = code;
     this.markPrinted();
     this.stopPolling();
+    this.inputDrained(); // nobody reads this shell's input any more: its writers need not wait
     for (const viewer of this.viewers.keys()) viewer.exited(code);
     this.viewers.clear();
     this.gone();
