@@ -12,7 +12,7 @@ import { loadConfig, type Config } from './config.ts';
 import { connectDocker, pingEngine } from './engine/docker.ts';
 import { ensureImages } from './images/index.ts';
 import { ensureMirror } from './images/mirror.ts';
-import { setupNodeEngine } from './engine/node-engine.ts';
+import { setupNodeEngine } from './isolation/learner-nodes.ts';
 import { fenceLearnerNetworks } from './isolation/firewall.ts';
 import { createLogger, errorMessage, type Logger } from './log.ts';
 import { startSandbox, type Sandbox } from './sandbox.ts';

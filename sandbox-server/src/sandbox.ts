@@ -11,7 +11,7 @@ import { LABEL } from './clusters/labels.ts';
 import { watchNodeStarts } from './engine/cgroups.ts';
 import { confineStartedNode } from './isolation/kernel-quotas.ts';
 import { detectHostFacts, type HostFacts } from './engine/host.ts';
-import type { NodeEngine } from './engine/node-engine.ts';
+import type { NodeEngine } from './isolation/learner-nodes.ts';
 import { labArchive, readLabFiles } from './files/labfiles.ts';
 import { LiveCluster } from './clusters/live.ts';
 import { ClusterPool } from './clusters/pool.ts';

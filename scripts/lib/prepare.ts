@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { connectDocker } from '../../sandbox-server/src/engine/docker.ts';
 import { ensureImages, type ImageSet } from '../../sandbox-server/src/images/index.ts';
 import { ensureMirror } from '../../sandbox-server/src/images/mirror.ts';
-import { setupNodeEngine } from '../../sandbox-server/src/engine/node-engine.ts';
+import { setupNodeEngine } from '../../sandbox-server/src/isolation/learner-nodes.ts';
 import { fenceLearnerNetworks } from '../../sandbox-server/src/isolation/firewall.ts';
 import type { Config } from '../../sandbox-server/src/config.ts';
 import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.ts';

@@ -11,7 +11,8 @@ import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
 import { waitForCgroups, type CgroupOwner } from '../engine/cgroups.ts';
-import { nodeHostConfig, type Isolation } from '../engine/host.ts';
+import type { Isolation } from '../engine/host.ts';
+import { nodeSecurityOpts } from '../isolation/node-security.ts';
 import { ensureNodeDisk, NODE_WRITABLE, nodeDiskOf, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
 import { putLabFiles } from '../files/labfiles.ts';
 import { confineStartedNode, type Ulimit } from '../isolation/kernel-quotas.ts';
@@ -180,7 +181,7 @@ async function createNode(
     Labels: labels,
     Env: ['container=docker'],
     HostConfig: {
-      ...nodeHostConfig(spec.isolation),
+      ...nodeSecurityOpts(spec.isolation),
       NetworkMode: n.networkName,
       ...storage,
       Memory: spec.limits.memoryMb * 1024 * 1024,

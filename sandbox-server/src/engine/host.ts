@@ -5,10 +5,9 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import type Docker from 'dockerode';
-import { nodeSecurityOpts, type Isolation } from '../isolation/node-security.ts';
 
-export type { Isolation } from '../isolation/node-security.ts';
+/** `userns`: nodes in a user namespace on the learner engine; `hardened`: capabilities only, on the host engine. */
+export type Isolation = 'userns' | 'hardened';
 
 export interface HostFacts {
   isolation: Isolation;
@@ -27,11 +26,6 @@ export const NO_IPVS_LIMIT =
 export const HARDENED_LIMIT =
   'This host runs learner nodes without a user namespace (hardened capabilities only): ' +
   'a node\'s root is closer to the host\'s root than it should be. Ask the operator to run `npm run doctor`.';
-
-/** HostConfig for a Docker-in-Docker node: explicit capabilities, seccomp, default devices only. */
-export function nodeHostConfig(isolation: Isolation): Docker.HostConfig {
-  return nodeSecurityOpts(isolation);
-}
 
 export function detectHostFacts(isolation: Isolation, isolationNote: string): HostFacts {
   const ipvs = hasIpvs();

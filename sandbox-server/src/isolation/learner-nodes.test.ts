@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type Docker from 'dockerode';
 import { loadConfig } from '../config.ts';
-import { setupNodeEngine } from './node-engine.ts';
-import type { ensureLearnerEngine } from './learner.ts';
+import { setupNodeEngine } from './learner-nodes.ts';
+import type { ensureLearnerEngine } from '../engine/learner.ts';
 
 // A learner dir under a file: the hardened fallback's disk step fails at once (nothing is made on this host).
 const config = loadConfig({ SWB_ISOLATION: 'userns', SWB_LEARNER_DIR: '/dev/null/swb-test' });

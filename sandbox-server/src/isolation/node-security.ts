@@ -11,10 +11,8 @@
  *   the host's root and refused by the kernel itself.
  */
 import type Docker from 'dockerode';
+import type { Isolation } from '../engine/host.ts';
 import { nodeSeccomp } from './seccomp.ts';
-
-/** `userns`: nodes in a user namespace on the learner engine; `hardened`: capabilities only, on the host engine. */
-export type Isolation = 'userns' | 'hardened';
 
 /**
  * The only capabilities a node gets (everything else is dropped, including capabilities newer
@@ -66,6 +64,7 @@ const READ_ONLY = [
   ...['abi', 'crypto', 'debug', 'dev', 'fs', 'kernel', 'user', 'vm'].map((d) => `/proc/sys/${d}`),
 ];
 
+/** HostConfig for a Docker-in-Docker node: explicit capabilities, seccomp, default devices only. */
 export function nodeSecurityOpts(isolation: Isolation): Docker.HostConfig {
   return {
     CapDrop: ['ALL'],
