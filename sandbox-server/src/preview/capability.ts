@@ -90,7 +90,8 @@ export interface PreviewAccessDeps {
 }
 
 export type Access =
-  | { ok: true; cluster: LiveCluster; ip: string; prefix: string }
+  /** `owner`: the owning session's id (per-session limits count against it). */
+  | { ok: true; cluster: LiveCluster; ip: string; prefix: string; owner: string }
   /** A cookie of an allowed viewer on our own origin, but no (valid) capability: redirect to one. */
   | { ok: 'issue'; prefix: string }
   | { ok: false; status: number; title: string; text: string };
@@ -121,7 +122,7 @@ export function authorize(req: http.IncomingMessage, target: PreviewTarget, deps
   const owner = deps.sessions.ownerOfCluster(target.clusterId);
   const node = owner?.cluster?.node(target.node);
   if (target.token && owner?.cluster && node && tokenValid(secret, owner.id, target, target.token, now)) {
-    return { ok: true, cluster: owner.cluster, ip: node.ip, prefix: prefixOf(target, target.token) };
+    return { ok: true, cluster: owner.cluster, ip: node.ip, prefix: prefixOf(target, target.token), owner: owner.id };
   }
   const viewer = fromOurOrigin(req) ? deps.sessionOf(req) : undefined;
   if (!viewer) {

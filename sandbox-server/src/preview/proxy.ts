@@ -38,16 +38,17 @@
  * - No cookie of ours is forwarded to the app, and `X-Content-Type-Options: nosniff` is set.
  *
  * Files: capability.ts (addresses, tokens, who may open what), headers.ts (the header policy),
- * this file (the streaming proxy and its error pages).
+ * tunnel.ts (WebSocket upgrades: only on a real 101, idle timeout, per-session cap), this file (the
+ * streaming proxy and its error pages).
  */
 import http from 'node:http';
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
 import { paths, type PublishedPortView } from '../../../contract/protocol.ts';
 import type { LiveCluster } from '../clusters/live.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 import { authorize, parsePreviewPath, type Access, type PreviewAccessDeps, type PreviewTarget } from './capability.ts';
+import type { TunnelOptions } from './tunnel.ts';
 import { CORS_FOR_OPAQUE, SECURITY_HEADERS, forwardHeaders, responseHeaders } from './headers.ts';
 
 export interface PreviewDeps extends PreviewAccessDeps {
@@ -55,7 +56,11 @@ export interface PreviewDeps extends PreviewAccessDeps {
   connectTimeoutMs?: number;
   /** Time for the app to start answering once connected. */
   responseTimeoutMs?: number;
+  /** Limits of WebSocket tunnels (tests; defaults in tunnel.ts). */
+  tunnels?: TunnelOptions;
 }
+
+export { handlePreviewUpgrade } from './tunnel.ts';
 
 export async function handlePreview(req: http.IncomingMessage, res: http.ServerResponse, url: URL, deps: PreviewDeps): Promise<void> {
   const target = parsePreviewPath(url.pathname);
@@ -128,7 +133,16 @@ function proxy(
     upstream.on('response', (up) => {
       upstream.setTimeout(0);
       const headers = responseHeaders(up.headers, { prefix: access.prefix, ip: access.ip, target, opaqueOrigin: req.headers.origin === 'null' });
-      res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
+      try {
+        // Throws on what Node will not send (a status under 100, say): the browser still gets words.
+        res.writeHead(up.statusCode ?? 0, up.statusMessage, headers);
+      } catch (err) {
+        upstream.destroy();
+        res.statusMessage = ''; // writeHead kept the app's reason even though it threw
+        const where = `${target.node}:${target.port}`;
+        page(res, 502, `${where} sent an invalid answer`, `The app on ${where} answered with something that is not valid HTTP (${errorMessage(err)}).`);
+        return resolve();
+      }
       up.pipe(res);
       up.on('end', resolve);
       up.on('error', () => {
@@ -188,43 +202,4 @@ function page(res: http.ServerResponse, status: number, title: string, text: str
 `;
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'X-Swb-Preview': 'error' });
   res.end(body);
-}
-
-/**
- * WebSocket (and other Upgrade) requests to a preview: only on a capability address (a preview page
- * opens its sockets relative to its own address, from its opaque origin), then raw bytes both ways.
- */
-export function handlePreviewUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, deps: PreviewDeps): boolean {
-  const url = new URL(req.url ?? '/', 'http://local');
-  const target = parsePreviewPath(url.pathname);
-  if (!target) return false;
-  const access = target.path === null || !target.token ? null : authorize(req, target, deps);
-  if (access?.ok !== true) {
-    const status = access?.ok === false ? access.status : 401;
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    return true;
-  }
-  const upstream = net.connect({ host: access.ip, port: target.port });
-  const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), deps.connectTimeoutMs ?? 2_500);
-  upstream.once('connect', () => {
-    clearTimeout(timer);
-    const headers = forwardHeaders(req, access.prefix);
-    const lines = [`${req.method} ${target.path}${url.search} HTTP/1.1`];
-    for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) lines.push(`${name}: ${v}`);
-    lines.push(`connection: Upgrade`, `upgrade: ${req.headers.upgrade ?? 'websocket'}`);
-    upstream.write(lines.join('\r\n') + '\r\n\r\n');
-    if (head.length) upstream.write(head);
-    upstream.pipe(socket);
-    socket.pipe(upstream);
-  });
-  const close = () => {
-    clearTimeout(timer);
-    upstream.destroy();
-    socket.destroy();
-  };
-  upstream.on('error', close);
-  socket.on('error', close);
-  socket.on('close', close);
-  upstream.on('close', close);
-  return true;
 }
