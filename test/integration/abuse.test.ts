@@ -6,13 +6,19 @@
  * - 200 terminal opens with new ids: refused past SWB_MAX_TERMINALS with a clear message, and the
  *   node runs no more shells than the cap;
  * - the learner (root in their node) puts their own listener behind port 2375 sending an endless
- *   body: the server cuts it off, tells the learner, and goes on.
+ *   body: the server cuts it off, tells the learner, and goes on;
+ * - a client streaming input into a shell that reads none (`stty raw -echo; sleep infinity`): the
+ *   server takes a bounded amount, its RSS stays flat, and the socket is closed in words after the
+ *   stall deadline; the control, the same stream into a shell that reads, arrives whole.
  * SWB_ABUSE_FLOOD_S sets the flood's length (default 60 s).
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
+import { INPUT_STALL_MS } from '../../sandbox-server/src/http/connection.ts';
+import { closeCodes } from '../../contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor, withSlack } from '../helpers/wait.ts';
@@ -165,5 +171,82 @@ describe('abuse: one learner cannot take the server down for another', () => {
     } finally {
       await execIn(attacker, 'iptables -t nat -D PREROUTING -p tcp --dport 2375 -j REDIRECT --to-ports 2376; pkill -f IO::Socket::INET').catch(() => '');
     }
+  });
+
+  /**
+   * Streams `data` (or endless text) into a terminal in 64 KiB frames, as fast as the server takes
+   * them: a client that sends whenever its socket's queue is short (so this process, which is also
+   * the server, does not hold the flood itself). Returns a stop function and the bytes sent.
+   */
+  function streamInput(l: Learner, terminalId: string, data: Buffer | null): { stop: () => void; sent: () => number } {
+    const frame = Buffer.alloc(64 * 1024, 'x');
+    let sent = 0;
+    const timer = setInterval(() => {
+      while (l.ws.readyState === l.ws.OPEN && l.ws.bufferedAmount < 1024 * 1024 && (!data || sent < data.length)) {
+        const chunk = data ? data.subarray(sent, sent + frame.length) : frame;
+        l.type(terminalId, chunk.toString('latin1'));
+        sent += chunk.length;
+      }
+    }, 10);
+    return { stop: () => clearInterval(timer), sent: () => sent };
+  }
+
+  test('input streamed into a shell that reads none: bounded reads, flat memory, closed in words; control: a reading shell takes all of it', async () => {
+    // Shells that already exist in the attacker's cluster (it is at its shell cap by now).
+    const page = await attacker.anotherPage();
+    let reason = '';
+    page.ws.on('close', (_code, why) => (reason = why.toString()));
+    const termOf = (id: string) => clusterOf(page).terminal(id, 'manager', 120, 40);
+
+    // Control: the same stream into a shell that reads (raw, so every byte counts) arrives whole,
+    // and the server reads far more than the bound below: the probe can tell the two apart.
+    await page.open('x-1', 'manager');
+    const paste = Buffer.from(crypto.randomBytes(12 * 1024 * 1024).toString('base64').slice(0, 16 * 1024 * 1024));
+    await page.run('x-1', 'rm -f /tmp/paste');
+    page.type('x-1', 'stty raw -echo; head -c ' + paste.length + ' > /tmp/paste; stty sane; echo pasted-$(sha256sum < /tmp/paste | cut -c1-16)\r');
+    await new Promise((r) => setTimeout(r, 500)); // the line must reach bash before the paste (raw: it would read the paste as commands)
+    const control = await termOf('x-1');
+    const readBefore = control.inputBytes;
+    const honest = streamInput(page, 'x-1', paste);
+    let queuedMax = 0;
+    const sampleControl = setInterval(() => (queuedMax = Math.max(queuedMax, control.inputQueued)), 20);
+    try {
+      const sum = crypto.createHash('sha256').update(paste).digest('hex').slice(0, 16);
+      await page.waitOutput('x-1', new RegExp(`pasted-${sum}`), 180_000);
+    } finally {
+      honest.stop();
+      clearInterval(sampleControl);
+    }
+    const controlRead = control.inputBytes - readBefore;
+    console.log(`control: ${mb(paste.length)} MiB streamed into a reading shell arrived whole (sha256 matches); server read ${mb(controlRead)} MiB, its input queue peaked at ${Math.round(queuedMax / 1024)} KiB`);
+    assert.ok(controlRead >= paste.length);
+
+    // The flood: a shell that reads nothing. Docker stops reading, then this server stops reading the socket.
+    await page.open('x-2', 'manager');
+    page.type('x-2', 'stty raw -echo; sleep infinity\r');
+    await new Promise((r) => setTimeout(r, 500));
+    const stalled = await termOf('x-2');
+    const before = stalled.inputBytes;
+    const rssBefore = process.memoryUsage().rss;
+    let rssMax = rssBefore;
+    const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
+    const flood = streamInput(page, 'x-2', null);
+    const started = Date.now();
+    try {
+      await waitFor(() => page.closeCode !== undefined, INPUT_STALL_MS + 60_000, 'the flooding socket closed');
+    } finally {
+      flood.stop();
+      clearInterval(sampler);
+    }
+    const read = stalled.inputBytes - before;
+    console.log(
+      `flood into a shell that reads none: closed after ${((Date.now() - started) / 1000).toFixed(1)} s with ${page.closeCode} "${reason}"; ` +
+        `the client got ${mb(flood.sent())} MiB off, the server read ${Math.round(read / 1024)} KiB; RSS +${mb(rssMax - rssBefore)} MiB`,
+    );
+    assert.equal(page.closeCode, closeCodes.inputStalled);
+    assert.match(reason, /your shell read none of your input/);
+    assert.ok(read < 8 * 1024 * 1024, `the server read only a bounded amount (${Math.round(read / 1024)} KiB)`);
+    assert.ok(controlRead > 2 * read, 'the control read far more: the bound is the pause, not a slow probe');
+    assert.ok(rssMax - rssBefore < 100 * 1024 * 1024, `server RSS grew by ${mb(rssMax - rssBefore)} MiB`);
   });
 });
