@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { clusterCost, describeBound, hostCapacity, type HostCapacity } from './clusters/capacity.ts';
+import { readHostResources } from './clusters/host-resources.ts';
 
 const bool = z.enum(['1', '0', 'true', 'false', 'on', 'off']).transform((v) => ['1', 'true', 'on'].includes(v));
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -27,9 +29,15 @@ export const configSchema = z.object({
     .string()
     .default('10.89.0.0/16')
     .describe('Address range for learner networks; each cluster takes one /24 (a /16 holds 256 clusters).'),
-  SWB_MAX_CLUSTERS: int(40, 1, 1000).describe(
-    'Most clusters this host runs at once (learners\' and warm ones). Past it, new learners are told the server is full instead of slowing everyone down.',
-  ),
+  SWB_MAX_CLUSTERS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe(
+      'Most clusters this host runs at once (learners\' and warm ones). Past it, new learners are told the server is full instead of slowing everyone down. Default: what this host\'s cores, memory, learner disk and pid space hold (clusters/capacity.ts; `npm run doctor` prints it).',
+    ),
   SWB_PUBLIC: bool
     .default(true)
     .describe('Off: only workshop learners (who joined with a code) get clusters; visitors can read lessons but not start a sandbox.'),
@@ -88,7 +96,20 @@ export const configSchema = z.object({
   DOCKER_HOST: z.string().optional().describe('Docker Engine to use (default: the local socket).'),
 });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string };
+export type Config = Omit<z.infer<typeof configSchema>, 'SWB_MAX_CLUSTERS'> & {
+  dataDir: string;
+  /** Set, or else derived from this host (`sizing`). */
+  SWB_MAX_CLUSTERS: number;
+  /** What this host holds, why, and whether SWB_MAX_CLUSTERS was set instead. */
+  sizing: Sizing;
+};
+
+export interface Sizing extends HostCapacity {
+  /** SWB_MAX_CLUSTERS was set: it wins over `limit`. */
+  explicit: boolean;
+  /** The bound in words, e.g. "memory (23.5 GB less 2 GB for the host, 560 MB a cluster)". */
+  why: string;
+}
 
 /** Parse the environment, or throw one readable message naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -97,5 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.SWB_DATA_DIR) };
+  const data = parsed.data;
+  // Read once here (a few /proc files and statfs calls): everything else gets the answer passed in.
+  const host = readHostResources({ learnerDir: data.SWB_LEARNER_DIR, learnerDiskGb: data.SWB_LEARNER_DISK_GB });
+  const cost = clusterCost(data.SWB_WORKERS, data.SWB_NODE_PIDS);
+  const capacity = hostCapacity(host, cost);
+  const sizing: Sizing = { ...capacity, explicit: data.SWB_MAX_CLUSTERS !== undefined, why: describeBound(capacity, host, cost) };
+  return { ...data, SWB_MAX_CLUSTERS: data.SWB_MAX_CLUSTERS ?? Math.min(1000, capacity.limit), sizing, dataDir: path.resolve(data.SWB_DATA_DIR) };
 }
