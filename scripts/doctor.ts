@@ -101,6 +101,19 @@ if (config.SWB_ISOLATION === 'hardened') {
     pids.fits ? undefined : 'Lower SWB_NODE_PIDS or SWB_MAX_CLUSTERS, or a few learners\' fork bombs could leave the others unable to start processes.',
   );
 }
+// How many learners this host serves at once (the default of SWB_MAX_CLUSTERS), and what bounds it.
+{
+  const s = config.sizing;
+  const others = (Object.keys(s.byResource) as (keyof typeof s.byResource)[]).filter((r) => r !== s.bound).map((r) => `${r} ${s.byResource[r]}`);
+  const derived = `this host serves ${s.limit} learners at once, bound by ${s.why}; the others alone would allow ${others.join(', ')}`;
+  const over = s.explicit && config.SWB_MAX_CLUSTERS > s.limit;
+  report(
+    over ? 'warn' : 'ok',
+    'Learners at once',
+    s.explicit ? `SWB_MAX_CLUSTERS=${config.SWB_MAX_CLUSTERS} is set (${derived})` : `${derived} (the default of SWB_MAX_CLUSTERS)`,
+    over ? `Past ${s.limit} clusters every learner slows down: unset SWB_MAX_CLUSTERS, or give this host more of its ${s.bound}.` : undefined,
+  );
+}
 report('ok', 'Node disks', `${config.SWB_NODE_DISK_MB} MiB per node (XFS loop file), on a learner disk of at most ${config.SWB_LEARNER_DISK_GB} GiB under ${config.SWB_LEARNER_DIR}`);
 
 if (config.SWB_MIRROR) {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { readHostResources } from './host-resources.ts';
 import { CLUSTER_COST, HOST_RESERVED_MEMORY_MB, LEARNER_CORE_SHARE, LEARNER_DISK_SHARE, clusterCost, describeBound, hostCapacity, type HostResources } from './capacity.ts';
 
+const run = promisify(execFile);
 const cost = { cpuCores: 0.1, memoryMb: 500, diskGb: 1, pids: 1536 };
 /** A host where every resource holds 100 clusters; each case shrinks one of them. */
 const roomy: HostResources = {
@@ -43,4 +49,24 @@ test('a cluster costs in proportion to its nodes; pids are every node at its lim
   const single = clusterCost(0, 100);
   assert.equal(single.pids, 100);
   assert.ok(Math.abs(single.memoryMb - CLUSTER_COST.memoryMb / 3) < 1e-9);
+});
+
+test('npm run doctor prints the derived default for this host', async () => {
+  const env = { ...process.env };
+  delete env.SWB_MAX_CLUSTERS;
+  const config = loadConfig(env);
+  const host = readHostResources({ learnerDir: config.SWB_LEARNER_DIR, learnerDiskGb: config.SWB_LEARNER_DISK_GB });
+  const cost = clusterCost(config.SWB_WORKERS, config.SWB_NODE_PIDS);
+  const expected = hostCapacity(host, cost);
+  assert.equal(config.SWB_MAX_CLUSTERS, Math.min(1000, expected.limit), 'the default of SWB_MAX_CLUSTERS is the module\'s answer');
+  assert.equal(config.sizing.explicit, false);
+  // The doctor reports problems with exit code 1 (no Docker here, say): its report is printed either way.
+  const repo = path.resolve(import.meta.dirname, '../../..');
+  const out = await run(process.execPath, ['--import', 'tsx', 'scripts/doctor.ts'], { cwd: repo, env, timeout: 120_000 }).then(
+    (r) => r.stdout,
+    (err: { stdout?: string }) => err.stdout ?? '',
+  );
+  const line = out.split('\n').find((l) => l.includes('Learners at once'));
+  assert.ok(line, `the doctor prints a "Learners at once" line:\n${out}`);
+  assert.ok(line.includes(`this host serves ${expected.limit} learners at once, bound by ${describeBound(expected, host, cost)}`), line);
 });
