@@ -66,6 +66,8 @@ export const createWorkshopResponse = z.object({
   /** Paths (the browser adds its origin): share joinUrl; keep instructorUrl private. */
   joinUrl: z.string(),
   instructorUrl: z.string(),
+  /** Set when the workshop has more places than this host serves in its window (it is created all the same). */
+  warning: z.string().optional(),
 });
 export type CreateWorkshopResponse = z.infer<typeof createWorkshopResponse>;
 
@@ -181,6 +183,8 @@ export const dashboard = z.object({
   learners: z.array(dashboardLearner),
   /** Pre-warm progress: clusters ready in the pool against the number asked for. */
   pool: z.object({ ready: z.number().int(), target: z.number().int(), hostLimit: z.number().int() }),
+  /** The learners this host serves at once, why (what bounds it), and a warning when this workshop has more places than are left in its window. */
+  host: z.object({ learners: z.number().int(), why: z.string(), warning: z.string().optional() }),
 });
 export type Dashboard = z.infer<typeof dashboard>;
 

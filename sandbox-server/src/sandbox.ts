@@ -213,6 +213,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     checks,
     hasRoom,
     maxClusters: config.SWB_MAX_CLUSTERS,
+    hostLimitWhy: config.sizing.explicit ? `SWB_MAX_CLUSTERS=${config.SWB_MAX_CLUSTERS}, set by the server's operator` : config.sizing.why,
     sessionMaxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
     policy,
     adminToken: admin.token,

@@ -262,15 +262,22 @@ describe('workshops on a full host', () => {
       assert.equal(early.open, false);
       assert.match(early.reason ?? '', /opens for joining at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
       assert.equal((await post(`${base}${workshopPaths.join(later.joinCode)}`, { name: 'Eager' })).status, 425);
-      // A capacity beyond what the host may run is refused.
-      const tooBig = await create(base, { title: 'Big', lessons: [LESSON], capacity: 3 });
-      assert.equal(tooBig.status, 400);
-      assert.match(await tooBig.text(), /capacity: at most 2/);
+      // More places than the host serves: created all the same, and the instructor is warned before the class.
+      const tooBig = await create(base, { title: 'Big', lessons: [LESSON], capacity: 3, startsAt: Date.now() + 48 * 3600_000 });
+      assert.equal(tooBig.status, 201);
+      const big = (await tooBig.json()) as CreateWorkshopResponse;
+      assert.match(big.warning ?? '', /This workshop has 3 places, but this host serves 2 learners at once \(bound by SWB_MAX_CLUSTERS=2, set by the server's operator\)\. Learners past 2 will be told the server is full/);
+      const bigKey = cookieOf(await post(`${base}${workshopPaths.auth(big.id)}`, { key: keyOf(big) }));
+      const bigDash = (await (await fetch(`${base}${workshopPaths.dashboard(big.id)}`, { headers: { Cookie: bigKey } })).json()) as Dashboard;
+      assert.deepEqual(bigDash.host, { learners: 2, why: "SWB_MAX_CLUSTERS=2, set by the server's operator", warning: big.warning }, 'the dashboard says it too');
+      assert.equal(later.warning, undefined, 'a workshop the host can seat gets no warning');
 
       // A visitor holds one of the two clusters.
       const visitor = cookieOf(await post(`${base}${paths.session}`, {}));
       assert.equal((await post(`${base}${paths.claim}`, {}, visitor)).status, 202);
       const ws = (await (await create(base, { title: 'Now', lessons: [LESSON], capacity: 2 })).json()) as CreateWorkshopResponse;
+      // "Later" (in an hour, 2 places) overlaps this one: the host's 2 are promised already ("Big", two days on, does not count).
+      assert.match(ws.warning ?? '', /another workshop at the same time \("Later"\) promised 2 of them, so 0 are left\. Every learner will be told the server is full/);
       const instructor = cookieOf(await post(`${base}${workshopPaths.auth(ws.id)}`, { key: keyOf(ws) }));
 
       // Pre-warm now: two asked for, but the host has room for one more cluster.

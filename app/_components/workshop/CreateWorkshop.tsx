@@ -61,6 +61,11 @@ export function CreateWorkshop({ lessons }: { lessons: { slug: string; title: st
     return (
       <main id="main" className={styles.narrow}>
         <h1>Workshop created</h1>
+        {created.warning && (
+          <p className={styles.warning} role="alert" data-testid="capacity-warning">
+            {created.warning}
+          </p>
+        )}
         <div className={styles.card}>
           <p>Share with learners:</p>
           <p className={styles.code}>{created.joinCode}</p>

@@ -115,6 +115,16 @@ export function InstructorDashboard({ id }: { id: string }) {
             ends {new Date(w.endsAt).toLocaleTimeString()}
           </p>
           {!ended && <p className={styles.muted}>Join link: <code>{`${typeof location === 'undefined' ? '' : location.origin}/join/${w.joinCode}`}</code></p>}
+          {!ended && (
+            <p className={styles.muted} data-testid="host-capacity">
+              This server serves {data.host.learners} learners at once (bound by {data.host.why}).
+            </p>
+          )}
+          {!ended && data.host.warning && (
+            <p className={styles.warning} role="alert" data-testid="capacity-warning">
+              {data.host.warning}
+            </p>
+          )}
         </div>
         <div className={styles.form}>
           {!ended && (

@@ -57,7 +57,8 @@ export function passedOf(learner: LearnerRow, workshop: WorkshopRow, progress: P
   return { passed, last };
 }
 
-export function computeDashboard(inp: DashboardInputs): Dashboard {
+/** Everything but `host`, which the service adds (it knows the host and the other workshops). */
+export function computeDashboard(inp: DashboardInputs): Omit<Dashboard, 'host'> {
   const { workshop: w } = inp;
   const now = inp.now ?? Date.now();
   const exercises = workshopExercises(w, inp.lessons);
@@ -162,7 +163,7 @@ function workingOn(l: LearnerRow, inp: DashboardInputs, progress: ProgressSource
 }
 
 /** Progress as CSV: one row per learner, one column per exercise (1 = passed). */
-export function dashboardCsv(d: Dashboard): string {
+export function dashboardCsv(d: Omit<Dashboard, 'host'>): string {
   const header = ['name', 'joined_at', 'current_lesson', 'passed_count', ...d.exercises.map((e) => e.key)];
   const rows = d.learners.map((l) => {
     const passed = new Set(l.passed);

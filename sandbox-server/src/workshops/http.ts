@@ -76,13 +76,14 @@ export function createWorkshopHttp(deps: WorkshopHttpDeps): HttpRoutes {
         throw new HttpError(401, 'Creating a workshop needs the instructor key: open the instructor link that `npm start` (or `npm run instructor`) prints on the server, or ask its operator.');
       }
       if (!secretMatches(auth, adminHash)) throw new HttpError(403, 'That instructor key is not this server\'s: check the link from `npm run instructor`.');
-      const { workshop, secret } = service.create(parseBody(await readText(req)) as CreateWorkshopRequest);
+      const { workshop, secret, warning } = service.create(parseBody(await readText(req)) as CreateWorkshopRequest);
       const body: CreateWorkshopResponse = {
         id: workshop.id,
         joinCode: workshop.joinCode,
         joinUrl: `/join/${workshop.joinCode}`,
         // The key rides in the fragment, which browsers never send: no access log, proxy or Referer sees it.
         instructorUrl: `/workshops/${workshop.id}#key=${secret}`,
+        ...(warning ? { warning } : {}),
       };
       return json(res, 201, body);
     }

@@ -13,6 +13,7 @@ import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import { CatchUps, type CatchUpRunner } from './catch-ups.ts';
 import { ClassFaults } from './faults.ts';
 import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.ts';
+import { seatWarning, type HostSeats } from './seats.ts';
 import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.ts';
 import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.ts';
 
@@ -36,6 +37,8 @@ export interface WorkshopServiceDeps {
   /** Whether the host may start one more cluster, and its limit (SWB_MAX_CLUSTERS). */
   hasRoom: () => boolean;
   maxClusters: number;
+  /** Why the host runs that many, in words (the resource that bounds it, or that the operator set it). */
+  hostLimitWhy: string;
   log: Logger;
   /** Online and no exercise passed for this long: flagged as stuck. */
   stuckAfterMs?: number;
@@ -70,7 +73,8 @@ export class WorkshopService {
 
   // ------------------------------------------------------------ instructor
 
-  create(input: CreateWorkshopRequest): { workshop: WorkshopRow; secret: string } {
+  /** A workshop with more places than the host has left in its window is still created, with a `warning` for the instructor. */
+  create(input: CreateWorkshopRequest): { workshop: WorkshopRow; secret: string; warning?: string } {
     const parsed = createWorkshopRequest.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -85,9 +89,8 @@ export class WorkshopService {
       throw new WorkshopError('invalid', 'startsAt: a workshop starts between an hour ago and 90 days from now');
     }
     if (req.durationMin > MAX_DURATION_MIN) throw new WorkshopError('invalid', 'durationMin: a workshop lasts at most 7 days');
-    if (req.capacity > this.deps.maxClusters) {
-      throw new WorkshopError('invalid', `capacity: at most ${this.deps.maxClusters}, the clusters this host may run at once (SWB_MAX_CLUSTERS)`);
-    }
+    const endsAt = startsAt + req.durationMin * 60_000;
+    const warning = seatWarning({ capacity: req.capacity, startsAt, endsAt }, this.deps.store.openWorkshops(), this.hostSeats());
     const secret = newSecret();
     for (let attempt = 0; ; attempt++) {
       const workshop: WorkshopRow = {
@@ -96,7 +99,7 @@ export class WorkshopService {
         lessons: req.lessons,
         capacity: req.capacity,
         startsAt,
-        endsAt: startsAt + req.durationMin * 60_000,
+        endsAt,
         learnersMayReset: req.learnersMayReset,
         secretHash: hashSecret(secret),
         joinCode: newJoinCode(),
@@ -108,8 +111,9 @@ export class WorkshopService {
       try {
         this.deps.store.insertWorkshop(workshop);
         this.deps.log.info('workshop created', { workshop: workshop.id, capacity: workshop.capacity, lessons: workshop.lessons.length });
+        if (warning) this.deps.log.warn('workshop larger than the host', { workshop: workshop.id, warning });
         void this.updatePoolTarget();
-        return { workshop, secret };
+        return { workshop, secret, ...(warning ? { warning } : {}) };
       } catch (err) {
         // A join code already used by an open workshop: draw another.
         if (attempt >= 5 || !/UNIQUE/.test(errorMessage(err))) throw err;
@@ -126,7 +130,9 @@ export class WorkshopService {
 
   dashboard(w: WorkshopRow): Dashboard {
     const fresh = this.deps.store.workshop(w.id) ?? w;
-    return computeDashboard({
+    const host = this.hostSeats();
+    const warning = fresh.endedAt ? undefined : seatWarning(fresh, this.deps.store.openWorkshops(), host);
+    const dashboard = computeDashboard({
       workshop: fresh,
       learners: this.deps.store.learners(w.id),
       lessons: this.deps.lessons,
@@ -138,6 +144,12 @@ export class WorkshopService {
       fault: (learnerId) => this.faults.status(learnerId),
       stuckAfterMs: this.deps.stuckAfterMs ?? 10 * 60_000,
     });
+    return { ...dashboard, host: { ...host, ...(warning ? { warning } : {}) } };
+  }
+
+  /** The learners this host serves at once and why: the instructor sees it before the class. */
+  private hostSeats(): HostSeats {
+    return { learners: this.deps.maxClusters, why: this.deps.hostLimitWhy };
   }
 
   /** Follow a dashboard: called now and on every change. */
