@@ -107,7 +107,7 @@ export type Config = Omit<z.infer<typeof configSchema>, 'SWB_MAX_CLUSTERS'> & {
 export interface Sizing extends HostCapacity {
   /** SWB_MAX_CLUSTERS was set: it wins over `limit`. */
   explicit: boolean;
-  /** The bound in words, e.g. "memory (23.5 GB less 2 GB for the host, 560 MB a cluster)". */
+  /** The bound in words, e.g. "cores (2 cores, 80 % of them for learners, 0.07 of a core a cluster)". */
   why: string;
 }
 

@@ -7,33 +7,38 @@
 
 /**
  * What one cluster of the default shape (a manager and two workers) costs while its learner works,
- * measured with `npm run bench:capacity` (scripts/bench-capacity.ts) on the 2-core, 24 GB test host:
- * a cluster walked through every lesson's solution (the seed path: swarm, the app's services, MySQL,
- * overlay network, scaling, the stack, rolling updates, secrets), sampled every 5 s.
- * - memory: the seed path's services running (3 web tasks, 2 MySQL, the visualizer, the swarm):
- *   ~560 MB measured after the walk (a fresh cluster: ~110 MB). SWB_NODE_MEMORY_MB (1024 per node)
- *   is a cap a learner may reach, not what a class uses, so it is not the cost.
- * - CPU: an idle swarm-mode cluster with those services takes ~6 % of a core (a fresh one < 1 %,
- *   a bare swarm ~3 %); the walk itself took ~X core-seconds of the nodes and the server together.
- *   A learner does that work over a 90-minute stretch of class at the least (workshops last 3 h),
- *   so the cost is the idle share plus that work spread over 90 minutes.
- * - disk: ~1.4 GB of the learner disk after the seed path (images pulled on every node). The disk
- *   guard resets a cluster past SWB_CLUSTER_DISK_MB, and resets the biggest one when the learner disk
- *   is over 90 % full, so a few learners who pull more do not stop the others.
+ * measured with `npm run bench:capacity` (scripts/bench-capacity.ts) on the 2-core, 24 GB test host
+ * (no IPVS, so the lessons' host-mode variants): a real cluster on the learner engine, fresh, then
+ * walked through every lesson's solution back to back (the seed path: swarm, the app's services,
+ * MySQL, overlay network, scaling, the stack, rolling updates, secrets), sampled every 5 s.
+ * - memory: a fresh cluster takes 111 MB; with everything the seed path leaves running (web tasks,
+ *   two MySQL, the visualizer, the swarm) 885 MB, which is what a class ends with: 900 MB.
+ *   SWB_NODE_MEMORY_MB (1024 per node) is a cap one learner may reach, not what a class uses.
+ * - CPU: with those services idle, 2.6 % of a core in the nodes and 1 % in the server (checks,
+ *   events, cluster picture); the walk itself took 366 s at 26 % + 3 % of a core, 107 core-seconds.
+ *   A class does that work in an hour of hands-on time at the least (workshops last 3 h; the walk
+ *   types nothing and reads nothing), so 3.6 % + 107 s / 3600 s = 6.6 %: 0.07 of a core. A whole
+ *   room applying a solution at the same moment is slower for a minute, not broken.
+ * - disk: 1.32 GB of the learner disk after the seed path (images pulled on the nodes that run
+ *   tasks): 1.4 GB. The disk guard resets a cluster past SWB_CLUSTER_DISK_MB (6 GB), and the biggest
+ *   one when the learner disk is over 90 % full, so a few learners who pull more cannot fill it.
+ * - pids: the nodes' limit (SWB_NODE_PIDS), not their use (269 after the seed path): every node of
+ *   every cluster must fit what the host gives learner nodes (isolation/kernel-quotas.ts).
  */
 export const CLUSTER_COST = {
   nodes: 3,
-  cpuCores: 0.1,
-  memoryMb: 560,
+  cpuCores: 0.07,
+  memoryMb: 900,
   diskGb: 1.4,
 } as const;
 
 /**
- * What the host keeps for itself: the server (Node and the web app), both Docker Engines and the
- * registry mirror took ~1.2 GB together on the test host; 2 GB leaves room for the page cache.
+ * What the host keeps for itself: both Docker Engines and their containerd took ~0.4 GB on the
+ * test host, the server with the web app ~0.5 GB, the registry mirror a little; 2 GB leaves room
+ * for the page cache and a build.
  */
 export const HOST_RESERVED_MEMORY_MB = 2048;
-/** Learner clusters may use this share of the cores; the rest keeps terminals and checks quick. */
+/** Learner clusters may use this share of the cores; the rest keeps the server's terminals and checks quick. */
 export const LEARNER_CORE_SHARE = 0.8;
 /** Learner clusters may use this share of the learner disk: the disk guard steps in at 90 %. */
 export const LEARNER_DISK_SHARE = 0.9;
@@ -90,7 +95,7 @@ export function hostCapacity(host: HostResources, perCluster: ClusterCost): Host
   return { limit: Math.max(1, byResource[bound]), bound, byResource };
 }
 
-/** "memory (24 GB less 2 GB for the host, 560 MB a cluster)": the bound in words, for the doctor and the instructor. */
+/** "memory (23.5 GB less 2 GB for the host, 900 MB a cluster)": the bound in words, for the doctor and the instructor. */
 export function describeBound(c: HostCapacity, host: HostResources, perCluster: ClusterCost): string {
   const gb = (mb: number) => `${(mb / 1024).toFixed(1).replace(/\.0$/, '')} GB`;
   switch (c.bound) {
