@@ -1,0 +1,180 @@
+/**
+ * The suites `npm test` and `npm run test:unit` run, how their counts and failures are read, the
+ * wall time of each part, and the closing summary ("N passed, N failed").
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../sandbox-server/src/config.ts';
+import { prepareHost, repoRoot } from './prepare.ts';
+import { buildWebIfChanged } from './web.ts';
+
+export interface SuiteResult {
+  name: string;
+  passed: number;
+  failed: number;
+  exitCode: number;
+  /** What failed, one line each (node suites; Playwright prints its own list). */
+  failures?: string[];
+}
+
+/** A part of the run and its wall time; `parts` are its files, when they are known. */
+interface Timing {
+  name: string;
+  start: number;
+  seconds: number;
+  parts?: { name: string; seconds: number }[];
+}
+const timings: Timing[] = [];
+const runStarted = Date.now();
+
+/** Run fn and keep its wall time for the summary. */
+export async function timed<T>(name: string, fn: () => T | Promise<T>, parts?: () => Timing['parts']): Promise<T> {
+  const start = Date.now();
+  const result = await fn();
+  timings.push({ name, start, seconds: (Date.now() - start) / 1000, parts: parts?.() });
+  return result;
+}
+
+/** What the tests need on this host (`npm run setup` alone): the same preparation as `npm start`, Chromium, the web build. */
+export async function prepareForTests(): Promise<void> {
+  await timed('preparation', () => prepareHost(loadConfig(), { browser: true }));
+  await timed('web build (when its inputs changed)', () => buildWebIfChanged(repoRoot));
+}
+
+/** Run a command with its output streamed and kept, so counts can be read from it. */
+function run(name: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const relay = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
+      output += chunk.toString();
+      stream.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `));
+    };
+    child.stdout.on('data', relay(process.stdout));
+    child.stderr.on('data', relay(process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** A check that passes or fails as a whole (counted as one test). */
+async function gate(name: string, cmd: string): Promise<SuiteResult> {
+  const { code } = await timed(name, () => run(name, 'bash', ['-c', cmd]));
+  return { name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, exitCode: code };
+}
+
+/**
+ * Types and lint, at once (each is one process; no engine needed). The web app's route types come
+ * from `next typegen` (a second, no build); `next build` checks the same tsconfig again.
+ */
+export function checks(): Promise<SuiteResult[]> {
+  return Promise.all([
+    gate('typecheck web', 'npx next typegen >/dev/null && npx tsc -p tsconfig.json --noEmit'),
+    gate('typecheck server', 'npx tsc -p sandbox-server/tsconfig.json --noEmit'),
+    gate('typecheck e2e', 'npx tsc -p test/e2e/tsconfig.json'),
+    gate('lint', 'npx eslint .'),
+  ]);
+}
+
+/** Counts from node's test runner (tap or spec reporter). */
+function nodeCounts(output: string): { passed: number; failed: number } {
+  const last = (re: RegExp) => Number([...output.matchAll(re)].at(-1)?.[1] ?? 0);
+  return { passed: last(/^(?:# |ℹ )pass (\d+)/gm), failed: last(/^(?:# |ℹ )fail (\d+)/gm) + last(/^(?:# |ℹ )cancelled (\d+)/gm) };
+}
+
+/** Each failed test (TODOs aside) with the first line of its error, read from TAP output. */
+function tapFailures(output: string): string[] {
+  const lines = output.split('\n');
+  return lines.flatMap((line, i) => {
+    const name = /^\s*not ok \d+ - (.*)$/.exec(line)?.[1];
+    if (!name || /# (TODO|SKIP)\b/.test(name)) return [];
+    const at = lines.findIndex((l, j) => j > i && /^\s*error: /.test(l));
+    const block = at > i && at < i + 40 ? lines[at]!.trim().slice('error: '.length) : '';
+    const error = /^\|-?$/.test(block) ? (lines[at + 1] ?? '').trim() : block;
+    if (/^'\d+ subtests? failed'$/.test(error)) return []; // a parent of a failure listed already
+    return [`${name}${error ? ` (${error.slice(0, 300)})` : ''}`];
+  });
+}
+
+const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swb-test-')), name);
+const readJson = (file: string) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8') || '{}') : {});
+
+/** node's test runner over these files; with perFile, each file's time (scripts/lib/file-times.mjs) goes in the summary. */
+export async function nodeSuite(name: string, files: string[], opts: { extra?: string[]; perFile?: boolean } = {}): Promise<SuiteResult> {
+  const times = tmpFile('file-times.json');
+  const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout'];
+  if (opts.perFile) reporters.push(`--test-reporter=${repoRoot}/scripts/lib/file-times.mjs`, `--test-reporter-destination=${times}`);
+  const fileTimes = () => Object.entries(readJson(times) as Record<string, number>).map(([f, ms]) => ({ name: path.relative(repoRoot, f), seconds: ms / 1000 }));
+  const { code, output } = await timed(name, () => run(name, process.execPath, ['--import', 'tsx', '--test', ...reporters, ...(opts.extra ?? []), ...files]), opts.perFile ? fileTimes : undefined);
+  const counts = nodeCounts(output);
+  return { name, ...counts, failed: counts.failed || (code !== 0 ? 1 : 0), exitCode: code, failures: tapFailures(output) };
+}
+
+interface PwSuite {
+  file: string;
+  specs: { tests: { results: { duration: number }[] }[] }[];
+  suites?: PwSuite[];
+}
+/** Milliseconds each spec file's tests took together (from Playwright's JSON report). */
+function specTimes(report: { suites?: PwSuite[] }): { name: string; seconds: number }[] {
+  const ms = (s: PwSuite): number =>
+    s.specs.flatMap((spec) => spec.tests.flatMap((t) => t.results)).reduce((n, r) => n + r.duration, 0) + (s.suites ?? []).reduce((n, c) => n + ms(c), 0);
+  return (report.suites ?? []).map((s) => ({ name: `test/e2e/${s.file}`, seconds: ms(s) / 1000 }));
+}
+
+/** Browser tests (Playwright starts the real stack itself; see playwright.config.ts). */
+export async function playwrightSuite(): Promise<SuiteResult> {
+  const report = tmpFile('e2e.json');
+  const { code, output } = await timed(
+    'e2e',
+    () => run('e2e', 'npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: report }),
+    () => specTimes(readJson(report)),
+  );
+  const count = (word: string) => Number(output.match(new RegExp(`^\\s+(\\d+) ${word}`, 'm'))?.[1] ?? 0);
+  const failed = count('failed') + count('flaky') + count('did not run');
+  return { name: 'e2e', passed: count('passed'), failed: failed || (code !== 0 ? 1 : 0), exitCode: code };
+}
+
+/** Wall time of each part (when it started, how long it took) and of each file where known: the critical path. */
+function printTimings(): void {
+  const s = (n: number) => `${n.toFixed(0).padStart(5)} s`;
+  console.log('  wall time (from the start, took):');
+  for (const t of timings.sort((a, b) => a.start - b.start)) {
+    console.log(`    +${s((t.start - runStarted) / 1000)} ${s(t.seconds)}  ${t.name}`);
+    for (const p of t.parts ?? []) console.log(`              ${s(p.seconds)}    ${p.name}`);
+  }
+  if (timings.some((t) => t.parts?.length)) console.log('    (a file\'s time is its tests\' time; e2e spec files share 2 workers)');
+}
+
+/** Print the summary ("N passed, N failed") and exit with its verdict. */
+export function finish(results: SuiteResult[]): never {
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  console.log('');
+  printTimings();
+  for (const r of results) {
+    for (const f of r.failures ?? []) console.log(`  not ok in ${r.name}: ${f}`);
+  }
+  for (const r of results) console.log(`  ${r.failed ? 'FAIL' : 'ok  '} ${r.name}: ${r.passed} passed, ${r.failed} failed`);
+  console.log(`  total time ${((Date.now() - runStarted) / 1000).toFixed(0)} s\n`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0);
+}
+
+export function findTests(dir: string, suffix = '.test.ts'): string[] {
+  if (!fs.existsSync(`${repoRoot}/${dir}`)) return [];
+  return (fs.readdirSync(`${repoRoot}/${dir}`, { recursive: true }) as string[])
+    .filter((f) => f.endsWith(suffix) && !f.includes('node_modules'))
+    .map((f) => `${dir}/${f}`);
+}
+
+/** The unit specs: beside the code, no Docker Engine needed (checked with the engine's socket and CLI hidden). */
+export const unitFiles = () => [...findTests('sandbox-server/src'), ...findTests('contract'), ...findTests('content'), ...findTests('app')];
+
+/** Types, lint and the unit specs: `npm run test:unit`, and the first part of `npm test`. */
+export async function unitSuites(): Promise<SuiteResult[]> {
+  const results = await checks();
+  results.push(await nodeSuite('unit', unitFiles()));
+  return results;
+}
