@@ -144,8 +144,16 @@ export function nodeUlimits(engine: Record<string, number>, nodes: number): Ulim
 
 /** After every start of a user-namespaced node: its cgroups delegated, its own caps written. */
 export async function confineStartedNode(docker: Docker, containerId: string, owner: CgroupOwner): Promise<void> {
-  const pid = await delegateNodeCgroups(docker, containerId, owner);
-  if (pid) await capNodeUserns(pid);
+  for (let attempt = 1; ; attempt++) {
+    const pid = await delegateNodeCgroups(docker, containerId, owner);
+    if (!pid) return; // not running: its next start is confined by the start watcher
+    try {
+      return await capNodeUserns(pid);
+    } catch (err) {
+      // The node restarted between the two (its process is gone, seen once in a loaded CI run): confine the new one.
+      if (attempt >= 3 || fs.existsSync(`/proc/${pid}`)) throw err;
+    }
+  }
 }
 
 /**
