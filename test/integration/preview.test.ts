@@ -2,9 +2,12 @@
  * Port previews are isolated from the workbench's origin: every response runs in an opaque origin
  * (CSP sandbox), the app cannot plant cookies or clear ours, it never sees our cookies, the session
  * cookie only opens a short-lived capability address (one port of one node), and `/sandbox` refuses
- * requests from an opaque origin (`Origin: null`), HTTP and WebSocket alike.
+ * requests from an opaque origin (`Origin: null`), HTTP and WebSocket alike. Upgrades are tunnelled
+ * only when the app really answered `101` to `Upgrade: websocket`: an app answering 200 keeps no
+ * connection and never gets the request pipelined behind the upgrade.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { paths, type ClusterState } from '../../contract/protocol.ts';
@@ -13,13 +16,42 @@ import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-/** A hostile app: tries to plant cookies on our origin, clear our site data and lift the sandbox; echoes what it received. */
+/**
+ * A hostile app: tries to plant cookies on our origin, clear our site data and lift the sandbox;
+ * echoes what it received; answers 200 to upgrades on a kept-alive connection (every path it got is
+ * listed at /seen), except on /ws, where it switches to WebSocket and echoes raw bytes.
+ */
 const HOSTILE_APP = `
-import json
+import base64, hashlib, json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+SEEN = []
+
 class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def tunnel(self):
+        key = self.headers.get("Sec-WebSocket-Key", "") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", base64.b64encode(hashlib.sha1(key.encode()).digest()).decode())
+        self.end_headers()
+        while True:
+            data = self.rfile.read1(65536)
+            if not data:
+                break
+            self.wfile.write(data)
+        self.close_connection = True
     def answer(self):
+        SEEN.append(self.path)
+        if self.path.startswith("/ws") and self.headers.get("Upgrade", "").lower() == "websocket":
+            return self.tunnel()
+        if self.path.startswith("/seen"):
+            body = json.dumps(SEEN).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return self.wfile.write(body)
         body = json.dumps({"method": self.command, "path": self.path, "headers": dict(self.headers.items())}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json" if self.path.startswith("/echo") else "text/html")
@@ -191,9 +223,56 @@ describe('port preview isolation', () => {
   test('preview WebSockets need the capability address, never the cookie', async () => {
     const base = server.url.replace(/^http/, 'ws');
     assert.equal(await upgradeStatus(`${base}${entry}`, { Cookie: learner.cookie }), 401);
-    // The hostile app does not speak WebSocket: reaching it at all (not a 401/403 here) is the point.
-    const through = await upgradeStatus(`${base}${capability}`, { Origin: 'null' }).catch((err: Error) => err.message);
-    assert.notEqual(through, 401);
-    assert.notEqual(through, 403);
+    // The capability gets through to the app; the app answers 200, so there is no tunnel (502).
+    assert.equal(await upgradeStatus(`${base}${capability}`, { Origin: 'null' }), 502);
+  });
+
+  /** A raw client on one TCP connection: sends `text`, collects the answer. */
+  function rawClient(text: string): { socket: net.Socket; got: () => string; closed: () => Promise<void> } {
+    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    let got = '';
+    let isClosed = false;
+    socket.on('data', (d) => (got += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => (isClosed = true));
+    socket.write(text);
+    return { socket, got: () => got, closed: () => waitFor(() => isClosed, 30_000, 'the server to close the socket', () => got) };
+  }
+  const upgradeRequest = (path: string, upgrade = 'websocket') =>
+    `GET ${capability}${path} HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nOrigin: null\r\nConnection: Upgrade\r\nUpgrade: ${upgrade}\r\n` +
+    `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  const seenByApp = async () => (await (await fetch(`${server.url}${capability}seen`)).json()) as string[];
+
+  test('an app answering 200 to an upgrade gets no tunnel: an error answer, a closed socket, and the request pipelined behind it never reaches the app', async () => {
+    const smuggled = `GET ${capability}smuggled-second HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\n\r\n`;
+    const c = rawClient(upgradeRequest('upgrade-200') + smuggled);
+    await c.closed();
+    assert.match(c.got(), /^HTTP\/1\.1 502 Bad Gateway\r\n/, c.got());
+    assert.match(c.got(), /\r\nConnection: close\r\n/i);
+    assert.match(c.got(), /did not switch to WebSocket \(it answered HTTP 200\)/);
+    assert.equal(c.got().match(/HTTP\/1\.1 /g)?.length, 1, 'one answer only: the second request was not served');
+    const seen = await seenByApp();
+    assert.ok(seen.includes('/upgrade-200'), `the app got the upgrade request: ${JSON.stringify(seen)}`);
+    assert.ok(!seen.includes('/smuggled-second'), `the app never got the pipelined request: ${JSON.stringify(seen)}`);
+
+    // Only WebSocket is forwarded at all: h2c is refused before the app is contacted.
+    const h2c = rawClient(upgradeRequest('h2c-probe', 'h2c'));
+    await h2c.closed();
+    assert.match(h2c.got(), /^HTTP\/1\.1 400 [^]*WebSocket upgrades only/);
+    assert.ok(!(await seenByApp()).includes('/h2c-probe'), 'the app never saw the h2c request');
+  });
+
+  test('control: an app answering 101 websocket is tunnelled, bytes both ways', async () => {
+    const c = rawClient(upgradeRequest('ws'));
+    try {
+      await waitFor(() => c.got().includes('\r\n\r\n'), 30_000, 'the 101', c.got);
+      assert.match(c.got(), /^HTTP\/1\.1 101 Switching Protocols\r\n/, c.got());
+      assert.match(c.got(), /\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/i, 'the handshake of the app passes through');
+      const at = c.got().length;
+      c.socket.write('through the tunnel');
+      await waitFor(() => c.got().slice(at) === 'through the tunnel', 30_000, 'the echo', c.got);
+    } finally {
+      c.socket.destroy();
+    }
   });
 });
