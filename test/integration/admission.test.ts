@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { paths } from '../../contract/protocol.ts';
 import { workshopPaths, type CreateWorkshopResponse } from '../../contract/workshop.ts';
@@ -194,49 +195,77 @@ describe('admission', () => {
     assert.equal((await look('192.0.2.100')).status, 404, 'and so does an IPv4 network');
   });
 
-  /** `count` cookie-less POST /sandbox/session, 50 at a time, each from `addressOf(i)`; the loop's delay meanwhile. */
-  const flood = async (count: number, addressOf: (i: number) => string) => {
+  /** This process's event-loop delay p99 while it only waits (what the machine's load alone costs). */
+  const idleLoopDelayP99 = async (ms: number) => {
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    await new Promise((r) => setTimeout(r, ms)); // measuring rest itself: nothing to poll for
+    delay.disable();
+    const p99 = delay.percentile(99) / 1e6;
+    console.log(`event loop delay at rest: p99 ${p99.toFixed(1)} ms`);
+    return p99;
+  };
+
+  /** What a refused request said (the flood's client runs in a worker: see `flood`). */
+  interface Refusal {
+    retryAfter: string | null;
+    setCookie: string | null;
+    error: string;
+  }
+
+  /**
+   * `count` cookie-less POST /sandbox/session, 50 at a time, each from the address `addressOf`
+   * makes of its index, and the server's event-loop delay meanwhile. The client runs in a worker
+   * thread, so the delay measured here is the server's (and the machine's), not the client's.
+   */
+  const flood = async (count: number, addressOf: string) => {
     const before = server.sandbox.sessions.count;
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const t0 = performance.now();
-    const refusals: Response[] = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 50 }, async () => {
+    const client = `
+      const { parentPort, workerData: { url, count, addressOf } } = require('node:worker_threads');
+      const address = eval(addressOf);
+      const refusals = [];
+      let next = 0;
+      Promise.all(Array.from({ length: 50 }, async () => {
         while (next < count) {
-          const res = await post(paths.session, from(addressOf(next++)));
-          if (res.status === 429) refusals.push(res);
+          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': address(next++) } });
+          if (res.status === 429) refusals.push({ retryAfter: res.headers.get('retry-after'), setCookie: res.headers.get('set-cookie'), error: (await res.json()).error });
           else await res.arrayBuffer();
         }
-      }),
-    );
+      })).then(() => parentPort.postMessage(refusals));`;
+    const worker = new Worker(client, { eval: true, workerData: { url: `${server.url}${paths.session}`, count, addressOf } });
+    const refusals = await new Promise<Refusal[]>((resolve, reject) => worker.once('message', resolve).once('error', reject));
+    await worker.terminate();
     delay.disable();
     const made = server.sandbox.sessions.count - before;
     const p99 = delay.percentile(99) / 1e6;
-    console.log(`${count} session requests in ${Math.round(performance.now() - t0)} ms: ${made} sessions, event loop delay p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`);
+    console.log(`${count} session requests in ${Math.round(performance.now() - t0)} ms: ${made} sessions, server event loop delay p99 ${p99.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`);
     return { made, refusals, p99 };
   };
 
   test('new sessions from one network: a few dozen, then 429 with Retry-After and words; the event loop stays responsive', async () => {
     // Every request from another address of one /64: one network to the limit.
-    const { made, refusals, p99 } = await flood(1000, (i) => `2001:db8:77:1::${i.toString(16)}`);
+    const { made, refusals, p99 } = await flood(1000, '(i) => `2001:db8:77:1::${i.toString(16)}`');
     assert.ok(made >= 30 && made <= 45, `${made} sessions made (SWB_NEW_SESSIONS_PER_NETWORK is 30)`);
     assert.equal(refusals.length, 1000 - made);
     const refused = refusals[0]!;
-    const retry = Number(refused.headers.get('retry-after'));
+    const retry = Number(refused.retryAfter);
     assert.ok(retry > 0 && retry <= 60, `Retry-After: ${retry}`);
-    assert.equal(refused.headers.get('set-cookie'), null, 'no session, no cookie');
-    assert.equal(((await refused.json()) as { error: string }).error, `Too many new sessions from your network; try again in ${retry} s.`);
-    await Promise.all(refusals.slice(1).map((r) => r.arrayBuffer()));
-    assert.ok(p99 < withSlack(100), `event loop delay p99 ${p99.toFixed(1)} ms during the flood`);
+    assert.equal(refused.setCookie, null, 'no session, no cookie');
+    assert.equal(refused.error, `Too many new sessions from your network; try again in ${retry} s.`);
+    // The machine's own load (the lesson walk beside this file on two cores) delays every loop:
+    // the flood is judged against this process's delay at rest, measured right after it.
+    const idle = await idleLoopDelayP99(2_000);
+    assert.ok(p99 < Math.max(withSlack(100), 2 * idle), `event loop delay p99 ${p99.toFixed(1)} ms during the flood (${idle.toFixed(1)} ms at rest)`);
     // A browser that has its cookie is not a new session: reload works whatever the limit says.
     const mine = await post(paths.session, from('2001:db8:77:1::1', (await newSession('198.51.100.77')).cookie));
     assert.equal(mine.status, 200);
   });
 
   test('control: 1000 networks asking once each are not refused by that limit', async () => {
-    const { made, refusals } = await flood(1000, (i) => `198.18.${i >> 8}.${i & 255}`);
+    const { made, refusals } = await flood(1000, '(i) => `198.18.${i >> 8}.${i & 255}`');
     assert.equal(refusals.length, 0);
     assert.equal(made, 1000, 'the flood test above would see 1000 sessions without the per-network limit');
   });
