@@ -10,7 +10,7 @@ import Docker from 'dockerode';
 import { detectHostFacts } from '../sandbox-server/src/engine/host.ts';
 import { learnerEngineBlocker, REMAP_USER } from '../sandbox-server/src/engine/learner.ts';
 import { learnerPidfile, learnerSocket } from '../sandbox-server/src/engine/node-engine.ts';
-import { hardRlimits, hostSysctls, learnerPidsBudget, missingSysctls, readSysctl } from '../sandbox-server/src/isolation/kernel-quotas.ts';
+import { hostPidLimits, hostSysctls, learnerPidsBudget, missingSysctls, readSysctl } from '../sandbox-server/src/isolation/kernel-quotas.ts';
 import { firewallIntact } from '../sandbox-server/src/isolation/firewall.ts';
 import { errorMessage } from '../sandbox-server/src/log.ts';
 
@@ -91,9 +91,10 @@ if (config.SWB_ISOLATION === 'hardened') {
     short.length ? 'The server raises them when it starts the learner engine (as root); or set them with sysctl.' : undefined,
   );
   const enginePid = Number(fs.existsSync(learnerPidfile(config)) ? fs.readFileSync(learnerPidfile(config), 'utf8').trim() : 0);
-  const engineNproc = enginePid && fs.existsSync(`/proc/${enginePid}`) ? hardRlimits(enginePid)['Max processes'] ?? Infinity : Infinity;
   const raised = (k: string) => Math.max(readSysctl(k), short.find((s) => s.key === k)?.min ?? 0);
-  const pids = learnerPidsBudget(needs, { threadsMax: readSysctl('kernel/threads-max'), pidMax: raised('kernel/pid_max'), engineNproc });
+  // Without a running learner engine, this process's rlimit stands in (the server starts the engine with it).
+  const nprocOf = enginePid && fs.existsSync(`/proc/${enginePid}`) ? enginePid : process.pid;
+  const pids = learnerPidsBudget(needs, hostPidLimits(nprocOf, raised('kernel/pid_max')));
   report(
     pids.fits ? 'ok' : 'warn',
     'Node pids',

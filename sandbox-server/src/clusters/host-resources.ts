@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hardRlimits, learnerPidsBudget, readSysctl } from '../isolation/kernel-quotas.ts';
+import { hostPidLimits, learnerPidsBudget, readSysctl } from '../isolation/kernel-quotas.ts';
 import type { HostResources } from './capacity.ts';
 
 const XFS_MAGIC = 0x58465342;
@@ -54,11 +54,7 @@ function learnerPids(): number {
   let host;
   try {
     const root = process.getuid?.() === 0;
-    host = {
-      threadsMax: readSysctl('kernel/threads-max'),
-      pidMax: root ? Math.max(readSysctl('kernel/pid_max'), PID_MAX_LIMIT) : readSysctl('kernel/pid_max'),
-      engineNproc: hardRlimits(process.pid)['Max processes'] ?? Infinity,
-    };
+    host = hostPidLimits(process.pid, root ? Math.max(readSysctl('kernel/pid_max'), PID_MAX_LIMIT) : readSysctl('kernel/pid_max'));
   } catch {
     return Infinity; // no /proc (not Linux): the learner engine cannot run here anyway
   }

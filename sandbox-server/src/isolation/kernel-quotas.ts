@@ -89,6 +89,11 @@ export function learnerPidsBudget(needs: QuotaNeeds, host: { threadsMax: number;
   return { budget: Math.min(wanted, hostRoom), fits: wanted <= hostRoom };
 }
 
+/** The host's pid limits for `learnerPidsBudget`: threads-max, pid_max (or what it will be raised to) and a process's nproc rlimit. */
+export function hostPidLimits(nprocOf: number, pidMax = readSysctl('kernel/pid_max')): { threadsMax: number; pidMax: number; engineNproc: number } {
+  return { threadsMax: readSysctl('kernel/threads-max'), pidMax, engineNproc: hardRlimits(nprocOf)['Max processes'] ?? Infinity };
+}
+
 /** Write the learner engine's pids budget on its cgroup parent (cgroup v1 `pids` or v2), made if missing; null when nothing changed. */
 export function limitLearnerPids(cgroupParent: string, budget: number): string | null {
   const dir = fs.existsSync('/sys/fs/cgroup/pids') ? `/sys/fs/cgroup/pids/${cgroupParent}` : `/sys/fs/cgroup/${cgroupParent}`;
@@ -168,8 +173,7 @@ export function sizeHostForLearners(needs: QuotaNeeds, enginePid: number, cgroup
   } catch (err) {
     warnings.push(`could not raise the host's per-user kernel limits: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const engine = hardRlimits(enginePid);
-  const pids = learnerPidsBudget(needs, { threadsMax: readSysctl('kernel/threads-max'), pidMax: readSysctl('kernel/pid_max'), engineNproc: engine['Max processes'] ?? Infinity });
+  const pids = learnerPidsBudget(needs, hostPidLimits(enginePid));
   if (!pids.fits) {
     warnings.push(
       `${needs.nodes} nodes x ${needs.pidsPerNode} pids is more than this host gives learners (${pids.budget}): a few learners' fork bombs ` +
@@ -182,5 +186,5 @@ export function sizeHostForLearners(needs: QuotaNeeds, enginePid: number, cgroup
   } catch (err) {
     warnings.push(`could not limit the pids of all learner nodes together: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { changed, warnings, ulimits: nodeUlimits(engine, needs.nodes) };
+  return { changed, warnings, ulimits: nodeUlimits(hardRlimits(enginePid), needs.nodes) };
 }
