@@ -4,8 +4,9 @@
  * of the node container on the host engine, HTTP from this server to node:port.
  * Every question is asked at most once per view (one view = one round of checks).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { boundedGet } from '../engine/bounded.ts';
+import { boundedGet, ReadLimitError } from '../engine/bounded.ts';
 import { innerApi, type InnerApi } from '../engine/inner-api.ts';
 import { readNodeFile } from '../files/labfiles.ts';
 import { LAB_DIR } from '../../../contract/protocol.ts';
@@ -21,6 +22,10 @@ export interface NodeEndpoint {
 const ENGINE_TIMEOUT_MS = 10_000;
 const HTTP_TIMEOUT_MS = 3000;
 const HTTP_MAX_BYTES = 256 * 1024;
+const RETRY_AFTER_MS = 1000;
+
+const refusedOrTimedOut = (err: unknown): boolean =>
+  (err instanceof ReadLimitError && err.kind === 'time') || /ECONNREFUSED|EHOSTUNREACH/.test(String((err as { code?: string })?.code ?? err));
 
 /** dockerode clients for inner engines, kept across rounds (one per node address). */
 export class InnerEngines {
@@ -66,7 +71,16 @@ export class LiveClusterView implements ClusterView {
   info(node: string): Promise<EngineInfo | null> {
     return this.once(`info:${node}`, async () => {
       const engine = this.engine(node);
-      return engine ? ((await engine.info().catch(() => null)) as EngineInfo | null) : null;
+      if (!engine) return null;
+      try {
+        return (await engine.info()) as EngineInfo;
+      } catch (err) {
+        // A refusal is an engine that is down (the learner stopped it) and a timeout already waited
+        // long: those are the answer. A reset or a half answer is a busy host: ask once more.
+        if (refusedOrTimedOut(err)) return null;
+        await sleep(RETRY_AFTER_MS);
+        return ((await engine.info().catch(() => null)) as EngineInfo | null);
+      }
     });
   }
 
@@ -74,7 +88,12 @@ export class LiveClusterView implements ClusterView {
     return this.once('manager', async () => {
       const infos = await Promise.all(this.nodeNames.map(async (n) => [n, await this.info(n)] as const));
       const managers = infos.filter(([, i]) => i?.Swarm?.LocalNodeState === 'active' && i.Swarm.ControlAvailable).map(([n]) => n);
-      return managers.includes('manager') ? 'manager' : managers[0] ?? null;
+      const found = managers.includes('manager') ? 'manager' : managers[0] ?? null;
+      // "No swarm yet" would be a guess while the node a swarm starts on has not answered: say so instead.
+      if (!found && infos.some(([n, i]) => n === 'manager' && !i)) {
+        throw new Error('the Docker engine on manager did not answer (busy, restarting or stopped?); the check runs again when it does');
+      }
+      return found;
     });
   }
 
