@@ -10,6 +10,7 @@ import { Learner } from '../test/helpers/learner.ts';
 import { removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { repoRoot } from './lib/prepare.ts';
+import { configuredMirror } from '../sandbox-server/src/images/mirror-address.ts';
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -32,7 +33,7 @@ async function measure(isolation: 'userns' | 'hardened'): Promise<Figures> {
       const c = await provisionCluster({
         docker: engine, instance: config.SWB_INSTANCE, nodeImage: sandbox.nodes.image, workers: 2, isolation: sandbox.facts.isolation,
         cgroupOwner: sandbox.nodes.engine.cgroupOwner, disks: sandbox.nodes.engine.disks,
-        limits: { memoryMb: 1024, cpus: 1, pids: 2048 }, subnetRange: config.SWB_SUBNET_POOL, mirrorPort: config.SWB_MIRROR_PORT, labArchive: archive,
+        limits: { memoryMb: 1024, cpus: 1, pids: 2048 }, subnetRange: config.SWB_SUBNET_POOL, mirror: configuredMirror(config), labArchive: archive,
       });
       cold.push(ms(t0));
       await destroyCluster(engine, config.SWB_INSTANCE, c.id);

@@ -18,6 +18,7 @@ import { benchVisualizer } from './bench-visualizer.ts';
 import { benchWorkshops } from './bench-workshops.ts';
 import { benchIsolation } from './bench-isolation.ts';
 import { benchSoak, soakOptions } from './bench-soak.ts';
+import { configuredMirror } from '../sandbox-server/src/images/mirror-address.ts';
 
 const sh = promisify(execFile);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -49,7 +50,7 @@ try {
     const t0 = process.hrtime.bigint();
     const cluster = await provisionCluster({
       docker, instance, nodeImage: images.node, workers: 2, isolation, cgroupOwner: nodes.engine.cgroupOwner, disks: nodes.engine.disks,
-      limits: { memoryMb: 1024, cpus: 1, pids: 2048 }, subnetRange: server.config.SWB_SUBNET_POOL, mirrorPort: server.config.SWB_MIRROR_PORT, labArchive: archive,
+      limits: { memoryMb: 1024, cpus: 1, pids: 2048 }, subnetRange: server.config.SWB_SUBNET_POOL, mirror: configuredMirror(server.config), labArchive: archive,
     });
     ours.push(ms(t0));
     await destroyCluster(docker, instance, cluster.id);

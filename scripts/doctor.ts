@@ -13,6 +13,7 @@ import { learnerPidfile, learnerSocket } from '../sandbox-server/src/engine/node
 import { hostPidLimits, hostSysctls, learnerPidsBudget, missingSysctls, readSysctl } from '../sandbox-server/src/isolation/kernel-quotas.ts';
 import { firewallIntact } from '../sandbox-server/src/isolation/firewall.ts';
 import { errorMessage } from '../sandbox-server/src/log.ts';
+import { configuredMirror } from '../sandbox-server/src/images/mirror-address.ts';
 
 type Verdict = 'ok' | 'warn' | 'fail';
 const rows: { verdict: Verdict; what: string; detail: string; fix?: string }[] = [];
@@ -131,7 +132,7 @@ if (config.SWB_MIRROR) {
 
 if (!config.SWB_FIREWALL) {
   report('warn', 'Firewall', 'off (SWB_FIREWALL=off): learner nodes can reach this host, other networks and the internet');
-} else if (await firewallIntact(config.SWB_MIRROR ? config.SWB_MIRROR_PORT : null).catch(() => false)) {
+} else if (await firewallIntact(configuredMirror(config)).catch(() => false)) {
   report('ok', 'Firewall', 'learner networks reach only their own nodes and the mirror (iptables and ip6tables)');
 } else {
   const tools = ['iptables', 'ip6tables'].filter((t) => {

@@ -74,6 +74,13 @@ export const configSchema = z.object({
   SWB_WS_PING_S: int(30, 0, 3600).describe('Seconds between WebSocket heartbeats; a socket that misses one is dropped (0 = no heartbeat).'),
   SWB_MIRROR: bool.default(true).describe('Serve lab images from the local read-only registry mirror. Off: nodes pull from Docker Hub.'),
   SWB_MIRROR_PORT: int(5000, 1, 65535).describe('Port of the local registry mirror.'),
+  SWB_MIRROR_ADDR: z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}$/, 'an IPv4 address such as 10.91.255.254')
+    .default('10.91.255.254')
+    .describe(
+      'The one address the registry mirror listens on: put on this host\'s loopback, reached by nodes through their gateway, outside every learner and engine range. Nothing else on the host (other interfaces, the gateways) answers on the mirror\'s port.',
+    ),
   SWB_MIRROR_DIR: z.string().default('/var/lib/swb/registry').describe('Storage of the local registry mirror.'),
   SWB_REGISTRY_BIN: z.string().default('/usr/bin/docker-registry').describe('The registry binary that serves the mirror (Debian\'s docker-registry package).'),
   SWB_FIREWALL: bool

@@ -38,17 +38,16 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
   log.info('docker engine', { version: engineVersion });
   const images = await ensureImages(docker, (line) => log.info(line, { part: 'images' }));
   const mirror = config.SWB_MIRROR
-    ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }), registryBin: config.SWB_REGISTRY_BIN })
+    ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, addr: config.SWB_MIRROR_ADDR, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }), registryBin: config.SWB_REGISTRY_BIN })
     : null;
   // Images and the mirror stay on the host engine; learner nodes run on the learner engine.
-  const mirrorPort = mirror?.port ?? null;
   const { docker: nodeDocker, ...nodeEngine } = await setupNodeEngine(
     config,
     docker,
     images.node,
     { info: (line) => log.info(line, { part: 'isolation' }), warn: (line) => log.warn(line, { part: 'isolation' }) },
     // Before the learner engine (re)starts and brings its nodes back.
-    () => fenceLearnerNetworks(config.SWB_FIREWALL, mirrorPort, log.child({ part: 'firewall' })),
+    () => fenceLearnerNetworks(config.SWB_FIREWALL, mirror, log.child({ part: 'firewall' })),
   );
   log.info('learner nodes', { isolation: nodeEngine.isolation, engine: nodeEngine.isolation === 'userns' ? 'learner engine (--userns-remap)' : 'host engine' });
   const sandbox = await startSandbox({
@@ -56,7 +55,7 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
     docker: nodeDocker,
     nodeEngine,
     nodeImage: images.node,
-    mirrorPort,
+    mirror,
     labFilesDir: labFilesDirOf(contentDirOf(undefined, repoRoot)),
     lessonsDir: lessonsDirOf(contentDirOf(config.SWB_CONTENT_DIR, repoRoot)),
     log,

@@ -33,6 +33,7 @@ import { SessionStore } from './sessions/store.ts';
 import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/index.ts';
 import { adminToken } from './workshops/admin-token.ts';
 import { httpPolicy, networkOf } from './http/request.ts';
+import type { MirrorEndpoint } from './images/mirror-address.ts';
 
 export interface SandboxDeps {
   config: Config;
@@ -41,8 +42,8 @@ export interface SandboxDeps {
   /** How nodes are isolated on that engine (default: hardened, no per-node disks). */
   nodeEngine?: Omit<NodeEngine, 'docker'>;
   nodeImage: string;
-  /** Port of the running registry mirror, or null to let nodes pull from Docker Hub. */
-  mirrorPort: number | null;
+  /** The running registry mirror, or null to let nodes pull from Docker Hub. */
+  mirror: MirrorEndpoint | null;
   labFilesDir: string;
   /** Lessons whose exercises are checked. */
   lessonsDir: string;
@@ -73,7 +74,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
   if (!facts.ipvs) log.warn('no IPVS on this host: swarm VIPs and the ingress routing mesh will not work; use dnsrr and host-mode publishing');
 
   // The rules went in before the node engine started (setupNodeEngine's fence); from here on they are kept in place.
-  const stopFirewallWatch = config.SWB_FIREWALL ? watchFirewall(deps.mirrorPort, 15_000, log.child({ part: 'firewall' })) : () => {};
+  const stopFirewallWatch = config.SWB_FIREWALL ? watchFirewall(deps.mirror, 15_000, log.child({ part: 'firewall' })) : () => {};
   const owner = nodeEngine.cgroupOwner;
   const stopCgroupWatch = owner
     ? watchNodeStarts(docker, `${LABEL.instance}=${config.SWB_INSTANCE}`, (id) => confineStartedNode(docker, id, owner), (err) =>
@@ -102,7 +103,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
         disks: nodeEngine.disks,
         limits: { memoryMb: config.SWB_NODE_MEMORY_MB, cpus: config.SWB_NODE_CPUS, pids: config.SWB_NODE_PIDS },
         subnetRange: config.SWB_SUBNET_POOL,
-        mirrorPort: deps.mirrorPort,
+        mirror: deps.mirror,
         labArchive: archive,
         onProgress,
       }),

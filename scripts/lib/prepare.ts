@@ -13,6 +13,7 @@ import { fenceLearnerNetworks } from '../../sandbox-server/src/isolation/firewal
 import type { Config } from '../../sandbox-server/src/config.ts';
 import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.ts';
 import { info, step } from './progress.ts';
+import { configuredMirror } from '../../sandbox-server/src/images/mirror-address.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -35,14 +36,13 @@ export async function prepareHost(config: Config, opts: { browser?: boolean } = 
   // Started here like the host engine (the server starts it too when missing) and left running.
   await step('learner engine (user namespaces)', async () => {
     // The firewall first: the engine's nodes (restart unless-stopped) come back with it.
-    const mirrorPort = config.SWB_MIRROR ? config.SWB_MIRROR_PORT : null;
-    const fence = () => fenceLearnerNetworks(config.SWB_FIREWALL, mirrorPort, { warn: (line) => info(`WARNING: ${line}`) });
+    const fence = () => fenceLearnerNetworks(config.SWB_FIREWALL, configuredMirror(config), { warn: (line) => info(`WARNING: ${line}`) });
     const engine = await setupNodeEngine(config, docker, images.node, { info, warn: (line) => info(`WARNING: ${line}`) }, fence);
     info(engine.isolation === 'userns' ? 'learner nodes: user-namespaced learner engine' : `learner nodes: HARDENED FALLBACK (${engine.note})`);
   });
   if (config.SWB_MIRROR) {
     await step('registry mirror', () =>
-      ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info, registryBin: config.SWB_REGISTRY_BIN }),
+      ensureMirror({ docker, port: config.SWB_MIRROR_PORT, addr: config.SWB_MIRROR_ADDR, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: info, registryBin: config.SWB_REGISTRY_BIN }),
     );
   }
   return images;

@@ -1,14 +1,21 @@
 /**
  * Learners are kept apart: from a learner's root shell, another learner's
- * nodes, this host's servers and the mirror's write side are out of reach,
+ * nodes, this host's servers and the mirror's write side are out of reach (the
+ * mirror answers at its own address only),
  * while what they need (their own nodes, pulls from the mirror) still works.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { registryConfig } from '../../sandbox-server/src/images/mirror-config.ts';
 
 describe('isolation between learners and from the host', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -73,14 +80,68 @@ describe('isolation between learners and from the host', () => {
   });
 
   test('pulls from the mirror work, pushes to it are refused', async () => {
-    const gw = (await alice.run('t-manager', "ip route | awk '/default/ {print $3}'")).trim();
-    const port = server.config.SWB_MIRROR_PORT;
+    const mirror = `${server.config.SWB_MIRROR_ADDR}:${server.config.SWB_MIRROR_PORT}`;
     const pull = await alice.runWithCode('t-manager', 'docker pull -q flask_app:2.0', 120_000);
     assert.equal(pull.code, 0, pull.output);
-    await alice.run('t-manager', `docker tag flask_app:2.0 ${gw}:${port}/library/flask_app:evil`);
-    const push = await alice.runWithCode('t-manager', `docker push ${gw}:${port}/library/flask_app:evil`, 120_000);
+    await alice.run('t-manager', `docker tag flask_app:2.0 ${mirror}/library/flask_app:evil`);
+    const push = await alice.runWithCode('t-manager', `docker push ${mirror}/library/flask_app:evil`, 120_000);
     assert.notEqual(push.code, 0, `push must fail: ${push.output}`);
-    const tags = await (await fetch(`http://127.0.0.1:${port}/v2/library/flask_app/tags/list`)).json() as { tags: string[] };
+    const tags = await (await fetch(`http://${mirror}/v2/library/flask_app/tags/list`)).json() as { tags: string[] };
     assert.ok(!tags.tags.includes('evil'), 'the mirror holds no pushed tag');
   });
+
+  test('the mirror answers at its own address only: not on the gateways, not on the host\'s other interfaces', async () => {
+    const { SWB_MIRROR_ADDR: addr, SWB_MIRROR_PORT: port } = server.config;
+    const gw = (await alice.run('t-manager', "ip route | awk '/default/ {print $3}'")).trim();
+    const own = await alice.runWithCode('t-manager', `curl -sS -o /dev/null -w '%{http_code}' --max-time 5 http://${addr}:${port}/v2/`);
+    assert.equal(own.output.trim().slice(-3), '200', `a node reaches the mirror at its address: ${own.output}`);
+    const viaGateway = await alice.runWithCode('t-manager', `curl -sS --max-time 5 http://${gw}:${port}/v2/`);
+    assert.notEqual(viaGateway.code, 0, `the gateway must not answer on the mirror's port: ${viaGateway.output}`);
+
+    const outside = hostAddress();
+    assert.equal(await registryAnswers(`${addr}:${port}`), true, 'the mirror answers at its own address');
+    assert.equal(await registryAnswers(`${outside}:${port}`), false, `the mirror must not answer on ${outside}`);
+    assert.equal(await registryAnswers(`127.0.0.1:${port}`), false, 'nor on 127.0.0.1');
+    // Control: the same registry bound to every interface, as it was, answers at that address.
+    const control = await serveOnEveryInterface(server.config.SWB_REGISTRY_BIN, server.config.SWB_MIRROR_DIR);
+    try {
+      assert.equal(await registryAnswers(`${outside}:${control.port}`), true, 'control: an all-interfaces registry answers there');
+    } finally {
+      control.stop();
+    }
+  });
 });
+
+/** An IPv4 address of this host that is neither loopback nor the mirror's (eth0's here). */
+function hostAddress(): string {
+  const all = Object.entries(os.networkInterfaces()).flatMap(([name, list]) => (list ?? []).map((a) => ({ name, ...a })));
+  const found = all.find((a) => a.family === 'IPv4' && !a.internal && !a.name.startsWith('swb') && !a.name.startsWith('docker') && !a.name.startsWith('br-'));
+  assert.ok(found, 'this host has an outside IPv4 address');
+  return found.address;
+}
+
+async function registryAnswers(hostPort: string): Promise<boolean> {
+  const res = await fetch(`http://${hostPort}/v2/`, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+  return res?.status === 200;
+}
+
+async function serveOnEveryInterface(registryBin: string, mirrorDir: string): Promise<{ port: number; stop(): void }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '0.0.0.0', () => {
+      const p = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(p));
+    });
+  });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swb-mirror-control-'));
+  const config = path.join(dir, 'serve.yml');
+  fs.writeFileSync(config, registryConfig({ addr: `0.0.0.0:${port}`, rootDir: path.join(mirrorDir, 'storage'), readonly: true }));
+  const child = spawn(registryBin, ['serve', config], { stdio: 'ignore' });
+  await waitFor(() => registryAnswers(`127.0.0.1:${port}`), 15_000, 'the control registry to answer');
+  return {
+    port,
+    stop: () => {
+      child.kill('SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

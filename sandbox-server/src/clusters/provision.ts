@@ -19,6 +19,7 @@ import { confineStartedNode, type Ulimit } from '../isolation/kernel-quotas.ts';
 import type { NodeInfo } from '../../../contract/protocol.ts';
 import { LABEL, clusterLabels, labelFilter } from './labels.ts';
 import { freeSubnets, gatewayOf } from './subnets.ts';
+import { mirrorHost, type MirrorEndpoint } from '../images/mirror-address.ts';
 
 export interface ClusterNode extends NodeInfo {
   containerId: string;
@@ -46,8 +47,8 @@ export interface ProvisionSpec {
   ulimits?: Ulimit[];
   /** Range the cluster networks' /24 subnets are taken from. */
   subnetRange: string;
-  /** Port of the registry mirror on the host, reached through the network gateway; null = Docker Hub. */
-  mirrorPort: number | null;
+  /** The registry mirror on the host (its own address, reached through the network gateway); null = Docker Hub. */
+  mirror: MirrorEndpoint | null;
   labArchive: Buffer;
   onProgress?: (step: string, fraction: number) => void;
 }
@@ -64,8 +65,8 @@ export async function provisionCluster(spec: ProvisionSpec): Promise<Cluster> {
   const names = nodeNames(spec.workers);
   try {
     progress('creating network', 0.05);
-    const { network, gateway } = await createNetwork(spec, id, labels);
-    const mirror = spec.mirrorPort ? `${gateway}:${spec.mirrorPort}` : null;
+    const { network } = await createNetwork(spec, id, labels);
+    const mirror = spec.mirror ? mirrorHost(spec.mirror) : null;
 
     progress('creating nodes', 0.2);
     const containers = await Promise.all(

@@ -27,8 +27,8 @@ try {
     log(`node image: ${images.node}`);
     log(`lab images: ${images.lab.map((i) => i.name).join(', ')}`);
     if (process.argv.includes('--mirror')) {
-      const mirror = await ensureMirror({ docker, port, dataDir, images: images.lab, log, registryBin: config.SWB_REGISTRY_BIN });
-      log(`mirror: ${mirror.url} (read-only; nodes use http://<their gateway>:${mirror.port})`);
+      const mirror = await ensureMirror({ docker, port, addr: config.SWB_MIRROR_ADDR, dataDir, images: images.lab, log, registryBin: config.SWB_REGISTRY_BIN });
+      log(`mirror: ${mirror.url} (read-only; nodes reach it through their gateway)`);
     }
   }
 } catch (err) {

@@ -1,6 +1,7 @@
 // The local registry mirror the learner nodes pull lab images from. Debian's docker-registry
-// (distribution 2.8) runs as a plain detached process: seeded while bound to loopback and writable,
-// then served read-only on all interfaces so nodes reach it through their network's gateway.
+// (distribution 2.8) runs as a plain detached process: seeded while bound to 127.0.0.1 and writable,
+// then served read-only on its own address only (mirror-address.ts), which nodes reach through their
+// network's gateway.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
@@ -10,11 +11,14 @@ import type Docker from 'dockerode';
 import { followProgress } from './build.ts';
 import { sleep, withLock } from './lock.ts';
 import type { LabImage } from './index.ts';
+import { ensureMirrorAddress, mirrorHost, type MirrorEndpoint } from './mirror-address.ts';
 import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.ts';
 
 export interface MirrorOptions {
   docker: Docker;
   port: number;
+  /** The one address it serves on (SWB_MIRROR_ADDR, parsed in config.ts). */
+  addr: string;
   dataDir: string;
   images: LabImage[];
   log: (line: string) => void;
@@ -26,7 +30,7 @@ export interface MirrorOptions {
 const files = (dataDir: string) => ({
   storage: join(dataDir, 'storage'),
   pid: join(dataDir, 'registry.pid'),
-  state: join(dataDir, 'registry.json'), // { pid, port } of the read-only server
+  state: join(dataDir, 'registry.json'), // { pid, port, addr } of the read-only server
   log: join(dataDir, 'registry.log'),
   serveConfig: join(dataDir, 'serve.yml'),
   seedConfig: join(dataDir, 'seed.yml'),
@@ -34,14 +38,15 @@ const files = (dataDir: string) => ({
   lock: join(dataDir, '.lock'),
 });
 
-export async function ensureMirror(opts: MirrorOptions): Promise<{ port: number; url: string }> {
-  const { docker, port, dataDir, log, registryBin } = opts;
+export async function ensureMirror(opts: MirrorOptions): Promise<MirrorEndpoint & { url: string }> {
+  const { docker, port, addr, dataDir, log, registryBin } = opts;
   const f = files(dataDir);
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${mirrorHost({ addr, port })}`;
   if (!existsSync(registryBin)) {
     throw new Error(`${registryBin} not found: install it with \`apt-get install -y docker-registry\``);
   }
   await mkdir(f.storage, { recursive: true });
+  await ensureMirrorAddress(addr);
 
   const wanted: SeededImage[] = [];
   for (const image of opts.images) {
@@ -53,9 +58,9 @@ export async function ensureMirror(opts: MirrorOptions): Promise<{ port: number;
   return withLock(f.lock, async () => {
     const seeded = await readJson<SeededImage[]>(f.seeded);
     const running = await runningServer(dataDir);
-    if (running && running.port === port && sameSeed(seeded, wanted) && (await serves(url, wanted))) {
-      log(`mirror: reusing registry pid ${running.pid} on port ${port}`);
-      return { port, url };
+    if (running && running.port === port && running.addr === addr && sameSeed(seeded, wanted) && (await serves(url, wanted))) {
+      log(`mirror: reusing registry pid ${running.pid} on ${mirrorHost({ addr, port })}`);
+      return { addr, port, url };
     }
     if (running) {
       log(`mirror: restarting registry pid ${running.pid}`);
@@ -67,17 +72,17 @@ export async function ensureMirror(opts: MirrorOptions): Promise<{ port: number;
     } else {
       log('mirror: content unchanged, not re-seeding');
     }
-    await serveReadOnly(registryBin, dataDir, port, log);
+    await serveReadOnly(registryBin, dataDir, { addr, port }, log);
     if (!(await serves(url, wanted))) {
       // The record said seeded but the storage disagrees (e.g. it was deleted): seed once more.
       log('mirror: storage does not match the seed record, re-seeding');
       await stopMirror(dataDir);
       await seed(opts, wanted);
       await writeFile(f.seeded, JSON.stringify(seedRecord(wanted), null, 2) + '\n');
-      await serveReadOnly(registryBin, dataDir, port, log);
+      await serveReadOnly(registryBin, dataDir, { addr, port }, log);
       if (!(await serves(url, wanted))) throw new Error(`mirror: ${url} does not serve the seeded images; see ${f.log}`);
     }
-    return { port, url };
+    return { addr, port, url };
   });
 }
 
@@ -135,25 +140,27 @@ async function seed(opts: MirrorOptions, wanted: SeededImage[]): Promise<void> {
 }
 
 /** Start the read-only registry as a detached process that outlives this one. */
-async function serveReadOnly(registryBin: string, dataDir: string, port: number, log: (line: string) => void): Promise<void> {
+async function serveReadOnly(registryBin: string, dataDir: string, at: MirrorEndpoint, log: (line: string) => void): Promise<void> {
   const f = files(dataDir);
-  await ensurePortFree(port);
-  await writeFile(f.serveConfig, registryConfig({ addr: `0.0.0.0:${port}`, rootDir: f.storage, readonly: true }));
+  await ensurePortFree(at.port);
+  await writeFile(f.serveConfig, registryConfig({ addr: mirrorHost(at), rootDir: f.storage, readonly: true }));
   const logFd = openSync(f.log, 'a');
   const child = spawn(registryBin, ['serve', f.serveConfig], { detached: true, stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   child.unref();
   if (!child.pid) throw new Error('mirror: could not start docker-registry');
   await writeFile(f.pid, `${child.pid}\n`);
-  await writeFile(f.state, JSON.stringify({ pid: child.pid, port }) + '\n');
-  await waitHealthy(`http://127.0.0.1:${port}`, child, f.log);
-  log(`mirror: serving read-only on 0.0.0.0:${port} (pid ${child.pid}, log ${f.log})`);
+  await writeFile(f.state, JSON.stringify({ pid: child.pid, ...at }) + '\n');
+  await waitHealthy(`http://${mirrorHost(at)}`, child, f.log);
+  log(`mirror: serving read-only on ${mirrorHost(at)} only (pid ${child.pid}, log ${f.log})`);
 }
 
-async function runningServer(dataDir: string): Promise<{ pid: number; port: number } | undefined> {
-  const state = await readJson<{ pid: number; port: number }>(files(dataDir).state);
+async function runningServer(dataDir: string): Promise<(MirrorEndpoint & { pid: number }) | undefined> {
+  // A record without addr is a registry of an older version, serving on every interface.
+  const state = await readJson<Partial<MirrorEndpoint> & { pid: number; port: number }>(files(dataDir).state);
   if (!state || !(await isRegistry(state.pid))) return undefined;
-  return (await answers(`http://127.0.0.1:${state.port}`)) ? state : undefined;
+  const addr = state.addr ?? '127.0.0.1';
+  return (await answers(`http://${mirrorHost({ addr, port: state.port })}`)) ? { ...state, addr: state.addr ?? '0.0.0.0' } : undefined;
 }
 
 /** True when every image is there under its name with the expected image id (= config digest). */

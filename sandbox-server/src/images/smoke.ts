@@ -15,6 +15,7 @@ import { sleep } from './lock.ts';
 import { LAB_DIR } from '../../../contract/protocol.ts';
 import { loadConfig } from '../config.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
+import { mirrorHost } from './mirror-address.ts';
 
 const LABEL = { 'swb.test': 'images' };
 const docker = new Docker();
@@ -27,12 +28,11 @@ const ipvs = existsSync('/proc/net/ip_vs');
 async function main(): Promise<void> {
   const images = await ensureImages(docker, log);
   const config = loadConfig();
-  const mirror = await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log, registryBin: config.SWB_REGISTRY_BIN });
+  const mirror = await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, addr: config.SWB_MIRROR_ADDR, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log, registryBin: config.SWB_REGISTRY_BIN });
   if (!ipvs) log('no IPVS on this host: using --endpoint-mode dnsrr and --publish mode=host');
 
   const net = await docker.createNetwork({ Name: `swbt-images-${process.pid}`, Driver: 'bridge', Labels: LABEL });
-  const gateway = (await net.inspect()).IPAM?.Config?.[0]?.Gateway as string;
-  const mirrorAddr = `${gateway}:${mirror.port}`;
+  const mirrorAddr = mirrorHost(mirror);
   const nodes: Record<string, Docker.Container> = {};
   const started = Date.now();
   for (const name of ['manager', 'worker-1', 'worker-2']) {
