@@ -120,11 +120,11 @@ report('ok', 'Node disks', `${config.SWB_NODE_DISK_MB} MiB per node (XFS loop fi
 
 if (config.SWB_MIRROR) {
   try {
-    const res = await fetch(`http://127.0.0.1:${config.SWB_MIRROR_PORT}/v2/_catalog`);
+    const res = await fetch(`http://${config.SWB_MIRROR_ADDR}:${config.SWB_MIRROR_PORT}/v2/_catalog`);
     const body = (await res.json()) as { repositories?: string[] };
-    report('ok', 'Registry mirror', `port ${config.SWB_MIRROR_PORT}: ${(body.repositories ?? []).join(', ')}`);
+    report('ok', 'Registry mirror', `${config.SWB_MIRROR_ADDR}:${config.SWB_MIRROR_PORT} (this address only): ${(body.repositories ?? []).join(', ')}`);
   } catch {
-    report('warn', 'Registry mirror', `nothing answers on port ${config.SWB_MIRROR_PORT}`, '`npm start` starts it; or set SWB_MIRROR=off to pull from Docker Hub.');
+    report('warn', 'Registry mirror', `nothing answers on ${config.SWB_MIRROR_ADDR}:${config.SWB_MIRROR_PORT}`, '`npm start` starts it; or set SWB_MIRROR=off to pull from Docker Hub.');
   }
 } else {
   report('ok', 'Registry mirror', 'off (SWB_MIRROR=off): nodes pull from Docker Hub');

@@ -297,7 +297,8 @@ describe('lesson checks against a real cluster', { concurrency: true }, () => {
     server = await startTestServer('lessons');
     fact = server.sandbox.facts.ipvs ? 'ipvs' : 'no-ipvs';
     if (!server.sandbox.facts.ipvs) log('this host has no IPVS: lessons use host-mode publishing and dnsrr, as their host notes say; walking the no-ipvs variants');
-    const catalog = await fetch(`http://127.0.0.1:${server.config.SWB_MIRROR_PORT}/v2/_catalog`).then((r) => r.json() as Promise<{ repositories?: string[] }>, () => ({ repositories: [] }));
+    // The mirror must answer: a walk that cannot ask it would skip lessons without saying why.
+    const catalog = (await (await fetch(`http://${server.config.SWB_MIRROR_ADDR}:${server.config.SWB_MIRROR_PORT}/v2/_catalog`)).json()) as { repositories?: string[] };
     mirrorRepos = catalog.repositories ?? [];
   });
   after(async () => {
