@@ -15,6 +15,7 @@ import { sleep } from './lock.ts';
 import { LAB_DIR } from '../../../contract/protocol.ts';
 import { loadConfig } from '../config.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
+import { execInNode } from '../engine/node-exec.ts';
 import { mirrorHost } from './mirror-address.ts';
 
 const LABEL = { 'swb.test': 'images' };
@@ -122,14 +123,10 @@ async function labFiles(): Promise<NodeJS.ReadableStream> {
   return pack as unknown as NodeJS.ReadableStream;
 }
 
-/** Runs a shell command in a node; resolves with the exit code and combined output. */
+/** Runs a shell command in a node (with the server's deadline, like every exec it runs there). */
 async function sh(c: Docker.Container, cmd: string): Promise<{ code: number; out: string }> {
-  const exec = await c.exec({ Cmd: ['sh', '-c', cmd], AttachStdout: true, AttachStderr: true, Tty: true });
-  const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
-  let out = '';
-  stream.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise((r) => stream.on('end', r));
-  return { code: (await exec.inspect()).ExitCode ?? -1, out };
+  const { exitCode, output } = await execInNode(c, ['sh', '-c', cmd], { node: c.id.slice(0, 12), what: cmd, deadlineMs: 300_000 });
+  return { code: exitCode ?? -1, out: output };
 }
 
 async function run(c: Docker.Container, cmd: string): Promise<string> {
