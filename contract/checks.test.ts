@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkKind, checkKindNames, exerciseCheck } from './checks.ts';
+import { checkKind, checkKindNames, checkKinds, exerciseCheck } from './checks.ts';
 
 const issues = (input: unknown) => {
   const r = exerciseCheck.safeParse(input);
@@ -30,6 +30,12 @@ describe('check schema', () => {
     assert.deepEqual(issues({ nodes: {} }), ['nodes: nodes: give count, managers, workers or active']);
     assert.deepEqual(issues('swarm'), [`: a check is an object with one kind as its key (${checkKindNames.join(', ')})`]);
     assert.deepEqual(issues({ file: { node: 'manager', path: '/lab/../etc/passwd' } }), ['file.path: path must stay inside /lab']);
+  });
+
+  it('knows the kinds of the registry, then all and any, and nothing from the prototype', () => {
+    assert.deepEqual(checkKindNames, [...Object.keys(checkKinds), 'all', 'any']);
+    for (const [kind, schema] of Object.entries(checkKinds)) assert.ok(schema.description, `${kind}: describe it for the lesson writer`);
+    assert.deepEqual(issues({ toString: {} }), [`toString: unknown check kind "toString"; known kinds: ${checkKindNames.join(', ')}`]);
   });
 
   it('takes every kind the lessons use', () => {

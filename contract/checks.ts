@@ -1,8 +1,9 @@
 /**
  * The check vocabulary: how a lesson's frontmatter says what "done" means for
  * an exercise. The server evaluates these against the learner's nodes through
- * the Docker Engine API (./evaluate.ts); the lesson loader validates them at
- * build and test time with the same schema.
+ * the Docker Engine API (sandbox-server/src/checks/); the lesson loader
+ * validates them at build and test time with the same schema. Each kind is one
+ * entry of `checkKinds` below.
  *
  * A check is an object with exactly one kind as its key:
  *
@@ -66,194 +67,167 @@ const labFile = z
   .regex(new RegExp(`^${LAB_DIR}/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`), `path: a file under ${LAB_DIR}/, e.g. ${LAB_DIR}/docker-stack.yml`)
   .refine((p) => !p.split('/').includes('..'), `path must stay inside ${LAB_DIR}`);
 
-// ---------------------------------------------------------------- the kinds
+// ---------------------------------------------------------------- the registry
 
-export const swarmParams = z
-  .strictObject({
-    node: nodeName.describe('The node whose engine is asked.'),
-    state: z.enum(['active', 'inactive']).default('active').describe('Swarm membership of that engine (default active).'),
-    role: z.enum(['manager', 'worker']).optional().describe('Its role in the swarm.'),
-  })
-  .describe('A node\'s engine is (or is not) in swarm mode, with a role.');
+/**
+ * Every check kind, once: the key is the kind's name in frontmatter, the schema its parameters
+ * (with the lesson writer's `.describe()` text). The `Check` type, the kind list in the loader's
+ * messages and the parameter types follow from this object; the server's dispatch
+ * (sandbox-server/src/checks/kinds.ts) is typed over its keys, so a kind added here does not
+ * typecheck until it has an evaluator. `all` / `any` are not kinds but combinators (below).
+ */
+export const checkKinds = {
+  swarm: z
+    .strictObject({
+      node: nodeName.describe('The node whose engine is asked.'),
+      state: z.enum(['active', 'inactive']).default('active').describe('Swarm membership of that engine (default active).'),
+      role: z.enum(['manager', 'worker']).optional().describe('Its role in the swarm.'),
+    })
+    .describe('A node\'s engine is (or is not) in swarm mode, with a role.'),
 
-export const nodesParams = z
-  .strictObject({
-    count: z.number().int().min(1).optional().describe('Nodes in the swarm that are ready.'),
-    managers: z.number().int().min(1).optional().describe('How many of them are managers.'),
-    workers: z.number().int().min(0).optional().describe('How many of them are workers.'),
-    active: z.number().int().min(0).optional().describe('How many of them are available to the scheduler (availability Active, not drained or paused).'),
-  })
-  .refine((p) => p.count !== undefined || p.managers !== undefined || p.workers !== undefined || p.active !== undefined, 'nodes: give count, managers, workers or active')
-  .describe('The swarm\'s members, as `docker node ls` shows them.');
+  nodes: z
+    .strictObject({
+      count: z.number().int().min(1).optional().describe('Nodes in the swarm that are ready.'),
+      managers: z.number().int().min(1).optional().describe('How many of them are managers.'),
+      workers: z.number().int().min(0).optional().describe('How many of them are workers.'),
+      active: z.number().int().min(0).optional().describe('How many of them are available to the scheduler (availability Active, not drained or paused).'),
+    })
+    .refine((p) => p.count !== undefined || p.managers !== undefined || p.workers !== undefined || p.active !== undefined, 'nodes: give count, managers, workers or active')
+    .describe('The swarm\'s members, as `docker node ls` shows them.'),
 
-export const serviceParams = z
-  .strictObject({
-    match: serviceMatch,
-    image: imageRef.optional().describe('The image the service runs.'),
-    replicas: z.number().int().min(0).optional().describe('Desired replicas (replicated mode).'),
-    running: z.number().int().min(0).optional().describe('At least this many tasks running.'),
-    ports: z.array(portSpec).optional().describe('Ports it must publish (others may exist too).'),
-    env: z.record(z.string(), z.string()).optional().describe('Environment variables its containers get (others may exist too).'),
-    mounts: z.array(mountSpec).optional().describe('Mounts its containers must have.'),
-    networks: z.array(name).optional().describe('Networks (by name) it must be attached to.'),
-    constraints: z.array(z.string().min(1)).optional().describe('Placement constraints it must have, e.g. `node.role==manager` (spaces ignored).'),
-    endpointMode: z.enum(['vip', 'dnsrr']).optional().describe('How other services reach it: a virtual IP (needs IPVS) or DNS round robin.'),
-    create: z.string().trim().min(1).optional().describe('The command that creates the service, offered (with a Run button) while it is missing.'),
-  })
-  .describe('A swarm service exists with these settings.');
+  service: z
+    .strictObject({
+      match: serviceMatch,
+      image: imageRef.optional().describe('The image the service runs.'),
+      replicas: z.number().int().min(0).optional().describe('Desired replicas (replicated mode).'),
+      running: z.number().int().min(0).optional().describe('At least this many tasks running.'),
+      ports: z.array(portSpec).optional().describe('Ports it must publish (others may exist too).'),
+      env: z.record(z.string(), z.string()).optional().describe('Environment variables its containers get (others may exist too).'),
+      mounts: z.array(mountSpec).optional().describe('Mounts its containers must have.'),
+      networks: z.array(name).optional().describe('Networks (by name) it must be attached to.'),
+      constraints: z.array(z.string().min(1)).optional().describe('Placement constraints it must have, e.g. `node.role==manager` (spaces ignored).'),
+      endpointMode: z.enum(['vip', 'dnsrr']).optional().describe('How other services reach it: a virtual IP (needs IPVS) or DNS round robin.'),
+      create: z.string().trim().min(1).optional().describe('The command that creates the service, offered (with a Run button) while it is missing.'),
+    })
+    .describe('A swarm service exists with these settings.'),
 
-export const networkParams = z
-  .strictObject({
-    name: name.describe('Network name.'),
-    driver: z.string().min(1).optional().describe('e.g. overlay or bridge.'),
-    scope: z.enum(['swarm', 'local', 'global']).optional().describe('swarm for networks that span the nodes.'),
-  })
-  .describe('A network exists (asked on the swarm manager, or on `manager` without a swarm).');
+  network: z
+    .strictObject({
+      name: name.describe('Network name.'),
+      driver: z.string().min(1).optional().describe('e.g. overlay or bridge.'),
+      scope: z.enum(['swarm', 'local', 'global']).optional().describe('swarm for networks that span the nodes.'),
+    })
+    .describe('A network exists (asked on the swarm manager, or on `manager` without a swarm).'),
 
-export const spreadParams = z
-  .strictObject({
-    service: serviceRef,
-    minNodes: z.number().int().min(1).describe('Running tasks must be on at least this many different nodes.'),
-  })
-  .describe('A service\'s running tasks are spread over nodes.');
+  spread: z
+    .strictObject({
+      service: serviceRef,
+      minNodes: z.number().int().min(1).describe('Running tasks must be on at least this many different nodes.'),
+    })
+    .describe('A service\'s running tasks are spread over nodes.'),
 
-export const rescheduledParams = z
-  .strictObject({ service: serviceRef })
-  .describe('Swarm replaced one of the service\'s tasks because its container died or its node went down or was drained, and the replacement runs.');
+  rescheduled: z
+    .strictObject({ service: serviceRef })
+    .describe('Swarm replaced one of the service\'s tasks because its container died or its node went down or was drained, and the replacement runs.'),
 
-export const stackParams = z
-  .strictObject({
-    name: name.describe('Stack name as given to `docker stack deploy`.'),
-    services: z.array(name).min(1).describe('Service names inside the stack (without the `stack_` prefix).'),
-    file: labFile.optional().describe('The stack file, named in the deploy command the message offers while the stack is missing.'),
-  })
-  .describe('A stack is deployed with these services.');
+  stack: z
+    .strictObject({
+      name: name.describe('Stack name as given to `docker stack deploy`.'),
+      services: z.array(name).min(1).describe('Service names inside the stack (without the `stack_` prefix).'),
+      file: labFile.optional().describe('The stack file, named in the deploy command the message offers while the stack is missing.'),
+    })
+    .describe('A stack is deployed with these services.'),
 
-export const httpParams = z
-  .strictObject({
-    node: nodeName.describe('Node whose address is asked.'),
-    port: port,
-    path: z.string().startsWith('/').default('/').describe('Request path (default /).'),
-    contains: z.string().min(1).optional().describe('Text the response body must contain.'),
-    status: z.number().int().min(100).max(599).optional().describe('Expected HTTP status (default: any answer).'),
-  })
-  .describe('An HTTP GET from the server to node:port answers (with this text).');
+  http: z
+    .strictObject({
+      node: nodeName.describe('Node whose address is asked.'),
+      port: port,
+      path: z.string().startsWith('/').default('/').describe('Request path (default /).'),
+      contains: z.string().min(1).optional().describe('Text the response body must contain.'),
+      status: z.number().int().min(100).max(599).optional().describe('Expected HTTP status (default: any answer).'),
+    })
+    .describe('An HTTP GET from the server to node:port answers (with this text).'),
 
-export const fileParams = z
-  .strictObject({
-    node: nodeName.describe('Node whose file is read.'),
-    path: labFile,
-    contains: z.string().min(1).optional().describe('Text the file must contain (omitted: it must exist).'),
-  })
-  .describe(`A lab file on a node (under ${LAB_DIR}) exists with this text, e.g. after an edit in the editor.`);
+  file: z
+    .strictObject({
+      node: nodeName.describe('Node whose file is read.'),
+      path: labFile,
+      contains: z.string().min(1).optional().describe('Text the file must contain (omitted: it must exist).'),
+    })
+    .describe(`A lab file on a node (under ${LAB_DIR}) exists with this text, e.g. after an edit in the editor.`),
 
-export const containerParams = z
-  .strictObject({
-    image: imageRef,
-    node: nodeName.optional().describe('Node to look on (default: any).'),
-    ports: z.array(portSpec.omit({ mode: true })).optional().describe('Ports it must publish.'),
-    mounts: z
-      .array(z.strictObject({ source: z.string().min(1).describe('Path on the node.'), target: z.string().min(1).describe('Path inside the container.') }))
-      .optional()
-      .describe('Bind mounts it must have, e.g. the Docker socket.'),
-    run: z.string().trim().min(1).optional().describe('The `docker run` command that starts it, offered (with a Run button) when it is missing or wrong.'),
-  })
-  .describe('A plain running container (not a swarm task) from this image, as `docker run` makes.');
+  container: z
+    .strictObject({
+      image: imageRef,
+      node: nodeName.optional().describe('Node to look on (default: any).'),
+      ports: z.array(portSpec.omit({ mode: true })).optional().describe('Ports it must publish.'),
+      mounts: z
+        .array(z.strictObject({ source: z.string().min(1).describe('Path on the node.'), target: z.string().min(1).describe('Path inside the container.') }))
+        .optional()
+        .describe('Bind mounts it must have, e.g. the Docker socket.'),
+      run: z.string().trim().min(1).optional().describe('The `docker run` command that starts it, offered (with a Run button) when it is missing or wrong.'),
+    })
+    .describe('A plain running container (not a swarm task) from this image, as `docker run` makes.'),
 
-// Kinds added with the rolling-update, secrets and node-maintenance lessons (checks in rollout.ts, secret.ts, node.ts).
-export const nodeParams = z
-  .strictObject({
-    name: nodeName.describe('The node, by hostname.'),
-    availability: z.enum(['active', 'pause', 'drain']).describe('Its availability as `docker node ls` shows it.'),
-    movedOff: z.boolean().optional().describe('true: swarm has moved a task off this node at least once (it was drained or went down) before.'),
-  })
-  .describe('A swarm node has this availability (e.g. back to active after maintenance).');
+  node: z
+    .strictObject({
+      name: nodeName.describe('The node, by hostname.'),
+      availability: z.enum(['active', 'pause', 'drain']).describe('Its availability as `docker node ls` shows it.'),
+      movedOff: z.boolean().optional().describe('true: swarm has moved a task off this node at least once (it was drained or went down) before.'),
+    })
+    .describe('A swarm node has this availability (e.g. back to active after maintenance).'),
 
-export const rolloutParams = z
-  .strictObject({
-    service: serviceRef,
-    image: imageRef.describe('The image the service runs once the update (or rollback) is done.'),
-    from: imageRef.optional().describe('The image it ran before (its previous spec).'),
-    state: z.enum(['completed', 'rolled_back']).describe('completed = an update finished; rolled_back = `docker service rollback` finished.'),
-    parallelism: z.number().int().min(0).optional().describe('Update parallelism the service must have (`--update-parallelism`).'),
-    minDelaySeconds: z.number().min(0).optional().describe('At least this delay between update batches (`--update-delay`).'),
-  })
-  .describe('A service went through a rolling update (or a rollback) from one image to another, and every running task has the new image.');
+  rollout: z
+    .strictObject({
+      service: serviceRef,
+      image: imageRef.describe('The image the service runs once the update (or rollback) is done.'),
+      from: imageRef.optional().describe('The image it ran before (its previous spec).'),
+      state: z.enum(['completed', 'rolled_back']).describe('completed = an update finished; rolled_back = `docker service rollback` finished.'),
+      parallelism: z.number().int().min(0).optional().describe('Update parallelism the service must have (`--update-parallelism`).'),
+      minDelaySeconds: z.number().min(0).optional().describe('At least this delay between update batches (`--update-delay`).'),
+    })
+    .describe('A service went through a rolling update (or a rollback) from one image to another, and every running task has the new image.'),
 
-export const secretParams = z
-  .strictObject({
-    name: name.describe('The secret\'s name (`docker secret create NAME`).'),
-    service: serviceRef,
-    env: z.string().regex(/^[A-Z_][A-Z0-9_]*_FILE$/, 'env: a variable name ending in _FILE').optional()
-      .describe('A `*_FILE` variable that must point at the secret\'s file; the same variable without `_FILE` must not be set in plain text.'),
-  })
-  .describe('A service is given a Docker secret (mounted under /run/secrets/), optionally read through a *_FILE variable instead of a plain one.');
+  secret: z
+    .strictObject({
+      name: name.describe('The secret\'s name (`docker secret create NAME`).'),
+      service: serviceRef,
+      env: z.string().regex(/^[A-Z_][A-Z0-9_]*_FILE$/, 'env: a variable name ending in _FILE').optional()
+        .describe('A `*_FILE` variable that must point at the secret\'s file; the same variable without `_FILE` must not be set in plain text.'),
+    })
+    .describe('A service is given a Docker secret (mounted under /run/secrets/), optionally read through a *_FILE variable instead of a plain one.'),
+} satisfies Record<string, z.ZodType>;
 
-export type NodeParams = z.infer<typeof nodeParams>;
-export type RolloutParams = z.infer<typeof rolloutParams>;
-export type SecretParams = z.infer<typeof secretParams>;
+/** A kind of the registry, e.g. `service`. */
+export type CheckKind = keyof typeof checkKinds;
 
-export type SwarmParams = z.infer<typeof swarmParams>;
-export type NodesParams = z.infer<typeof nodesParams>;
-export type ServiceParams = z.infer<typeof serviceParams>;
-export type NetworkParams = z.infer<typeof networkParams>;
-export type SpreadParams = z.infer<typeof spreadParams>;
-export type RescheduledParams = z.infer<typeof rescheduledParams>;
-export type StackParams = z.infer<typeof stackParams>;
-export type HttpParams = z.infer<typeof httpParams>;
-export type FileParams = z.infer<typeof fileParams>;
-export type ContainerParams = z.infer<typeof containerParams>;
+/** The parameters of a kind, as parsed (defaults filled in). */
+export type CheckParams<K extends CheckKind> = z.infer<(typeof checkKinds)[K]>;
 
-export type Check =
-  | { swarm: SwarmParams }
-  | { nodes: NodesParams }
-  | { service: ServiceParams }
-  | { network: NetworkParams }
-  | { spread: SpreadParams }
-  | { rescheduled: RescheduledParams }
-  | { stack: StackParams }
-  | { http: HttpParams }
-  | { file: FileParams }
-  | { container: ContainerParams }
-  | { node: NodeParams }
-  | { rollout: RolloutParams }
-  | { secret: SecretParams }
-  | { all: Check[] }
-  | { any: Check[] };
+/** A check of one kind: `{ service: {...} }`. */
+export type KindCheck = { [K in CheckKind]: { [P in K]: CheckParams<K> } }[CheckKind];
 
-export type CheckKind = 'swarm' | 'nodes' | 'service' | 'network' | 'spread' | 'rescheduled' | 'stack' | 'http' | 'file' | 'container' | 'node' | 'rollout' | 'secret' | 'all' | 'any';
+/** Checks that combine checks, by the same one-key shape. */
+export const combinators = ['all', 'any'] as const;
+export type Combinator = (typeof combinators)[number];
+
+export type Check = KindCheck | { all: Check[] } | { any: Check[] };
 
 /** An exercise's check: a check plus `hold`. */
 export type ExerciseCheck = Check & { hold?: boolean };
 
-const combined = (word: string) =>
-  z.lazy(() => z.array(check).min(1, `${word}: list at least one check`)).describe(`${word === 'all' ? 'Every' : 'At least one'} check in the list passes.`);
-
-/** Parameters of each kind; the key is the kind's name in frontmatter. */
-export const checkKinds = {
-  swarm: swarmParams,
-  nodes: nodesParams,
-  service: serviceParams,
-  network: networkParams,
-  spread: spreadParams,
-  rescheduled: rescheduledParams,
-  stack: stackParams,
-  http: httpParams,
-  file: fileParams,
-  container: containerParams,
-  node: nodeParams,
-  rollout: rolloutParams,
-  secret: secretParams,
-  all: combined('all'),
-  any: combined('any'),
-} satisfies Record<CheckKind, z.ZodType>;
-
-export const checkKindNames = Object.keys(checkKinds) as CheckKind[];
+/** Every word that can head a check, kinds first, for the loader's messages. */
+export const checkKindNames: readonly (CheckKind | Combinator)[] = [...(Object.keys(checkKinds) as CheckKind[]), ...combinators];
 
 /** The kind of a parsed check (its one key besides `hold`). */
-export function checkKind(c: Check): CheckKind {
-  return Object.keys(c).find((k) => k !== 'hold') as CheckKind;
+export function checkKind(c: Check): CheckKind | Combinator {
+  return Object.keys(c).find((k) => k !== 'hold') as CheckKind | Combinator;
 }
+
+const combined = (word: Combinator) =>
+  z.lazy(() => z.array(check).min(1, `${word}: list at least one check`)).describe(`${word === 'all' ? 'Every' : 'At least one'} check in the list passes.`);
+
+const schemaOf: Record<CheckKind | Combinator, z.ZodType> = { ...checkKinds, all: combined('all'), any: combined('any') };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -288,11 +262,11 @@ function checkNode(top: boolean) {
       return z.NEVER;
     }
     const kind = keys[0]!;
-    if (!(kind in checkKinds)) {
+    if (!Object.hasOwn(schemaOf, kind)) {
       ctx.addIssue({ code: 'custom', path: [kind], message: `unknown check kind "${kind}"; known kinds: ${checkKindNames.join(', ')}` });
       return z.NEVER;
     }
-    const parsed = (checkKinds[kind as CheckKind] as z.ZodType).safeParse(input[kind]);
+    const parsed = schemaOf[kind as CheckKind | Combinator].safeParse(input[kind]);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         ctx.addIssue({ code: 'custom', path: [kind, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], message: issue.message });

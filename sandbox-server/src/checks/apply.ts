@@ -7,7 +7,7 @@
  */
 import type Docker from 'dockerode';
 import { execInNode, NodeExecError } from '../engine/node-exec.ts';
-import { LAB_DIR, type AppliedStep, type NodeName } from '../../../contract/protocol.ts';
+import { LAB_DIR, type AppliedStep, type NodeName } from '@contract/protocol.ts';
 
 /** A solution that has not finished by then is stuck (e.g. waiting for a task that can never start). */
 export const STEP_TIMEOUT_S = 120;

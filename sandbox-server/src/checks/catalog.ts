@@ -8,12 +8,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { forHost, hostFactOf, lessonFrontmatter, type ExerciseOrder } from '../../../contract/lesson.ts';
-import { lessonFiles, splitFrontmatter } from '../../../contract/lesson-file.ts';
-import type { NodeName } from '../../../contract/protocol.ts';
+import { forHost, hostFactOf, lessonFrontmatter, type ExerciseOrder } from '@contract/lesson.ts';
+import { lessonFiles, splitFrontmatter } from '@contract/lesson-file.ts';
+import type { NodeName } from '@contract/protocol.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import type { ExerciseCheck } from '../../../contract/checks.ts';
+import type { ExerciseCheck } from '@contract/checks.ts';
 
 export interface CheckedExercise {
   id: string;

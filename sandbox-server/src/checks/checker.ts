@@ -12,7 +12,7 @@
  */
 import type Docker from 'dockerode';
 import type { LiveCluster } from '../clusters/live.ts';
-import type { CheckResult, ServerMessage } from '../../../contract/protocol.ts';
+import type { CheckResult, ServerMessage } from '@contract/protocol.ts';
 import type { LearnerSession } from '../sessions/manager.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';

@@ -1,10 +1,10 @@
 /** Swarm membership checks: a node's swarm state, the swarm's members, networks. */
-import type { NetworkParams, NodesParams, SwarmParams } from '../../../contract/checks.ts';
+import type { CheckParams } from '@contract/checks.ts';
 import type { ClusterView } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { count, list, q } from './words.ts';
 
-export async function checkSwarm(p: SwarmParams, view: ClusterView): Promise<Outcome> {
+export async function checkSwarm(p: CheckParams<'swarm'>, view: ClusterView): Promise<Outcome> {
   const info = await view.info(p.node);
   if (!info) return fail(`the Docker engine of ${q(p.node)} does not answer (is the node restarting?)`);
   const state = info.Swarm?.LocalNodeState ?? 'inactive';
@@ -25,7 +25,7 @@ export async function checkSwarm(p: SwarmParams, view: ClusterView): Promise<Out
   return pass(`${q(p.node)} is in the swarm as a ${role}`);
 }
 
-export async function checkNodes(p: NodesParams, view: ClusterView): Promise<Outcome> {
+export async function checkNodes(p: CheckParams<'nodes'>, view: ClusterView): Promise<Outcome> {
   if (!(await view.swarmManager())) return fail(NO_SWARM);
   const nodes = await view.swarmNodes();
   const name = (n: (typeof nodes)[number]) => n.Description?.Hostname ?? n.ID.slice(0, 12);
@@ -63,7 +63,7 @@ export async function checkNodes(p: NodesParams, view: ClusterView): Promise<Out
 /** Networks every engine has, or swarm makes by itself: not worth listing as the learner's. */
 const BUILT_IN = new Set(['bridge', 'host', 'none', 'ingress', 'docker_gwbridge']);
 
-export async function checkNetwork(p: NetworkParams, view: ClusterView): Promise<Outcome> {
+export async function checkNetwork(p: CheckParams<'network'>, view: ClusterView): Promise<Outcome> {
   const node = (await view.swarmManager()) ?? 'manager';
   const networks = await view.networks(node);
   if (!networks) return fail(`the Docker engine of ${q(node)} does not answer (is the node restarting?)`);

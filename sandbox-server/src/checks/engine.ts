@@ -1,8 +1,9 @@
 /**
  * What checks read from a learner's cluster, behind one small interface so
  * the check logic is pure and unit-tested with JSON captured from a real
- * engine (fixtures/engine-sample.json), and the live implementation stays a
- * thin, memoised layer over the inner Docker APIs.
+ * engine (fixtures/engine-sample.json, read through test/helpers/static-view.ts),
+ * and the live implementation stays a thin, memoised layer over the inner
+ * Docker APIs.
  *
  * The JSON types below name only the fields checks use (Docker Engine API 1.41).
  */
@@ -113,35 +114,4 @@ export interface ClusterView {
   http(node: string, port: number, path: string): Promise<HttpAnswer>;
   /** A file's text from the node's file system, or null when it does not exist. */
   file(node: string, path: string): Promise<string | null>;
-}
-
-/** A view over captured JSON (unit specs): every node answers with the same engine data. */
-export function staticView(data: {
-  nodeNames?: string[];
-  ipvs?: boolean;
-  info?: Record<string, EngineInfo | null>;
-  services?: ServiceJson[];
-  tasks?: TaskJson[];
-  nodes?: SwarmNodeJson[];
-  networks?: NetworkJson[];
-  containers?: Record<string, ContainerJson[]>;
-  http?: Record<string, HttpAnswer>;
-  files?: Record<string, string>;
-}): ClusterView {
-  const nodeNames = data.nodeNames ?? ['manager', 'worker-1', 'worker-2'];
-  const info = (n: string) => data.info?.[n] ?? null;
-  const manager = () => nodeNames.find((n) => n === 'manager' && info(n)?.Swarm?.ControlAvailable) ?? nodeNames.find((n) => info(n)?.Swarm?.ControlAvailable) ?? null;
-  return {
-    nodeNames,
-    ipvs: data.ipvs ?? false,
-    info: async (n) => info(n),
-    swarmManager: async () => manager(),
-    services: async () => (manager() ? data.services ?? [] : []),
-    tasks: async () => (manager() ? data.tasks ?? [] : []),
-    swarmNodes: async () => (manager() ? data.nodes ?? [] : []),
-    networks: async () => data.networks ?? [],
-    containers: async (n) => data.containers?.[n] ?? [],
-    http: async (n, port, path) => data.http?.[`${n}:${port}${path}`] ?? { ok: false, error: 'connection refused' },
-    file: async (n, path) => data.files?.[`${n}:${path}`] ?? null,
-  };
 }

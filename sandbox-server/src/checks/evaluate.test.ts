@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import type { ContainerJson, EngineInfo, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
-import { staticView } from './engine.ts';
+import { staticView } from '../../../test/helpers/static-view.ts';
 import { evaluate } from './evaluate.ts';
-import { exerciseCheck, type Check } from '../../../contract/checks.ts';
+import { exerciseCheck, type Check } from '@contract/checks.ts';
 import { findService } from './services.ts';
 import { normalizeImage, pageGist } from './words.ts';
 

@@ -3,15 +3,10 @@
  * ClusterView it is given: the same function runs live, in unit specs over
  * captured JSON, and in the lesson tests.
  */
-import type { Check } from '../../../contract/checks.ts';
+import type { Check } from '@contract/checks.ts';
 import type { ClusterView } from './engine.ts';
-import { checkNetwork, checkNodes, checkSwarm } from './cluster.ts';
+import { entryOf } from './kinds.ts';
 import { type CheckContext, type Outcome, fail, pass } from './outcome.ts';
-import { checkContainer, checkFile, checkHttp } from './reach.ts';
-import { checkRescheduled, checkService, checkSpread, checkStack } from './services.ts';
-import { checkNode } from './node.ts';
-import { checkRollout } from './rollout.ts';
-import { checkSecret } from './secret.ts';
 
 export type { CheckContext, Outcome } from './outcome.ts';
 
@@ -26,21 +21,9 @@ export async function evaluate(check: Check, view: ClusterView, ctx: CheckContex
 }
 
 function evaluateKind(c: Check, view: ClusterView, ctx: CheckContext): Promise<Outcome> {
-  if ('swarm' in c) return checkSwarm(c.swarm, view);
-  if ('nodes' in c) return checkNodes(c.nodes, view);
-  if ('service' in c) return checkService(c.service, view);
-  if ('network' in c) return checkNetwork(c.network, view);
-  if ('spread' in c) return checkSpread(c.spread, view);
-  if ('rescheduled' in c) return checkRescheduled(c.rescheduled, view, ctx);
-  if ('stack' in c) return checkStack(c.stack, view);
-  if ('http' in c) return checkHttp(c.http, view);
-  if ('file' in c) return checkFile(c.file, view);
-  if ('container' in c) return checkContainer(c.container, view);
-  if ('node' in c) return checkNode(c.node, view);
-  if ('rollout' in c) return checkRollout(c.rollout, view);
-  if ('secret' in c) return checkSecret(c.secret, view);
   if ('all' in c) return all(c.all, view, ctx);
-  return any(c.any, view, ctx);
+  if ('any' in c) return any(c.any, view, ctx);
+  return entryOf(c).evaluate(view, ctx);
 }
 
 const unique = (xs: string[]) => [...new Set(xs)];
@@ -63,10 +46,9 @@ async function any(checks: Check[], view: ClusterView, ctx: CheckContext): Promi
   return fail(`none of these holds yet: ${outcomes.map((o) => o.message).join('; or ')}`, unique(outcomes.flatMap((o) => o.notes)));
 }
 
-/** Kinds whose state can change without a Docker event (pages, files): these are polled while unpassed. */
+/** Kinds whose state can change without a Docker event (pages, files: `polled` in kinds.ts) are polled while unpassed. */
 export function needsPolling(c: Check): boolean {
-  if ('http' in c || 'file' in c) return true;
   if ('all' in c) return c.all.some(needsPolling);
   if ('any' in c) return c.any.some(needsPolling);
-  return false;
+  return entryOf(c).polled;
 }

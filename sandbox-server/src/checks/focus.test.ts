@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Check } from '../../../contract/checks.ts';
-import type { ClusterState } from '../../../contract/protocol.ts';
+import type { Check } from '@contract/checks.ts';
+import type { ClusterState } from '@contract/protocol.ts';
 import { focusOfCheck } from './focus.ts';
-import { focusedServices } from '../../../contract/visualizer/layout.ts';
+import { focusedServices } from '@contract/visualizer/layout.ts';
 
 test('an exercise is about the service its check names, also inside all/any', () => {
   const parse = (c: unknown) => c as Check;

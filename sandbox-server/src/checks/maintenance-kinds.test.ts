@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
-import { staticView } from './engine.ts';
+import { staticView } from '../../../test/helpers/static-view.ts';
 import { evaluate } from './evaluate.ts';
-import { exerciseCheck, type Check } from '../../../contract/checks.ts';
+import { exerciseCheck, type Check } from '@contract/checks.ts';
 
 const info = { manager: { Swarm: { LocalNodeState: 'active', ControlAvailable: true } } };
 const nodes: SwarmNodeJson[] = [

@@ -1,5 +1,5 @@
 /** `node`: a swarm node's availability (active, pause, drain), e.g. back to active after maintenance. */
-import type { NodeParams } from '../../../contract/checks.ts';
+import type { CheckParams } from '@contract/checks.ts';
 import type { ClusterView, SwarmNodeJson, TaskJson } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { q } from './words.ts';
@@ -21,7 +21,7 @@ export function movedOffNode(tasks: TaskJson[], node: SwarmNodeJson): boolean {
   );
 }
 
-export async function checkNode(p: NodeParams, view: ClusterView): Promise<Outcome> {
+export async function checkNode(p: CheckParams<'node'>, view: ClusterView): Promise<Outcome> {
   if (!(await view.swarmManager())) return fail(NO_SWARM);
   const nodes = await view.swarmNodes();
   const node = nodes.find((n) => n.Description?.Hostname === p.name);

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ExerciseOrder } from '../../../contract/lesson.ts';
-import type { CheckResult } from '../../../contract/protocol.ts';
+import type { ExerciseOrder } from '@contract/lesson.ts';
+import type { CheckResult } from '@contract/protocol.ts';
 import { hasPassed, notYetMessage, verdictsInOrder } from './order.ts';
 
 type Ex = { id: string; title: string; after?: ExerciseOrder };

@@ -4,8 +4,8 @@
  * two. Such an exercise passes only after the exercise it follows passed in this learner's run of the
  * lesson; until then its verdict fails with words saying what to do first.
  */
-import type { ExerciseOrder } from '../../../contract/lesson.ts';
-import type { CheckResult } from '../../../contract/protocol.ts';
+import type { ExerciseOrder } from '@contract/lesson.ts';
+import type { CheckResult } from '@contract/protocol.ts';
 import type { ExerciseProgress } from './progress.ts';
 
 /** What the learner reads while the earlier exercise has not passed: the lesson's words, or the earlier exercise's title. */

@@ -1,12 +1,12 @@
 /** Checks that look at what a node serves or holds: HTTP answers, lab files, plain containers. */
-import { SWARM_TASK_ID_LABEL } from '../../../contract/docker.ts';
-import type { ContainerParams, FileParams, HttpParams } from '../../../contract/checks.ts';
+import { SWARM_TASK_ID_LABEL } from '@contract/docker.ts';
+import type { CheckParams } from '@contract/checks.ts';
 import type { ClusterView, ContainerJson } from './engine.ts';
 import { type Outcome, fail, pass } from './outcome.ts';
 import { hasIngressPort, ingressProblem, servicePorts, usesVip } from './services.ts';
 import { displayImage, list, normalizeImage, pageGist, q } from './words.ts';
 
-export async function checkHttp(p: HttpParams, view: ClusterView): Promise<Outcome> {
+export async function checkHttp(p: CheckParams<'http'>, view: ClusterView): Promise<Outcome> {
   const where = `${p.node}:${p.port}${p.path === '/' ? '' : p.path}`;
   const answer = await view.http(p.node, p.port, p.path);
   const services = (await view.swarmManager()) ? await view.services() : [];
@@ -31,7 +31,7 @@ export async function checkHttp(p: HttpParams, view: ClusterView): Promise<Outco
   return fail(`${where} answered HTTP ${answer.status}${gist ? `: ${gist}` : ' with an empty page'} (expected ${expected})`, notes);
 }
 
-export async function checkFile(p: FileParams, view: ClusterView): Promise<Outcome> {
+export async function checkFile(p: CheckParams<'file'>, view: ClusterView): Promise<Outcome> {
   const text = await view.file(p.node, p.path);
   if (text === null) return fail(`${p.path} does not exist on ${q(p.node)}`);
   if (p.contains !== undefined && !text.includes(p.contains)) return fail(`${p.path} on ${q(p.node)} does not contain “${p.contains}”: edit it in the editor and save`);
@@ -41,7 +41,7 @@ export async function checkFile(p: FileParams, view: ClusterView): Promise<Outco
 const isTask = (c: ContainerJson) => !!c.Labels?.[SWARM_TASK_ID_LABEL];
 const containerName = (c: ContainerJson) => c.Names?.[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12);
 
-export async function checkContainer(p: ContainerParams, view: ClusterView): Promise<Outcome> {
+export async function checkContainer(p: CheckParams<'container'>, view: ClusterView): Promise<Outcome> {
   const nodes = p.node ? [p.node] : [...view.nodeNames];
   const image = normalizeImage(p.image);
   const found: { node: string; c: ContainerJson }[] = [];

@@ -3,7 +3,7 @@
  * image to another. Reads what `docker service inspect --pretty` shows: the
  * update status, the previous spec and the update config.
  */
-import type { RolloutParams } from '../../../contract/checks.ts';
+import type { CheckParams } from '@contract/checks.ts';
 import type { ClusterView, ServiceJson, TaskJson } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { currentTasks, findService, serviceImage } from './services.ts';
@@ -19,7 +19,7 @@ export interface RolloutJson {
 const taskImage = (t: TaskJson) => (t.Spec as { ContainerSpec?: { Image?: string } } | undefined)?.ContainerSpec?.Image;
 const same = (a: string | undefined, b: string) => !!a && normalizeImage(a) === normalizeImage(b);
 
-export async function checkRollout(p: RolloutParams, view: ClusterView): Promise<Outcome> {
+export async function checkRollout(p: CheckParams<'rollout'>, view: ClusterView): Promise<Outcome> {
   if (!(await view.swarmManager())) return fail(NO_SWARM);
   const found = findService(await view.services(), p.service.match);
   if ('missing' in found) return fail(found.missing);

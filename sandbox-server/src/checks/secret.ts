@@ -2,7 +2,7 @@
  * `secret`: a service is given a Docker secret, and (optionally) reads it
  * through a `*_FILE` variable instead of keeping the value in plain text.
  */
-import type { SecretParams } from '../../../contract/checks.ts';
+import type { CheckParams } from '@contract/checks.ts';
 import type { ClusterView, ServiceJson } from './engine.ts';
 import { type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
 import { findService } from './services.ts';
@@ -10,7 +10,7 @@ import { list, q } from './words.ts';
 
 interface SecretRef { SecretName?: string; File?: { Name?: string } }
 
-export async function checkSecret(p: SecretParams, view: ClusterView): Promise<Outcome> {
+export async function checkSecret(p: CheckParams<'secret'>, view: ClusterView): Promise<Outcome> {
   if (!(await view.swarmManager())) return fail(NO_SWARM);
   const found = findService(await view.services(), p.service.match);
   if ('missing' in found) return fail(found.missing);

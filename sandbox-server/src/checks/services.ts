@@ -3,10 +3,10 @@
  * created without --name), compare its spec, count its tasks, and tell what
  * is expected and what is there.
  */
-import type { RescheduledParams, ServiceMatch, ServiceParams, SpreadParams, StackParams } from '../../../contract/checks.ts';
+import type { CheckParams, ServiceMatch } from '@contract/checks.ts';
 import type { ClusterView, PortJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
 import { type CheckContext, type Outcome, fail, pass, NO_SWARM } from './outcome.ts';
-import { hostModeCommand } from '../../../contract/docker.ts';
+import { hostModeCommand } from '@contract/docker.ts';
 import { count, displayImage, list, normalizeConstraint, normalizeImage, q } from './words.ts';
 
 // ---------------------------------------------------------------- finding the service
@@ -150,7 +150,7 @@ export function usesVip(s: ServiceJson): boolean {
 }
 
 type MountJson = NonNullable<NonNullable<NonNullable<ServiceJson['Spec']['TaskTemplate']>['ContainerSpec']>['Mounts']>[number];
-type WantedMount = NonNullable<ServiceParams['mounts']>[number];
+type WantedMount = NonNullable<CheckParams<'service'>['mounts']>[number];
 
 /** What is wrong with a service's mounts (the file mounted onto its folder, another source path, none), and the update that fixes it. */
 function mountProblem(name: string, raw: string, have: MountJson[], want: WantedMount): string {
@@ -168,7 +168,7 @@ function mountProblem(name: string, raw: string, have: MountJson[], want: Wanted
   return `service ${name} has no ${want.type} mount${want.source ? ` of ${want.source}` : ''} at ${want.target} (mounts: ${list(shown)}): ${fix(sameSource?.Target)}`;
 }
 
-export async function checkService(p: ServiceParams, view: ClusterView): Promise<Outcome> {
+export async function checkService(p: CheckParams<'service'>, view: ClusterView): Promise<Outcome> {
   const found = await lookup(view, p.match, p.image, p.create);
   if ('missing' in found) return fail(found.missing);
   const s = found.service;
@@ -289,7 +289,7 @@ function hostnames(nodes: SwarmNodeJson[]): Map<string, string> {
   return new Map(nodes.map((n) => [n.ID, n.Description?.Hostname ?? n.ID.slice(0, 12)]));
 }
 
-export async function checkSpread(p: SpreadParams, view: ClusterView): Promise<Outcome> {
+export async function checkSpread(p: CheckParams<'spread'>, view: ClusterView): Promise<Outcome> {
   const found = await lookup(view, p.service.match);
   if ('missing' in found) return fail(found.missing);
   const s = found.service;
@@ -337,7 +337,7 @@ export function findReplacement(tasks: TaskJson[], nodes: SwarmNodeJson[], servi
 /** When a task reached its last state (ms), 0 when unknown. */
 const endedAt = (t: TaskJson) => Date.parse(t.Status?.Timestamp ?? '') || 0;
 
-export async function checkRescheduled(p: RescheduledParams, view: ClusterView, ctx: CheckContext = {}): Promise<Outcome> {
+export async function checkRescheduled(p: CheckParams<'rescheduled'>, view: ClusterView, ctx: CheckContext = {}): Promise<Outcome> {
   const found = await lookup(view, p.service.match);
   if ('missing' in found) return fail(found.missing);
   const s = found.service;
@@ -372,7 +372,7 @@ export async function checkRescheduled(p: RescheduledParams, view: ClusterView, 
 
 export const STACK_LABEL = 'com.docker.stack.namespace';
 
-export async function checkStack(p: StackParams, view: ClusterView): Promise<Outcome> {
+export async function checkStack(p: CheckParams<'stack'>, view: ClusterView): Promise<Outcome> {
   if (!(await view.swarmManager())) return fail(`stack ${q(p.name)} cannot be deployed yet: ${NO_SWARM}`);
   const services = await view.services();
   const stacks = [...new Set(services.map((s) => s.Spec.Labels?.[STACK_LABEL]).filter((x): x is string => !!x))].sort();

@@ -1,5 +1,5 @@
 /** Small helpers that keep check messages consistent: `names` in backticks, counts with nouns. */
-import { normalizeImage, withoutDigest } from '../../../contract/docker.ts';
+import { normalizeImage, withoutDigest } from '@contract/docker.ts';
 
 export const q = (name: string): string => `\`${name}\``;
 
