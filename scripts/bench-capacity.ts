@@ -15,7 +15,7 @@ import { LessonCatalog } from '../sandbox-server/src/checks/catalog.ts';
 import { LABEL, labelFilter } from '../sandbox-server/src/clusters/labels.ts';
 import { nodeDiskOf } from '../sandbox-server/src/engine/node-disk.ts';
 import { createLogger } from '../sandbox-server/src/log.ts';
-import type { ServerMessage } from '../contract/protocol.ts';
+import type { ServerMessage } from '@contract/protocol.ts';
 import { Learner } from '../test/helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { waitFor } from '../test/helpers/wait.ts';

@@ -16,7 +16,7 @@
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { innerEngine } from '../sandbox-server/src/engine/inner-events.ts';
-import type { CheckResult, ServerMessage } from '../contract/protocol.ts';
+import type { CheckResult, ServerMessage } from '@contract/protocol.ts';
 import { loadConfig } from '../sandbox-server/src/config.ts';
 import { clusterNodes, sh } from '../test/helpers/cluster-state.ts';
 import { Learner } from '../test/helpers/learner.ts';

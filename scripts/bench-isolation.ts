@@ -5,7 +5,7 @@
  */
 import { labArchive, readLabFiles } from '../sandbox-server/src/files/labfiles.ts';
 import { destroyCluster, provisionCluster } from '../sandbox-server/src/clusters/provision.ts';
-import { paths } from '../contract/protocol.ts';
+import { paths } from '@contract/protocol.ts';
 import { Learner } from '../test/helpers/learner.ts';
 import { removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { waitFor } from '../test/helpers/wait.ts';

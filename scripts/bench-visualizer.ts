@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClusterState } from '../contract/protocol.ts';
+import type { ClusterState } from '@contract/protocol.ts';
 import { Learner } from '../test/helpers/learner.ts';
 import { removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { waitFor } from '../test/helpers/wait.ts';

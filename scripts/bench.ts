@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import { labArchive, readLabFiles } from '../sandbox-server/src/files/labfiles.ts';
 import { destroyCluster, provisionCluster, waitForInnerDocker } from '../sandbox-server/src/clusters/provision.ts';
-import { paths } from '../contract/protocol.ts';
+import { paths } from '@contract/protocol.ts';
 import { Learner } from '../test/helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { waitFor } from '../test/helpers/wait.ts';

@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
-import { lessonFiles } from '../../contract/lesson-file.ts';
+import { lessonFiles } from '@contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
 import { docker, removeInstance } from '../helpers/server.ts';
 import { terminalScreen } from './terminal.ts';

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { E2E_INSTANCE } from '../../playwright.config.ts';
-import { SESSION_COOKIE } from '../../contract/protocol.ts';
+import { SESSION_COOKIE } from '@contract/protocol.ts';
 import { ProgressStore } from '../../sandbox-server/src/checks/progress.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 

@@ -12,7 +12,7 @@ import {
   type ClientMessage,
   type ClusterInfo,
   type ServerMessage,
-} from '../../contract/protocol.ts';
+} from '@contract/protocol.ts';
 import { waitFor } from './wait.ts';
 
 /** Output of one terminal as received; chunks are joined lazily (a flood stays linear). */

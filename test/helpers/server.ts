@@ -14,7 +14,7 @@ import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts'
 import { destroyCluster } from '../../sandbox-server/src/clusters/provision.ts';
 import { createLogger } from '../../sandbox-server/src/log.ts';
 import { runServer, type RunningServer } from '../../sandbox-server/src/main.ts';
-import { paths } from '../../contract/protocol.ts';
+import { paths } from '@contract/protocol.ts';
 import { waitFor } from './wait.ts';
 
 /** The host engine (images, the mirror, control containers of tests). */

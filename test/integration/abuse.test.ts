@@ -18,7 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { INPUT_STALL_MS } from '../../sandbox-server/src/http/connection.ts';
-import { closeCodes } from '../../contract/protocol.ts';
+import { closeCodes } from '@contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor, withSlack } from '../helpers/wait.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { closeCodes, encodeBinary, paths } from '../../contract/protocol.ts';
+import { closeCodes, encodeBinary, paths } from '@contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { CheckResult, ServerMessage } from '../../contract/protocol.ts';
+import type { CheckResult, ServerMessage } from '@contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -13,7 +13,7 @@ import { demux, killExec } from '../../sandbox-server/src/engine/node-exec.ts';
 import { createLogger } from '../../sandbox-server/src/log.ts';
 import type { LearnerSession } from '../../sandbox-server/src/sessions/manager.ts';
 import { ClassFaults } from '../../sandbox-server/src/workshops/faults.ts';
-import type { FaultStatus } from '../../contract/workshop.ts';
+import type { FaultStatus } from '@contract/workshop.ts';
 import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor, withSlack } from '../helpers/wait.ts';

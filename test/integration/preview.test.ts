@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { paths, type ClusterState } from '../../contract/protocol.ts';
+import { paths, type ClusterState } from '@contract/protocol.ts';
 import { PREVIEW_CSP } from '../../sandbox-server/src/preview/headers.ts';
 import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { createLogger } from '../../sandbox-server/src/log.ts';
 import { runServer } from '../../sandbox-server/src/main.ts';
-import { decodeBinary, paths } from '../../contract/protocol.ts';
+import { decodeBinary, paths } from '@contract/protocol.ts';
 import {
   instructorServerMessage,
   learnerWorkshopServerMessage,
@@ -18,7 +18,7 @@ import {
   type Dashboard,
   type InstructorServerMessage,
   type LearnerWorkshopServerMessage,
-} from '../../contract/workshop.ts';
+} from '@contract/workshop.ts';
 import { Learner } from '../helpers/learner.ts';
 import { leftovers, removeInstance, testConfig } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';

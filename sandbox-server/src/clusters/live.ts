@@ -8,7 +8,7 @@ import { innerApi } from '../engine/inner-api.ts';
 import { ClusterEvents } from '../engine/inner-events.ts';
 import type { Logger } from '../log.ts';
 import { DEFAULT_TERMINAL_LIMITS, TerminalSet, type TerminalLimits } from '../terminals/registry.ts';
-import { defaultTerminalId } from '../../../contract/protocol.ts';
+import { defaultTerminalId } from '@contract/protocol.ts';
 import { TerminalSession } from '../terminals/terminal.ts';
 import { ClusterStateFeed } from '../visualizer/feed.ts';
 import type { Cluster, ClusterNode } from './provision.ts';

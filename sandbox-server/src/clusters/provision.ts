@@ -16,7 +16,7 @@ import { nodeSecurityOpts } from '../isolation/node-security.ts';
 import { ensureNodeDisk, NODE_WRITABLE, nodeDiskOf, releaseDisksNamed, releaseNodeDisk, type NodeDisks } from '../engine/node-disk.ts';
 import { putLabFiles } from '../files/labfiles.ts';
 import { confineStartedNode, type Ulimit } from '../isolation/kernel-quotas.ts';
-import type { NodeInfo } from '../../../contract/protocol.ts';
+import type { NodeInfo } from '@contract/protocol.ts';
 import { LABEL, clusterLabels, labelFilter } from './labels.ts';
 import { freeSubnets, gatewayOf } from './subnets.ts';
 import { mirrorHost, type MirrorEndpoint } from '../images/mirror-address.ts';

@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { MAX_FILE_BYTES } from '../../../contract/protocol.ts';
+import { MAX_FILE_BYTES } from '@contract/protocol.ts';
 import { listNodeFiles, readNodeFile } from './labfiles.ts';
 
 /** A node container whose archive API serves `source` (what the Docker API would stream). */

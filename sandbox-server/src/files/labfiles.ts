@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import { formatBytes, readAll, ReadLimitError } from '../engine/bounded.ts';
-import { LAB_DIR, MAX_FILE_BYTES } from '../../../contract/protocol.ts';
+import { LAB_DIR, MAX_FILE_BYTES } from '@contract/protocol.ts';
 
 export interface LabFile {
   path: string;

@@ -12,7 +12,7 @@ import tar from 'tar-stream';
 import { ensureImages } from './index.ts';
 import { ensureMirror } from './mirror.ts';
 import { sleep } from './lock.ts';
-import { LAB_DIR } from '../../../contract/protocol.ts';
+import { LAB_DIR } from '@contract/protocol.ts';
 import { loadConfig } from '../config.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
 import { execInNode } from '../engine/node-exec.ts';

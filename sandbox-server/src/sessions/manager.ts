@@ -7,7 +7,7 @@
  * limits reap sessions and their clusters (not while a workshop pins them).
  */
 import crypto from 'node:crypto';
-import type { ClusterInfo } from '../../../contract/protocol.ts';
+import type { ClusterInfo } from '@contract/protocol.ts';
 import type { LiveCluster } from '../clusters/live.ts';
 import type { ClusterPool } from '../clusters/pool.ts';
 import type { Logger } from '../log.ts';

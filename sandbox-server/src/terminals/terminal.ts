@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { LAB_DIR } from '../../../contract/protocol.ts';
+import { LAB_DIR } from '@contract/protocol.ts';
 import { Scrollback } from './scrollback.ts';
 
 /** Stop reading the shell when the slowest viewer is this far behind... */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ReadLimitError } from '../engine/bounded.ts';
 import type { InnerApi } from '../engine/inner-api.ts';
 import type { ClusterEvents, InnerEventsListener } from '../engine/inner-events.ts';
-import type { ClusterState } from '../../../contract/protocol.ts';
+import type { ClusterState } from '@contract/protocol.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { ClusterStateFeed } from './feed.ts';
 

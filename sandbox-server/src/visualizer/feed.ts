@@ -9,8 +9,8 @@ import { ReadLimitError } from '../engine/bounded.ts';
 import { INNER_DOCKER_PORT, type InnerApi } from '../engine/inner-api.ts';
 import type { ClusterEvents, InnerEventsMessage } from '../engine/inner-events.ts';
 import type { Logger } from '../log.ts';
-import { previewPath, type ClusterState, type NodeName } from '../../../contract/protocol.ts';
-import { toClusterState, type RawCluster, type RawContainer, type RawInfo, type RawNode, type RawService, type RawTask } from '../../../contract/visualizer/model.ts';
+import { previewPath, type ClusterState, type NodeName } from '@contract/protocol.ts';
+import { toClusterState, type RawCluster, type RawContainer, type RawInfo, type RawNode, type RawService, type RawTask } from '@contract/visualizer/model.ts';
 
 export interface FeedNode {
   name: NodeName;

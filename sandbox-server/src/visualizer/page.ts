@@ -3,9 +3,9 @@
  * and layout as the workbench panel, drawn with plain DOM. Its server pushes the trimmed engine
  * answers as Server-Sent Events; every name and message is set as text, never as HTML.
  */
-import { describeChanges, layoutCluster, serviceColours, type ClusterLayout } from '../../../contract/visualizer/layout.ts';
-import { toClusterState, type RawCluster } from '../../../contract/visualizer/model.ts';
-import type { ClusterState } from '../../../contract/protocol.ts';
+import { describeChanges, layoutCluster, serviceColours, type ClusterLayout } from '@contract/visualizer/layout.ts';
+import { toClusterState, type RawCluster } from '@contract/visualizer/model.ts';
+import type { ClusterState } from '@contract/protocol.ts';
 
 type Raw = RawCluster & { error?: string };
 
