@@ -21,9 +21,14 @@ interface Props {
   clusterState?: ClusterState | null;
 }
 
+/** A learner's shell stopped reading its input (closeCodes.inputStalled): what happened, in their terms. */
+const INPUT_STALLED =
+  'Your shell stopped reading what you typed or pasted (a program in it takes no input), so the sandbox dropped that input and closed the connection. Nothing else is lost: your shell, your files and your cluster are still there.';
+
 export function StatusLine({ snapshot, client, onReset, clusterState }: Props) {
-  const { connection, cluster } = snapshot;
-  const now = useNow(connection.kind === 'retrying' || cluster?.status === 'ready', 1000);
+  const { connection, cluster, notice, claimRefusal } = snapshot;
+  const counting = connection.kind === 'retrying' || cluster?.status === 'ready' || (cluster?.status === 'unclaimed' && !!claimRefusal?.retryAt);
+  const now = useNow(counting, 1000);
 
   let tone: Tone = 'busy';
   let text: string;
@@ -33,16 +38,44 @@ export function StatusLine({ snapshot, client, onReset, clusterState }: Props) {
 
   if (connection.kind === 'stopped') {
     tone = 'error';
-    if (connection.reason === 'expired') {
-      text = 'Your sandbox expired and its cluster was removed.';
-      action = { label: 'Start a new sandbox', run: () => client.restartSession() };
-    } else if (connection.reason === 'no-session') {
-      text = 'Your sandbox session was not found (cookies cleared or blocked?).';
-      action = { label: 'Start a new session', run: () => client.restartSession() };
-    } else {
-      text = 'Your sandbox is now open in another tab.';
-      action = { label: 'Use it here', run: () => client.restartSession() };
+    switch (connection.reason) {
+      case 'expired':
+        text = 'Your sandbox expired and its cluster was removed.';
+        action = { label: 'Start a new sandbox', run: () => client.restartSession() };
+        break;
+      case 'no-session':
+        text = 'Your sandbox session was not found (cookies cleared or blocked?).';
+        action = { label: 'Start a new session', run: () => client.restartSession() };
+        break;
+      case 'replaced':
+        text = 'Your sandbox is now open in another tab.';
+        action = { label: 'Use it here', run: () => client.restartSession() };
+        break;
+      case 'too-many-sockets':
+        // Reconnecting by itself would take a connection another tab needs, and be refused again.
+        tone = 'warn';
+        text = 'Too many tabs or windows of this workbench are open, so the sandbox did not connect this one. Close a tab you do not need, then press Retry.';
+        action = { label: 'Retry', run: () => client.reconnect() };
+        break;
+      case 'input-stalled':
+        tone = 'warn';
+        text = `${INPUT_STALLED} It happened again soon after reconnecting: stop the program that ignores input (Ctrl-C) before you paste again, then press Reconnect.`;
+        action = { label: 'Reconnect', run: () => client.reconnect() };
+        break;
+      case 'refused':
+        text = `${connection.message ?? 'The sandbox server refused a new session.'} The page stopped trying by itself.`;
+        action = { label: 'Try again', run: () => client.reconnect() };
+        break;
     }
+  } else if (notice?.kind === 'input-stalled') {
+    tone = 'warn';
+    text = connection.kind === 'connected' ? `${INPUT_STALLED} Reconnected.` : `${INPUT_STALLED} Reconnecting…`;
+    action = { label: 'OK', run: () => client.dismissNotice() };
+  } else if (connection.kind === 'retrying' && connection.refusal) {
+    // The server answered and asked us to wait (429): its words, and when the page asks again.
+    tone = 'warn';
+    const secs = Math.max(0, Math.ceil((connection.retryAt - now) / 1000));
+    text = `${connection.refusal} ${secs > 0 ? `Trying again in ${secs} s…` : 'Trying again…'}`;
   } else if (connection.kind === 'retrying') {
     tone = connection.everConnected ? 'warn' : 'error';
     const secs = Math.max(0, Math.ceil((connection.retryAt - now) / 1000));
@@ -54,12 +87,19 @@ export function StatusLine({ snapshot, client, onReset, clusterState }: Props) {
     text = 'Connecting to your sandbox…';
   } else {
     switch (cluster.status) {
-      case 'unclaimed':
+      case 'unclaimed': {
         // No cluster yet (a page view takes none): the server's words, or why it refused one.
         tone = cluster.progress?.startsWith('Your sandbox starts') === false ? 'warn' : 'busy';
         text = cluster.progress ?? 'Your sandbox starts when you click in the terminal or press Start.';
+        if (claimRefusal) {
+          // Refused (429/403): its words, and when it said to try again; Start stays for then.
+          tone = 'warn';
+          const secs = claimRefusal.retryAt === null ? null : Math.max(0, Math.ceil((claimRefusal.retryAt - now) / 1000));
+          text = `${claimRefusal.message}${secs === null ? '' : secs > 0 ? ` Try again in ${secs} s.` : ' You can try again now.'}`;
+        }
         action = { label: 'Start sandbox', run: () => client.claim() };
         break;
+      }
       case 'provisioning':
         text = `Starting your cluster${cluster.progress ? `: ${cluster.progress}` : '…'}`;
         fraction = cluster.fraction;

@@ -54,11 +54,12 @@ afterEach(() => {
   client = null;
 });
 
-function makeClient(sessionStatus = 200) {
+function makeClient(sessionStatus = 200, now?: () => number) {
   const calls: string[] = [];
   client = new SandboxClient({
     baseUrl: 'http://sandbox.test',
     random: () => 0.5,
+    ...(now ? { now } : {}),
     createWebSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
     fetch: async (url, init) => {
       calls.push(`${init?.method ?? 'GET'} ${url}`);
@@ -171,5 +172,128 @@ describe('SandboxClient', () => {
       else assert.match(client.getSnapshot().cluster?.progress ?? '', /too many sandboxes/);
       client.stop();
     }
+  });
+
+  it('does not come back by itself when the session has too many sockets, and does on Retry', async () => {
+    const { client } = makeClient();
+    client.acquire();
+    await tick();
+    const first = FakeSocket.last!;
+    first.open();
+    first.serverClose(closeCodes.tooManySockets);
+    assert.deepEqual(client.getSnapshot().connection, { kind: 'stopped', reason: 'too-many-sockets' });
+    client.retryNow(); // what a visible tab or a network coming back does: nothing here
+    await new Promise((r) => setTimeout(r, 700)); // longer than the first backoff (500 ms)
+    assert.equal(FakeSocket.last, first, 'no new socket');
+    client.reconnect();
+    await tick();
+    assert.notEqual(FakeSocket.last, first);
+    FakeSocket.last!.open();
+    assert.equal(client.getSnapshot().connection.kind, 'connected');
+  });
+
+  it('reconnects once after an input stall with a notice, and stops when it happens again soon', async () => {
+    let now = 1_000_000;
+    const { client } = makeClient(200, () => now);
+    client.acquire();
+    await tick();
+    FakeSocket.last!.open();
+    FakeSocket.last!.serverClose(closeCodes.inputStalled);
+    const state = client.getSnapshot();
+    assert.equal(state.connection.kind, 'retrying');
+    assert.deepEqual(state.notice, { kind: 'input-stalled', at: now });
+    assert.ok(state.connection.kind === 'retrying' && state.connection.retryAt - now <= 600, 'at once, not after a growing backoff');
+    client.retryNow();
+    await tick();
+    FakeSocket.last!.open();
+    assert.equal(client.getSnapshot().connection.kind, 'connected');
+    assert.equal(client.getSnapshot().notice?.kind, 'input-stalled', 'still said after reconnecting');
+    now += 40_000;
+    const second = FakeSocket.last!;
+    second.serverClose(closeCodes.inputStalled);
+    assert.deepEqual(client.getSnapshot().connection, { kind: 'stopped', reason: 'input-stalled' });
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(FakeSocket.last, second, 'no reconnect loop');
+    client.dismissNotice();
+    assert.equal(client.getSnapshot().notice, null);
+  });
+
+  it('waits out a 429 on the session as long as Retry-After says, then connects', async () => {
+    let calls = 0;
+    const seen: { kind: string; refusal?: string; wait?: number }[] = [];
+    client = new SandboxClient({
+      baseUrl: 'http://sandbox.test',
+      random: () => 0,
+      createWebSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+      fetch: async () => {
+        if (++calls === 1) return Response.json({ error: 'Too many new sessions from your network; try again in 1 s.' }, { status: 429, headers: { 'retry-after': '1' } });
+        return Response.json({ cluster: cluster('unclaimed') });
+      },
+    });
+    client.subscribe(() => {
+      const c = client!.getSnapshot().connection;
+      if (c.kind === 'retrying') seen.push({ kind: c.kind, refusal: c.refusal, wait: c.retryAt - Date.now() });
+    });
+    const t0 = Date.now();
+    client.acquire();
+    const deadline = Date.now() + 5000;
+    while (calls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(calls, 2);
+    assert.ok(Date.now() - t0 >= 950, `waited ${Date.now() - t0} ms`);
+    assert.equal(seen[0]?.refusal, 'Too many new sessions from your network; try again in 1 s.');
+    assert.ok(seen[0]!.wait! > 900);
+    await tick();
+    FakeSocket.last!.open();
+    assert.equal(client.getSnapshot().connection.kind, 'connected');
+  });
+
+  it('stops asking for a session after a bounded number of 429s, and tries again on the button', async () => {
+    let calls = 0;
+    client = new SandboxClient({
+      baseUrl: 'http://sandbox.test',
+      random: () => 0,
+      createWebSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+      fetch: async () => {
+        calls++;
+        return Response.json({ error: 'Too many new sessions from your network; try again in 0 s.' }, { status: 429, headers: { 'retry-after': '0' } });
+      },
+    });
+    client.acquire();
+    const deadline = Date.now() + 5000;
+    while (client.getSnapshot().connection.kind !== 'stopped' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(client.getSnapshot().connection, { kind: 'stopped', reason: 'refused', message: 'Too many new sessions from your network; try again in 0 s.' });
+    const refused = calls;
+    assert.ok(refused >= 2 && refused <= 10, `${refused} requests`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(calls, refused, 'no more by itself');
+    client.reconnect();
+    await tick();
+    assert.equal(calls, refused + 1);
+  });
+
+  it('keeps a refused claim\'s words and Retry-After, and Start still claims', async () => {
+    let claims = 0;
+    const now = 5_000_000;
+    client = new SandboxClient({
+      baseUrl: 'http://sandbox.test',
+      now: () => now,
+      createWebSocket: (url) => new FakeSocket(url) as unknown as WebSocket,
+      fetch: async (url) => {
+        if (!url.endsWith('/claim')) return Response.json({ cluster: cluster('unclaimed') });
+        if (++claims === 1) return Response.json({ error: 'All 3 sandboxes for visitors are in use.' }, { status: 429, headers: { 'retry-after': '60' } });
+        return Response.json({ cluster: cluster('provisioning') });
+      },
+    });
+    client.acquire();
+    await tick();
+    client.claim();
+    const deadline = Date.now() + 5000;
+    while (!client.getSnapshot().claimRefusal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(client.getSnapshot().claimRefusal, { message: 'All 3 sandboxes for visitors are in use.', retryAt: now + 60_000 });
+    assert.equal(client.getSnapshot().cluster?.status, 'unclaimed');
+    client.claim();
+    while (client.getSnapshot().cluster?.status !== 'provisioning' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(claims, 2);
+    assert.equal(client.getSnapshot().claimRefusal, null, 'history once the cluster starts');
   });
 });

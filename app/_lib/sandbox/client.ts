@@ -1,17 +1,25 @@
 /**
- * The browser's connection to the sandbox server: gets a session (no cluster:
- * a page view never takes one), claims the cluster on the learner's first
- * action (claim()), keeps one WebSocket open (reconnecting with backoff unless the server says not
- * to), tracks the cluster, and multiplexes terminal sessions over it.
+ * The browser's connection to the sandbox server: gets a session (no cluster: a page view never
+ * takes one), claims the cluster on the learner's first action (claim()), keeps one WebSocket open
+ * (reconnecting with backoff unless the server's close code says not to), tracks the cluster, and
+ * multiplexes terminal sessions over it. This file wires the parts and owns the connection's life;
+ * each part does one job: store.ts (the snapshot), socket.ts (the socket and its heartbeat),
+ * terminals.ts (the terminal views), claim.ts (claiming), close-decision.ts and session-start.ts
+ * (what a close code or a refused session means).
  *
  * Framework-free; the UI subscribes with useSyncExternalStore.
  */
-import { closeCodes, defaultTerminalId, paths, type ClientMessage, type ClusterInfo, type NodeName, type ServerMessage } from '@contract/protocol.ts';
+import { closeCodes, paths, type ClientMessage, type ClusterInfo, type NodeName, type ServerMessage } from '@contract/protocol.ts';
 import { reconnectDelay } from './backoff.ts';
+import { ClaimRequests } from './claim.ts';
+import { decideOnClose } from './close-decision.ts';
 import { encodeControl, parseServerFrame } from './frames.ts';
-import { SandboxHttp, SandboxHttpError, wsUrl, type Fetch } from './http.ts';
-import { TerminalSession, type TerminalTransport } from './terminal-session.ts';
-import type { ConnectionState, OpenTerminalOptions, SandboxSnapshot, TerminalHandle } from './types.ts';
+import { SandboxHttp, wsUrl, type Fetch } from './http.ts';
+import { planSessionRetry } from './session-start.ts';
+import { SandboxSocket } from './socket.ts';
+import { SnapshotStore } from './store.ts';
+import { TerminalMux } from './terminals.ts';
+import type { ClaimRefusal, ConnectionState, OpenTerminalOptions, SandboxSnapshot, TerminalHandle } from './types.ts';
 
 export interface SandboxClientOptions {
   /** '' = same origin (the only supported deployment). */
@@ -19,61 +27,67 @@ export interface SandboxClientOptions {
   fetch?: Fetch;
   createWebSocket?: (url: string) => WebSocket;
   random?: () => number;
+  now?: () => number;
 }
 
-const PING_EVERY_MS = 20_000;
-const PONG_TIMEOUT_MS = 10_000;
 /** Keep the socket this long after the last workbench unmounts (lesson-to-lesson navigation). */
 const LINGER_MS = 10_000;
-/** A claim the browser could not deliver is sent again this many times (after 1 s, 2 s, 3 s). */
-const CLAIM_RETRIES = 3;
 
-export class SandboxClient implements TerminalTransport {
+export class SandboxClient {
   readonly http: SandboxHttp;
-  private snapshot: SandboxSnapshot = { connection: { kind: 'idle' }, cluster: null };
-  private readonly listeners = new Set<() => void>();
+  private readonly store = new SnapshotStore();
   private readonly messageListeners = new Set<(message: ServerMessage) => void>();
-  private ws: WebSocket | null = null;
+  private readonly socket: SandboxSocket;
+  private readonly terminals: TerminalMux;
+  private readonly claims: ClaimRequests;
   private attempt = 0;
   private everConnected = false;
   private sessionClaimed = false;
   /** The learner acted before the session existed: claim as soon as it does. */
   private wantCluster = false;
-  private claiming = false;
+  /** 429s in a row waited out while getting a session (bounded: see session-start.ts). */
+  private sessionWaits = 0;
+  /** When a socket of this page was last closed for input its shell did not read. */
+  private lastInputStallAt: number | null = null;
   private users = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private claimTimer: ReturnType<typeof setTimeout> | undefined;
   private lingerTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private pongTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingId = 0;
-  private readonly terminals = new Map<string, TerminalSession>();
-  private readonly byChannel = new Map<number, TerminalSession>();
-  private readonly createWebSocket: (url: string) => WebSocket;
   private readonly random: () => number;
+  private readonly now: () => number;
 
   constructor(private readonly options: SandboxClientOptions = {}) {
     this.http = new SandboxHttp(options.baseUrl ?? '', options.fetch);
-    this.createWebSocket = options.createWebSocket ?? ((url) => new WebSocket(url));
     this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.socket = new SandboxSocket(options.createWebSocket ?? ((url) => new WebSocket(url)), {
+      onOpen: () => this.onSocketOpen(),
+      onFrame: (data) => this.onFrame(data),
+      onClose: (code, reason) => this.onSocketClosed(code, reason),
+      onSilent: () => {
+        this.terminals.onDisconnected();
+        this.scheduleRetry('The sandbox stopped answering.');
+      },
+    });
+    this.terminals = new TerminalMux({ send: (data) => this.socket.send(data), canOpen: (node) => this.canOpen(node) });
+    this.claims = new ClaimRequests(
+      this.http,
+      {
+        cluster: () => this.getSnapshot().cluster,
+        onClaimed: (cluster) => this.onCluster(cluster),
+        onRefused: (refusal) => this.onClaimRefused(refusal),
+      },
+      this.now,
+    );
   }
 
   // ------------------------------------------------------------ store
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
 
-  getSnapshot = (): SandboxSnapshot => this.snapshot;
-
-  private update(patch: Partial<SandboxSnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...patch };
-    for (const l of this.listeners) l();
-  }
+  getSnapshot = (): SandboxSnapshot => this.store.getSnapshot();
 
   private setConnection(connection: ConnectionState): void {
-    this.update({ connection });
+    this.store.update({ connection });
   }
 
   // ------------------------------------------------------------ lifecycle
@@ -83,7 +97,7 @@ export class SandboxClient implements TerminalTransport {
     this.users++;
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = null;
-    if (this.snapshot.connection.kind === 'idle') void this.connect();
+    if (this.getSnapshot().connection.kind === 'idle') void this.connect();
     let released = false;
     return () => {
       if (released) return;
@@ -94,7 +108,23 @@ export class SandboxClient implements TerminalTransport {
 
   /** Retry now instead of waiting for the backoff timer (button, tab visible again, back online). */
   retryNow(): void {
-    if (this.snapshot.connection.kind === 'retrying') void this.connect();
+    if (this.getSnapshot().connection.kind === 'retrying') void this.connect();
+  }
+
+  /**
+   * After a stop that left the session alive (a tab too many, a shell that kept not reading, a server
+   * that kept refusing): the learner pressed the button, connect again.
+   */
+  reconnect(): void {
+    if (this.getSnapshot().connection.kind !== 'stopped') return;
+    this.attempt = 0;
+    this.sessionWaits = 0;
+    void this.connect();
+  }
+
+  /** The learner read the notice (e.g. why their input was dropped). */
+  dismissNotice(): void {
+    this.store.update({ notice: null });
   }
 
   /** After `stopped` (no session, expired, replaced): claim a session again and reconnect. */
@@ -102,6 +132,7 @@ export class SandboxClient implements TerminalTransport {
     this.sessionClaimed = false;
     this.wantCluster = true; // pressing "Start a new sandbox" is the learner's action
     this.attempt = 0;
+    this.sessionWaits = 0;
     void this.connect();
   }
 
@@ -110,33 +141,11 @@ export class SandboxClient implements TerminalTransport {
    * Cheap to call on every such event: it asks the server only while the session has none.
    */
   claim(): void {
-    this.requestClaim(0);
-  }
-
-  private requestClaim(attempt: number): void {
     if (!this.sessionClaimed) {
       this.wantCluster = true;
       return;
     }
-    if (this.claiming || this.snapshot.cluster?.status !== 'unclaimed') return;
-    this.claiming = true;
-    this.http
-      .claimCluster()
-      .then(({ cluster }) => {
-        if (this.snapshot.cluster?.status === 'unclaimed') this.onCluster(cluster);
-      })
-      .catch((err: unknown) => {
-        // The browser dropped the request (a network change, a blip): a claim is idempotent, ask again.
-        if (err instanceof SandboxHttpError && err.status === null && attempt < CLAIM_RETRIES) {
-          this.claimTimer = setTimeout(() => this.requestClaim(attempt + 1), 1000 * (attempt + 1));
-          return;
-        }
-        // Refused (429: too many sandboxes on this network, 403: workshops only): the server's words, and Start stays.
-        const words = err instanceof SandboxHttpError ? err.message : 'The sandbox server gave an unexpected answer.';
-        const current = this.snapshot.cluster;
-        if (current?.status === 'unclaimed') this.onCluster({ ...current, progress: words });
-      })
-      .finally(() => (this.claiming = false));
+    this.claims.request();
   }
 
   async resetCluster(): Promise<void> {
@@ -146,82 +155,87 @@ export class SandboxClient implements TerminalTransport {
   /** Close the connection now (tests, teardown). Terminals reattach on the next acquire(). */
   stop(): void {
     this.clearRetry();
-    clearTimeout(this.claimTimer);
-    this.dropSocket();
-    for (const t of this.terminals.values()) t.onDisconnected();
+    this.claims.cancel();
+    this.socket.drop();
+    this.terminals.onDisconnected();
     this.setConnection({ kind: 'idle' });
   }
 
   private async connect(): Promise<void> {
     this.clearRetry();
-    this.dropSocket();
+    this.socket.drop();
+    this.terminals.onDisconnected();
     this.setConnection({ kind: 'connecting' });
     if (!this.sessionClaimed) {
       try {
         const { cluster } = await this.http.createSession();
         this.sessionClaimed = true;
+        this.sessionWaits = 0;
         this.onCluster(cluster);
         if (this.wantCluster) {
           this.wantCluster = false;
           this.claim();
         }
       } catch (err) {
-        const reason = err instanceof SandboxHttpError ? err.message : 'The sandbox server gave an unexpected answer.';
-        this.scheduleRetry(reason);
+        if (this.getSnapshot().connection.kind !== 'connecting') return; // stopped meanwhile
+        this.onSessionRefused(err);
         return;
       }
     }
-    if (this.snapshot.connection.kind !== 'connecting') return; // stopped meanwhile
-    let ws: WebSocket;
-    try {
-      ws = this.createWebSocket(wsUrl(paths.ws, this.options.baseUrl));
-    } catch {
-      this.scheduleRetry('Could not open a WebSocket to the sandbox server.');
-      return;
+    if (this.getSnapshot().connection.kind !== 'connecting') return; // stopped meanwhile
+    if (!this.socket.open(wsUrl(paths.ws, this.options.baseUrl))) this.scheduleRetry('Could not open a WebSocket to the sandbox server.');
+  }
+
+  private onSessionRefused(err: unknown): void {
+    const plan = planSessionRetry(err, this.sessionWaits, this.random);
+    if (plan.kind === 'give-up') {
+      this.setConnection({ kind: 'stopped', reason: 'refused', message: plan.words });
+    } else if (plan.kind === 'wait') {
+      // Asked to wait is not an outage: the server's words and its time, not the backoff's.
+      this.sessionWaits++;
+      this.scheduleRetry(plan.words, plan.delayMs, plan.words);
+    } else {
+      this.scheduleRetry(plan.words, Math.max(plan.minDelayMs, reconnectDelay(this.attempt, this.random)));
     }
-    ws.binaryType = 'arraybuffer';
-    this.ws = ws;
-    ws.onopen = () => {
-      if (ws !== this.ws) return;
-      this.attempt = 0;
-      this.everConnected = true;
-      this.setConnection({ kind: 'connected' });
-      this.startPing();
-      this.openWaitingTerminals();
-    };
-    ws.onmessage = (ev: MessageEvent) => {
-      if (ws !== this.ws) return;
-      this.onFrame(ev.data as string | ArrayBuffer);
-    };
-    ws.onclose = (ev: CloseEvent) => {
-      if (ws !== this.ws) return;
-      this.onSocketClosed(ev.code, ev.reason);
-    };
-    ws.onerror = () => {
-      /* a close event follows with the details */
-    };
+  }
+
+  private onSocketOpen(): void {
+    this.attempt = 0;
+    this.everConnected = true;
+    this.setConnection({ kind: 'connected' });
+    this.terminals.openWaiting();
   }
 
   private onSocketClosed(code: number, reason: string): void {
-    this.ws = null;
-    this.stopPing();
-    this.byChannel.clear();
-    for (const t of this.terminals.values()) t.onDisconnected();
-    if (code === closeCodes.noSession || code === closeCodes.sessionExpired || code === closeCodes.replaced) {
-      this.sessionClaimed = false;
-      const why = code === closeCodes.noSession ? 'no-session' : code === closeCodes.sessionExpired ? 'expired' : 'replaced';
-      this.setConnection({ kind: 'stopped', reason: why });
+    this.terminals.onDisconnected();
+    const now = this.now();
+    const decision = decideOnClose(code, this.lastInputStallAt, now);
+    if (code === closeCodes.inputStalled) this.lastInputStallAt = now;
+    if (decision.action === 'stop') {
+      if (decision.sessionGone) this.sessionClaimed = false;
+      this.store.update({ notice: null });
+      this.setConnection({ kind: 'stopped', reason: decision.reason, ...(reason ? { message: reason } : {}) });
       return;
     }
-    if (code === closeCodes.serverRestart) this.attempt = 0;
+    if (decision.resetBackoff) this.attempt = 0;
+    if (decision.notice) this.store.update({ notice: { kind: decision.notice, at: now } });
     const lost = this.everConnected ? 'The connection to the sandbox was lost.' : 'The sandbox server is not reachable.';
     this.scheduleRetry(reason ? `${lost} (${reason})` : lost);
   }
 
-  private scheduleRetry(reason: string): void {
-    const delay = reconnectDelay(this.attempt, this.random);
+  /** `delayMs`: instead of the backoff's; `refusal`: the server asked us to wait, in these words. */
+  private scheduleRetry(reason: string, delayMs?: number, refusal?: string): void {
+    this.clearRetry();
+    const delay = delayMs ?? reconnectDelay(this.attempt, this.random);
     this.attempt++;
-    this.setConnection({ kind: 'retrying', retryAt: Date.now() + delay, attempt: this.attempt, reason, everConnected: this.everConnected });
+    this.setConnection({
+      kind: 'retrying',
+      retryAt: this.now() + delay,
+      attempt: this.attempt,
+      reason,
+      everConnected: this.everConnected,
+      ...(refusal ? { refusal } : {}),
+    });
     this.retryTimer = setTimeout(() => void this.connect(), delay);
   }
 
@@ -230,52 +244,16 @@ export class SandboxClient implements TerminalTransport {
     this.retryTimer = null;
   }
 
-  /** Forget the current socket without waiting for a close handshake that may never come. */
-  private dropSocket(): void {
-    this.stopPing();
-    const ws = this.ws;
-    this.ws = null;
-    this.byChannel.clear();
-    if (!ws) return;
-    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
-    try {
-      ws.close(1000);
-    } catch {
-      /* already closed */
-    }
-  }
-
-  private startPing(): void {
-    this.stopPing();
-    this.pingTimer = setInterval(() => {
-      this.send({ type: 'ping', id: ++this.pingId });
-      if (!this.pongTimer) {
-        this.pongTimer = setTimeout(() => {
-          // Any frame clears this timer; silence means a dead connection.
-          this.dropSocket();
-          for (const t of this.terminals.values()) t.onDisconnected();
-          this.scheduleRetry('The sandbox stopped answering.');
-        }, PONG_TIMEOUT_MS);
-      }
-    }, PING_EVERY_MS);
-  }
-
-  private stopPing(): void {
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    if (this.pongTimer) clearTimeout(this.pongTimer);
-    this.pingTimer = this.pongTimer = null;
-  }
-
   // ------------------------------------------------------------ frames
 
   private onFrame(data: string | ArrayBuffer): void {
-    if (this.pongTimer) clearTimeout(this.pongTimer);
-    this.pongTimer = null;
     const frame = parseServerFrame(data);
     if (frame.kind === 'output') {
-      this.byChannel.get(frame.channel)?.onOutput(frame.payload);
+      this.terminals.onOutput(frame.channel, frame.payload);
     } else if (frame.kind === 'message') {
-      this.onMessage(frame.message);
+      if (frame.message.type === 'cluster') this.onCluster(frame.message.cluster);
+      else this.terminals.onMessage(frame.message);
+      for (const l of this.messageListeners) l(frame.message);
     } else {
       console.warn('[sandbox] ignored an invalid frame:', frame.reason);
     }
@@ -293,105 +271,40 @@ export class SandboxClient implements TerminalTransport {
   /** Send a control message (e.g. `watch` a lesson); false when not connected. */
   sendMessage(message: ClientMessage): boolean {
     if (message.type === 'apply') this.claim(); // Apply solution needs a cluster: it is an action
-    return this.send(message);
-  }
-
-  private onMessage(msg: ServerMessage): void {
-    this.handleMessage(msg);
-    for (const l of this.messageListeners) l(msg);
-  }
-
-  private handleMessage(msg: ServerMessage): void {
-    switch (msg.type) {
-      case 'cluster':
-        this.onCluster(msg.cluster);
-        break;
-      case 'opened': {
-        const t = this.terminals.get(msg.terminalId);
-        if (!t) return;
-        for (const [ch, other] of this.byChannel) if (other === t) this.byChannel.delete(ch);
-        this.byChannel.set(msg.channel, t);
-        t.onOpened(msg.channel, msg.offset);
-        break;
-      }
-      case 'exited': {
-        const t = this.terminals.get(msg.terminalId);
-        if (t?.channel !== null && t?.channel !== undefined) this.byChannel.delete(t.channel);
-        t?.onExited(msg.code);
-        break;
-      }
-      case 'error': {
-        const t = msg.terminalId ? this.terminals.get(msg.terminalId) : undefined;
-        if (t) {
-          if (t.channel !== null) this.byChannel.delete(t.channel);
-          t.onError(msg.code, msg.message);
-        } else {
-          console.warn(`[sandbox] server error ${msg.code}: ${msg.message}`);
-        }
-        break;
-      }
-      default:
-        break; // pong, and messages for onServerMessage listeners
-    }
+    return this.socket.send(encodeControl(message));
   }
 
   private onCluster(cluster: ClusterInfo): void {
-    this.update({ cluster });
+    // A refusal stands while the cluster is unclaimed; once it is anything else, it is history.
+    this.store.update(cluster.status === 'unclaimed' ? { cluster } : { cluster, claimRefusal: null });
     if (cluster.status === 'expired') {
       // The server keeps the socket for this message; the session is over.
       this.sessionClaimed = false;
     }
     if (cluster.status !== 'ready') {
       // Idempotent: only shells that were attached get a notice.
-      for (const t of this.terminals.values()) t.onClusterGone(cluster.status, cluster.progress);
+      this.terminals.onClusterGone(cluster.status, cluster.progress);
       return;
     }
-    this.openWaitingTerminals();
+    this.terminals.openWaiting();
   }
 
-  private openWaitingTerminals(): void {
-    for (const t of this.terminals.values()) t.tryOpen();
+  private onClaimRefused(refusal: ClaimRefusal): void {
+    const current = this.getSnapshot().cluster;
+    if (current?.status !== 'unclaimed') return;
+    this.store.update({ claimRefusal: refusal });
+    this.onCluster({ ...current, progress: refusal.message });
   }
 
-  private send(message: ClientMessage): boolean {
-    const ws = this.ws;
-    if (!ws || ws.readyState !== 1) return false;
-    ws.send(encodeControl(message));
-    return true;
-  }
-
-  // ------------------------------------------------------------ TerminalTransport
-
-  sendControl(message: ClientMessage): boolean {
-    return this.send(message);
-  }
-
-  sendBinary(frame: Uint8Array): boolean {
-    const ws = this.ws;
-    if (!ws || ws.readyState !== 1) return false;
-    ws.send(frame);
-    return true;
-  }
-
-  canOpen(node: NodeName): boolean {
-    const c = this.snapshot.cluster;
-    return this.snapshot.connection.kind === 'connected' && c?.status === 'ready' && c.nodes.some((n) => n.name === node);
-  }
-
-  release(session: TerminalSession): void {
-    if (this.terminals.get(session.terminalId) === session) this.terminals.delete(session.terminalId);
-    for (const [ch, t] of this.byChannel) if (t === session) this.byChannel.delete(ch);
+  private canOpen(node: NodeName): boolean {
+    const { connection, cluster } = this.getSnapshot();
+    return connection.kind === 'connected' && cluster?.status === 'ready' && cluster.nodes.some((n) => n.name === node);
   }
 
   // ------------------------------------------------------------ terminals
 
   /** Attach a view to the node's shell. A second view with the same id replaces the first. */
   openTerminal(opts: OpenTerminalOptions): TerminalHandle {
-    const terminalId = opts.terminalId ?? defaultTerminalId(opts.node);
-    this.terminals.get(terminalId)?.close();
-    const session = new TerminalSession(terminalId, opts.node, { cols: opts.cols, rows: opts.rows }, opts.sink, this);
-    this.terminals.set(terminalId, session);
-    session.tryOpen();
-    return session;
+    return this.terminals.openTerminal(opts);
   }
 }

@@ -1,11 +1,14 @@
 /** The sandbox server's HTTP endpoints (same origin, cookie session). */
 import { fileList, paths, sessionResponse, type FileList, type SessionResponse } from '@contract/protocol.ts';
+import { parseRetryAfter } from './retry-after.ts';
 
 export class SandboxHttpError extends Error {
   constructor(
     message: string,
     /** HTTP status, or null when the server could not be reached at all. */
     readonly status: number | null,
+    /** The server's Retry-After in seconds (bounded, see parseRetryAfter), or null when it gave none we can use. */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = 'SandboxHttpError';
@@ -43,7 +46,7 @@ export class SandboxHttp {
     } catch {
       throw new SandboxHttpError('The sandbox server did not answer (the connection dropped?): try again in a moment.', null);
     }
-    if (!res.ok) throw new SandboxHttpError(await errorText(res), res.status);
+    if (!res.ok) throw new SandboxHttpError(await errorText(res), res.status, parseRetryAfter(res.headers.get('retry-after')));
     return res;
   }
 
