@@ -50,7 +50,7 @@ describe('finding a service', () => {
 
   it('says which service runs the image when it does not publish the port', () => {
     const found = findService(sample.services, { image: 'flask_app:2.0', port: 5000 });
-    assert.deepEqual(found, { missing: 'service `c1` runs flask_app:2.0 but does not publish port 5000 (it publishes no ports): publish it with `docker service update --publish-add published=5000,target=5000 c1`' });
+    assert.deepEqual(found, { missing: 'service `c1` runs flask_app:2.0 but does not publish port 5000 (it publishes no ports): publish it with `docker service update --publish-add target=5000,published=5000 c1`' });
   });
 
   it('points at a same-image service under another name', () => {

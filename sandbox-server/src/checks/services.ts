@@ -65,9 +65,8 @@ export function findService(services: ServiceJson[], match: ServiceMatch, expect
   if (candidates.length) {
     const c = candidates[0]!;
     const ports = servicePorts(c);
-    const mode = ipvs ? '' : 'mode=host,';
-    const publish = `\`docker service update ${ports.length ? `--publish-rm ${ports[0]!.TargetPort} ` : ''}--publish-add ${mode}published=${match.port},target=${match.port} ${c.Spec.Name}\``;
-    return { missing: `service ${q(c.Spec.Name)} runs ${displayImage(match.image)} but does not publish port ${match.port} (${ports.length ? `it publishes ${portsText(ports)}` : 'it publishes no ports'}): publish it with ${publish}` };
+    const publish = publishCommand(c.Spec.Name, { published: match.port, target: match.port, hostMode: !ipvs, replacing: ports[0]?.TargetPort });
+    return { missing: `service ${q(c.Spec.Name)} runs ${displayImage(match.image)} but does not publish port ${match.port} (${ports.length ? `it publishes ${portsText(ports)}` : 'it publishes no ports'}): publish it with \`${publish}\`` };
   }
   // Another image on that port, or the same image with another tag: name it.
   const repo = (ref: string) => ref.slice(0, ref.lastIndexOf(':'));
@@ -130,6 +129,17 @@ export function describeRunning(s: ServiceJson, tasks: TaskJson[], expected: num
 
 /** The command that moves a published port from the routing mesh to host mode, in one update. */
 export const toHostMode = (name: string, port: number, target = port) => `\`${hostModeCommand(name, port, target)}\``;
+
+/**
+ * The update that makes a service publish `published`->`target`, first removing the port it
+ * publishes on `replacing` (a target port) if any. Replacing the same target port in host mode is
+ * the routing-mesh move, stated once in contract/docker.ts.
+ */
+export function publishCommand(service: string, p: { published: number; target: number; hostMode: boolean; replacing?: number }): string {
+  if (p.hostMode && p.replacing === p.target) return hostModeCommand(service, p.published, p.target);
+  const rm = p.replacing === undefined ? '' : `--publish-rm ${p.replacing} `;
+  return `docker service update ${rm}--publish-add ${p.hostMode ? 'mode=host,' : ''}target=${p.target},published=${p.published} ${service}`;
+}
 
 /** Why an ingress-published port fails on a host without IPVS, and the command that fixes it. */
 export const ingressProblem = (s: ServiceJson, port: number, target = port) =>
@@ -195,10 +205,10 @@ export async function checkService(p: CheckParams<'service'>, view: ClusterView)
       );
       if (!ok) {
         const wanted = `${want.published}->${want.target}${want.mode === 'host' ? ' in host mode' : ''}`;
-        const mode = want.mode === 'host' || (!want.mode && !view.ipvs) ? 'mode=host,' : '';
+        const hostMode = want.mode === 'host' || (!want.mode && !view.ipvs);
         const same = have.find((h) => h.TargetPort === want.target);
-        const fix = `\`docker service update ${same ? `--publish-rm ${want.target} ` : ''}--publish-add ${mode}target=${want.target},published=${want.published} ${raw}\``;
-        problems.push(`service ${name} ${have.length ? `publishes ${portsText(have)}` : 'publishes no ports'} (expected ${wanted}): ${fix}`);
+        const fix = publishCommand(raw, { published: want.published, target: want.target, hostMode, replacing: same?.TargetPort });
+        problems.push(`service ${name} ${have.length ? `publishes ${portsText(have)}` : 'publishes no ports'} (expected ${wanted}): \`${fix}\``);
       }
     }
   }
