@@ -8,6 +8,7 @@
  * `tsx scripts/bench-capacity.ts` (or `npm run bench:capacity`); SWB_BENCH_CAPACITY_IDLE_S sets how
  * long each idle phase is watched (default 60). Prints one line per phase and a JSON summary.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -94,10 +95,10 @@ function summarize(phase: string, samples: Sample[]): Phase {
 async function watch(phase: string, take: () => Promise<Sample>, work: (() => Promise<void>) | number): Promise<Phase> {
   const samples = [await take()];
   let done = false;
-  const running = typeof work === 'number' ? new Promise<void>((r) => setTimeout(r, work * 1000)) : work();
+  const running = typeof work === 'number' ? sleep(work * 1000) : work();
   void running.finally(() => (done = true));
   while (!done) {
-    await Promise.race([running, new Promise((r) => setTimeout(r, SAMPLE_MS))]);
+    await Promise.race([running, sleep(SAMPLE_MS)]);
     samples.push(await take());
   }
   await running;

@@ -13,9 +13,11 @@
  *
  * Prints numbers; asserts nothing.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 import { innerEngine } from '../sandbox-server/src/engine/inner-events.ts';
+import { INNER_DOCKER_PORT } from '../sandbox-server/src/engine/inner-api.ts';
 import type { CheckResult, ServerMessage } from '@contract/protocol.ts';
 import { loadConfig } from '../sandbox-server/src/config.ts';
 import { clusterNodes, sh } from '../test/helpers/cluster-state.ts';
@@ -73,7 +75,7 @@ try {
   const manager = nodes.find((n) => n.name === 'manager')!;
   await sh(manager, 'docker swarm init && docker service create --detach --name web --replicas 1 flask_app:3.0');
   for (const w of nodes.filter((n) => n.name !== 'manager')) {
-    await sh(w, 'docker swarm join --token $(docker -H tcp://manager:2375 swarm join-token -q worker) manager:2377');
+    await sh(w, `docker swarm join --token $(docker -H tcp://manager:${INNER_DOCKER_PORT} swarm join-token -q worker) manager:2377`);
   }
   const engine: Docker = innerEngine(manager.ip);
   const service = engine.getService('web');
@@ -93,7 +95,7 @@ try {
     const t0 = performance.now();
     await scaleApi(up ? 2 : 1);
     api.push((await seen) - t0);
-    await new Promise((r) => setTimeout(r, 700)); // let the burst of task events pass
+    await sleep(700); // let the burst of task events pass
   }
   line('scale via API -> verdict on the WebSocket  p50', fmt(pct(api, 50)), `(${RUNS} runs)`);
   line('scale via API -> verdict on the WebSocket  p95', fmt(pct(api, 95)), '(target <= 1000 ms)');
@@ -108,7 +110,7 @@ try {
     const t0 = performance.now();
     learner.type('t-manager', `docker service scale --detach web=${up ? 2 : 1} >/dev/null\r`);
     typed.push((await seen) - t0);
-    await new Promise((r) => setTimeout(r, 700));
+    await sleep(700);
   }
   line('typed `docker service scale` -> verdict  p50', fmt(pct(typed, 50)), '(CLI start-up included)');
   line('typed `docker service scale` -> verdict  p95', fmt(pct(typed, 95)));
@@ -119,7 +121,7 @@ try {
   for (let i = 0; i < Math.max(4, RUNS / 2); i++) {
     await scaleApi(1);
     await waitFor(() => stateOf(learner, 'scaled-running', 0) === 'pending', 10_000, 'back to one');
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
     const started = new Promise<number>((resolve) => {
       // Docker's own moment: the container start event on whichever node got the task.
       const streams: NodeJS.ReadableStream[] = [];
@@ -135,7 +137,7 @@ try {
           });
       }
     });
-    await new Promise((r) => setTimeout(r, 200)); // event streams open
+    await sleep(200); // event streams open
     const seen = verdict(learner, 'scaled-running', 'passed');
     const t0 = performance.now();
     await scaleApi(2);
@@ -165,16 +167,16 @@ try {
   const cpu = async (seconds: number) => {
     const u0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    await new Promise((r) => setTimeout(r, seconds * 1000));
+    await sleep(seconds * 1000);
     const u = process.cpuUsage(u0);
     const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
     return ((u.user + u.system) / wallUs) * 100;
   };
   const watch = async (lesson: string | null) => {
     for (const l of learners) l.send({ type: 'watch', lesson });
-    await new Promise((r) => setTimeout(r, 5_000)); // first rounds and their follow-ups
+    await sleep(5_000); // first rounds and their follow-ups
   };
-  await new Promise((r) => setTimeout(r, 10_000)); // let start-up settle
+  await sleep(10_000); // let start-up settle
   // Alternate the phases twice, so a slow drift of the machine does not favour one.
   const phases: Record<string, number[]> = { none: [], events: [], polled: [] };
   for (let round = 0; round < 2; round++) {

@@ -3,6 +3,7 @@
  * and idle memory per cluster, for `userns` (the learner engine, the default) beside `hardened`
  * (the host engine with the same capabilities and seccomp profile: the old engine path).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { labArchive, readLabFiles } from '../sandbox-server/src/files/labfiles.ts';
 import { destroyCluster, provisionCluster } from '../sandbox-server/src/clusters/provision.ts';
 import { paths } from '@contract/protocol.ts';
@@ -51,7 +52,7 @@ async function measure(isolation: 'userns' | 'hardened'): Promise<Figures> {
       await sandbox.sessions.reap(Date.now() + 1e12);
     }
     await waitFor(async () => ((await (await fetch(`${server.url}${paths.health}`)).json()) as { warmClusters: number }).warmClusters >= 1, 180_000, 'warm cluster');
-    await new Promise((r) => setTimeout(r, 5000)); // idle: inner dockerd settled
+    await sleep(5000); // idle: inner dockerd settled
     const ids = (await engine.listContainers({ filters: JSON.stringify({ label: [`swb.instance=${config.SWB_INSTANCE}`] }) })).map((c) => c.Id);
     const stats = await Promise.all(ids.map(async (id) => ((await engine.getContainer(id).stats({ stream: false })) as { memory_stats: { usage: number; stats?: { cache?: number } } }).memory_stats));
     const memoryMb = stats.reduce((n, m) => n + (m.usage - (m.stats?.cache ?? 0)), 0) / 1e6 / Math.max(1, ids.length / 3);

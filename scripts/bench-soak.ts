@@ -10,6 +10,7 @@
  * 30), --soak-s=S / SWB_BENCH_SOAK_S (default 300: five minutes of typing), --soak-only /
  * SWB_BENCH_SOAK_ONLY=1.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import crypto from 'node:crypto';
 import { Learner, type TerminalOutput } from '../test/helpers/learner.ts';
 import { removeInstance, startTestServer } from '../test/helpers/server.ts';
@@ -71,13 +72,13 @@ async function typist(url: string, total: number): Promise<Typist> {
 async function typeAll(typists: Typist[], keys: number): Promise<{ lost: number; duplicated: number; mismatched: number; latencies: number[] }> {
   await Promise.all(
     typists.map(async (t, i) => {
-      await new Promise((r) => setTimeout(r, (i * KEY_INTERVAL_MS) / typists.length));
+      await sleep((i * KEY_INTERVAL_MS) / typists.length);
       for (let k = 0; k < keys; k++) {
         const key = Buffer.from(ALPHABET[crypto.randomInt(ALPHABET.length)]!);
         t.typed.push(key);
         t.sentAt.push(performance.now());
         t.learner.type('t-manager', key.toString());
-        await new Promise((r) => setTimeout(r, KEY_INTERVAL_MS));
+        await sleep(KEY_INTERVAL_MS);
       }
     }),
   );

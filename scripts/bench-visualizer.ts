@@ -5,9 +5,11 @@
  *  - server CPU per watched cluster over an idle minute, beside the same clusters unwatched.
  * Prints numbers; asserts nothing.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterState } from '@contract/protocol.ts';
+import { INNER_DOCKER_PORT } from '../sandbox-server/src/engine/inner-api.ts';
 import { Learner } from '../test/helpers/learner.ts';
 import { removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { waitFor } from '../test/helpers/wait.ts';
@@ -56,7 +58,7 @@ async function swarmWithService(learner: Learner, joinWorkers: boolean): Promise
   await learner.open('t-manager', 'manager');
   await learner.run('t-manager', 'docker swarm init >/dev/null');
   if (joinWorkers) {
-    await learner.run('t-manager', 'for w in worker-1 worker-2; do docker -H $w:2375 swarm join --token $(docker swarm join-token -q worker) manager:2377; done');
+    await learner.run('t-manager', `for w in worker-1 worker-2; do docker -H $w:${INNER_DOCKER_PORT} swarm join --token $(docker swarm join-token -q worker) manager:2377; done`);
   }
   await learner.run('t-manager', 'docker service create --detach --name web --replicas 1 --endpoint-mode dnsrr flask_app:3.0 >/dev/null');
 }
@@ -102,11 +104,11 @@ export async function benchVisualizer(): Promise<void> {
       learners.push(l);
     }
     await waitFor(() => learners.every((l) => l.messages.some((m) => m.type === 'clusterState' && webTasks(m.state).some((t) => t.state === 'running'))), 120_000, 'every service running');
-    await new Promise((r) => setTimeout(r, 3_000)); // let follow-up reads settle
+    await sleep(3_000); // let follow-up reads settle
     const watched = await cpuOver(idleMs);
     // The same clusters with nobody watching: sockets closed, event streams stopped.
     for (const l of learners) l.close();
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     const unwatched = await cpuOver(idleMs / 2);
     const perClusterPerMin = (watched.cpuMs / (idleMs / 60_000) - unwatched.cpuMs / (idleMs / 2 / 60_000)) / clusters;
     line(
@@ -122,7 +124,7 @@ export async function benchVisualizer(): Promise<void> {
 
 async function cpuOver(ms: number): Promise<{ cpuMs: number }> {
   const start = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, ms));
+  await sleep(ms);
   const used = process.cpuUsage(start);
   return { cpuMs: (used.user + used.system) / 1000 };
 }

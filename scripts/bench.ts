@@ -2,12 +2,14 @@
  * `npm run bench`: sandbox engine figures, each beside a baseline measured in
  * the same run on the same machine. Prints numbers; asserts nothing.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { promisify } from 'node:util';
 import { labArchive, readLabFiles } from '../sandbox-server/src/files/labfiles.ts';
 import { destroyCluster, provisionCluster, waitForInnerDocker } from '../sandbox-server/src/clusters/provision.ts';
+import { INNER_DOCKER_PORT } from '../sandbox-server/src/engine/inner-api.ts';
 import { paths } from '@contract/protocol.ts';
 import { Learner } from '../test/helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../test/helpers/server.ts';
@@ -144,7 +146,7 @@ async function rawDockerRun(image: string): Promise<number> {
   await sh('docker', ['network', 'create', id]);
   const names = ['manager', 'worker-1', 'worker-2'];
   await Promise.all(names.map((n) => sh('docker', ['run', '-d', '--name', `${id}-${n}`, '--hostname', n, '--network', id, ...flags, '-v', '/var/lib/docker', image,
-    'dockerd', '--host=unix:///var/run/docker.sock', '--host=tcp://0.0.0.0:2375', '--tls=false'])));
+    'dockerd', '--host=unix:///var/run/docker.sock', `--host=tcp://0.0.0.0:${INNER_DOCKER_PORT}`, '--tls=false'])));
   const ips = await Promise.all(names.map(async (n) => (await sh('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', `${id}-${n}`])).stdout.trim()));
   await Promise.all(ips.map((ip) => waitForInnerDocker(ip, 60_000)));
   const elapsed = ms(t0);
@@ -173,7 +175,7 @@ async function directExec(containerId: string) {
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
   let onData: (() => void) | undefined;
   stream.on('data', () => onData?.());
-  await new Promise((r) => setTimeout(r, 300)); // let stty run before measuring
+  await sleep(300); // let stty run before measuring
   return {
     roundTrip: async (ch: string) => {
       const echoed = new Promise<void>((resolve) => (onData = resolve));

@@ -7,6 +7,7 @@
  */
 import type Docker from 'dockerode';
 import type { LiveCluster } from '../clusters/live.ts';
+import { retryUntil } from '../retry.ts';
 import { runStepsReport } from './apply.ts';
 import type { CheckedExercise, LessonCatalog } from './catalog.ts';
 import { evaluate } from './evaluate.ts';
@@ -90,12 +91,7 @@ export async function catchUp(
     // A node that does not finish a command would only hold this catch-up's shared slot longer.
     if (stuck) return { applied, stopped: { key, message: `the catch-up could not finish: ${stuck}` } };
     if (!exercise.check) continue;
-    let last = await verdict(exercise);
-    const deadline = Date.now() + settleTimeoutMs;
-    while (!last.passed && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
-      last = await verdict(exercise);
-    }
+    const last = await retryUntil(() => verdict(exercise), (v) => v.passed, { everyMs: SETTLE_POLL_MS, timeoutMs: settleTimeoutMs });
     if (!last.passed) {
       const failedStep = ran.find((s) => s.exitCode !== 0);
       const why = failedStep ? `\`${failedStep.run}\` on ${failedStep.node} failed: ${failedStep.output.trim().split('\n').pop() ?? ''}` : last.message;

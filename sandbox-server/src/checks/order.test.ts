@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExerciseOrder } from '@contract/lesson.ts';
 import type { CheckResult } from '@contract/protocol.ts';
 import { hasPassed, notYetMessage, verdictsInOrder } from './order.ts';
@@ -23,7 +24,7 @@ async function round(holding: string[], passedBefore: string[] = [], exercises: 
   const results = await verdictsInOrder(exercises, (id) => passedBefore.includes(id), async (ex, notYet): Promise<CheckResult> => {
     given.set(ex.id, notYet);
     // The earlier exercise's check takes longer: the later one must still wait for it.
-    await new Promise((r) => setTimeout(r, ex.id === 'database-two' ? 20 : 0));
+    await sleep(ex.id === 'database-two' ? 20 : 0);
     if (notYet !== null) return { exerciseId: ex.id, state: 'failed', message: notYet };
     return { exerciseId: ex.id, state: holding.includes(ex.id) ? 'passed' : 'failed', message: '' };
   });
