@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { SANDBOX_PREFIX } from '../../contract/protocol.ts';
 import type { Config } from './config.ts';
 import { LABEL } from './clusters/labels.ts';
 import { watchNodeStarts } from './engine/cgroups.ts';
@@ -22,15 +23,15 @@ import { LessonCatalog } from './checks/catalog.ts';
 import { CheckService } from './checks/checker.ts';
 import { ProgressStore } from './checks/progress.ts';
 import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.ts';
-import type { HttpRoutes } from './http/request.ts';
-import { createSandboxHttp } from './http/routes.ts';
+import { sandboxRoutes } from './http/routes.ts';
+import { createRouter, type HttpRoutes } from './http/router.ts';
 import { startDiskGuard } from './isolation/disk-guard.ts';
 import { watchFirewall } from './isolation/firewall.ts';
 import type { Logger } from './log.ts';
 import { errorMessage } from './log.ts';
 import { SessionManager } from './sessions/manager.ts';
 import { SessionStore } from './sessions/store.ts';
-import { openWorkshopStore, startWorkshops, type Workshops } from './workshops/index.ts';
+import { openWorkshopStore, startWorkshops, workshopStatus, type Workshops } from './workshops/index.ts';
 import { adminToken } from './workshops/admin-token.ts';
 import { httpPolicy, networkOf } from './http/request.ts';
 import type { MirrorEndpoint } from './images/mirror-address.ts';
@@ -220,7 +221,7 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     adminToken: admin.token,
     log,
   });
-  const sandboxHttp = createSandboxHttp({
+  const sandbox = sandboxRoutes({
     sessions,
     checks,
     maxAgeSeconds: config.SWB_MAX_TTL_MIN * 60,
@@ -231,12 +232,15 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
     resetRefusal: (session) => workshops.service.resetRefusal(session),
     connection: { ...DEFAULT_CONNECTION_OPTIONS, pingIntervalMs: config.SWB_WS_PING_S * 1000 },
   });
-  // Workshop routes first: they live under /sandbox too, and the sandbox answers 404 for what it does not know.
-  const http: HttpRoutes = {
-    handleRequest: (req, res) => workshops.http.handleRequest(req, res) || sandboxHttp.handleRequest(req, res),
-    handleUpgrade: (req, socket, head) => workshops.http.handleUpgrade(req, socket, head) || sandboxHttp.handleUpgrade(req, socket, head),
-    close: () => sandboxHttp.close(),
-  };
+  // One door for every route and socket: the same guards, error envelope and close codes for all.
+  const http = createRouter({
+    prefix: SANDBOX_PREFIX,
+    policy,
+    log,
+    routes: [...workshops.routes, ...sandbox.routes],
+    upgrades: [...workshops.upgrades, ...sandbox.upgrades],
+    statusOf: [workshopStatus],
+  });
 
   return {
     http,
@@ -251,8 +255,8 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
       stopFirewallWatch();
       stopCgroupWatch();
       stopDiskGuard();
+      http.close(); // sockets are told first (serverRestart), then the workshops' store closes
       workshops.close();
-      http.close();
       checks.close();
       await sessions.close();
       await pool.drain();

@@ -1,33 +1,7 @@
-/** Small HTTP helpers shared by the sandbox, workshop and preview routes. */
+/** Small HTTP helpers the router and the routes share: cookies, bodies, origin and host checks, client addresses. */
 import type http from 'node:http';
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
-import { isPreviewCapabilityUrl } from '../preview/capability.ts';
-
-/** A set of routes mounted on the one server: each says whether a request or upgrade was its own. */
-export interface HttpRoutes {
-  /** Handles the request if it is one of these routes; returns false otherwise. */
-  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
-  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  close(): void;
-}
-
-/** An error that becomes an HTTP status and a JSON `{ error }` body. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    /** Seconds for a Retry-After header (429, 503). */
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-  }
-}
-
-export function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
-}
+import { HttpError } from './errors.ts';
 
 export function readCookie(req: http.IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -39,14 +13,14 @@ export function readCookie(req: http.IncomingMessage, name: string): string | un
 
 /**
  * Browsers send cookies on cross-site requests and WebSocket upgrades too: refuse other origins,
- * including `Origin: null` (sandboxed documents such as port previews, file: pages, some redirects).
- * The one exception is a port preview's capability address: a preview runs in an opaque origin on
- * purpose and its own requests (scripts, forms, sockets) go there; it never acts on the cookie.
+ * including `Origin: null` (sandboxed documents such as port previews, file: pages, some redirects),
+ * unless the route says an opaque origin may use it (`opaqueAllowed`: a port preview's capability
+ * address, which a preview in its opaque origin uses on purpose and which never acts on the cookie).
  */
-export function sameOrigin(req: http.IncomingMessage): boolean {
+export function sameOrigin(req: http.IncomingMessage, opaqueAllowed = false): boolean {
   const origin = req.headers.origin;
   if (!origin) return true; // not a browser, or a same-origin GET
-  if (origin === 'null') return isPreviewCapabilityUrl(req.url);
+  if (origin === 'null') return opaqueAllowed;
   try {
     return new URL(origin).host === req.headers.host;
   } catch {
@@ -75,7 +49,7 @@ export function readBody(req: http.IncomingMessage, limit: number): Promise<Buff
  * X-Forwarded-For is believed.
  */
 export interface HttpPolicy {
-  /** Host names (no port) answered; others get 421 (a DNS-rebound name never reaches a route). */
+  /** Host names (no port) answered; others get 403 (a DNS-rebound name never reaches a route). */
   allowedHosts: ReadonlySet<string>;
   secureCookies: boolean;
   trustedProxies: ReadonlySet<string>;

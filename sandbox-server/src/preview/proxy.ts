@@ -11,7 +11,7 @@
  * be able to act as our origin (call /sandbox APIs with the viewer's cookie, read our pages):
  * - Every response carries `Content-Security-Policy: sandbox ...` without allow-same-origin: the
  *   document runs in an opaque origin. Its scripts see no cookies or storage of ours, its requests
- *   say `Origin: null`, which the /sandbox origin gate refuses (http/request.ts), and browsers send
+ *   say `Origin: null`, which the /sandbox door refuses (http/router.ts), and browsers send
  *   no SameSite=Strict cookie with anything it loads or navigates to.
  * - That last point also means the preview's OWN sub-requests (page.js, `fetch('api/state')`, the
  *   visualizer's EventSource, form posts) arrive without the session cookie (checked in Chromium:

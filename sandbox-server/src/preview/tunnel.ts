@@ -14,9 +14,10 @@
  * A tunnel with no bytes either way for TUNNEL_IDLE_MS is closed, and one session (the cluster's
  * owner) holds at most MAX_TUNNELS_PER_SESSION at once.
  */
-import http from 'node:http';
+import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { refuseUpgrade } from '../http/errors.ts';
 import { authorize, parsePreviewPath } from './capability.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
 import type { PreviewDeps } from './proxy.ts';
@@ -72,15 +73,8 @@ export function parseResponseHead(buf: Buffer): ResponseHead | 'incomplete' | 'i
 /** Whether a request or response asks for (or agreed to) WebSocket, and nothing else. */
 const isWebSocket = (upgrade: string | string[] | undefined) => typeof upgrade === 'string' && upgrade.trim().toLowerCase() === 'websocket';
 
-/** An error answer to a client whose upgrade is not tunnelled, then both sockets go. */
-function refuse(socket: Duplex, status: number, text: string): void {
-  const body = `${text}\n`;
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nX-Swb-Preview: error\r\n\r\n${body}`,
-    () => socket.destroy(),
-  );
-}
+/** An error answer to a client whose upgrade is not tunnelled, then both sockets go (the router's one refusal, marked as the preview's). */
+const refuse = (socket: Duplex, status: number, text: string) => refuseUpgrade(socket, status, text, { 'X-Swb-Preview': 'error' });
 
 /**
  * Upgrade requests to a preview: only on a capability address (a preview page opens its sockets

@@ -1,16 +1,19 @@
 /**
  * Workshops, wired: their own SQLite file beside the sessions, the service and
- * its HTTP/WebSocket handlers. The sandbox composes these handlers before its own.
+ * its routes and sockets. The sandbox mounts these routes on its one router.
  */
 import path from 'node:path';
-import type { HttpRoutes } from '../http/request.ts';
-import { createWorkshopHttp, type WorkshopHttpDeps } from './http.ts';
+import type { Route, Upgrade } from '../http/router.ts';
+import { workshopRoutes, type WorkshopRouteDeps } from './routes.ts';
 import { WorkshopService, type WorkshopServiceDeps } from './service.ts';
 import { WorkshopStore } from './store.ts';
 
+export { workshopStatus } from './routes.ts';
+
 export interface Workshops {
   service: WorkshopService;
-  http: HttpRoutes;
+  routes: Route[];
+  upgrades: Upgrade[];
   close(): void;
 }
 
@@ -19,16 +22,16 @@ export function openWorkshopStore(dataDir: string, instance: string): WorkshopSt
   return new WorkshopStore(path.join(dataDir, `workshops-${instance}.db`));
 }
 
-export function startWorkshops(deps: WorkshopServiceDeps & Pick<WorkshopHttpDeps, 'sessionMaxAgeSeconds' | 'policy' | 'adminToken'>): Workshops {
+export function startWorkshops(deps: WorkshopServiceDeps & Pick<WorkshopRouteDeps, 'sessionMaxAgeSeconds' | 'policy' | 'adminToken'>): Workshops {
   const { store } = deps;
   const log = deps.log.child({ part: 'workshops' });
   const service = new WorkshopService({ ...deps, log });
-  const http = createWorkshopHttp({ service, sessions: deps.sessions, sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds, policy: deps.policy, adminToken: deps.adminToken, log });
+  const { routes, upgrades } = workshopRoutes({ service, sessions: deps.sessions, sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds, policy: deps.policy, adminToken: deps.adminToken, log });
   return {
     service,
-    http,
+    routes,
+    upgrades,
     close() {
-      http.close();
       service.close();
       store.close();
     },
