@@ -1,29 +1,25 @@
 /**
- * Workshops: create, join (a learner session per display name, its cluster
- * claimed at once), pre-warm, live dashboards, end (every learner cluster torn
- * down). Sockets and HTTP live beside this file; this is the logic they share.
+ * Workshops: what the instructor and the routes ask of them, composed from their parts:
+ * create.ts (a new workshop), joining.ts (who may join, and when), live.ts (what open pages are
+ * sent), catch-ups.ts and faults.ts (actions on every learner's cluster). Here: the instructor's
+ * actions, the dashboard, the warm pool sized for workshops about to start, and the end (every
+ * learner cluster torn down), by hand or when time is up.
  */
 import type { ClusterPool } from '../clusters/pool.ts';
 import { WorkshopError } from './errors.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import type { ClassFault, CreateWorkshopRequest, Dashboard, LearnerWorkshopServerMessage } from '../../../contract/workshop.ts';
-import { createWorkshopRequest } from '../../../contract/workshop.ts';
+import type { ClassFault, CreateWorkshopRequest, Dashboard } from '../../../contract/workshop.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import { CatchUps, type CatchUpRunner } from './catch-ups.ts';
+import { createWorkshop } from './create.ts';
 import { ClassFaults } from './faults.ts';
 import { computeDashboard, passedOf, type LessonSource, type ProgressSource } from './dashboard.ts';
+import { join, joinInfo, type JoinInfo, type Joined } from './joining.ts';
+import { LiveFeeds, type DashboardSend, type LearnerSend } from './live.ts';
 import { seatWarning, type HostSeats } from './seats.ts';
-import { hashSecret, newJoinCode, newLearnerId, newSecret, newWorkshopId, secretMatches } from './secrets.ts';
+import { secretMatches } from './secrets.ts';
 import type { LearnerRow, WorkshopRow, WorkshopStore } from './store.ts';
-
-/** Clusters for the expected head count are warmed up this long before the start; learners may join from then on. */
-const PREWARM_LEAD_MS = 15 * 60_000;
-/** A workshop starts at most this far ahead (and not more than an hour in the past). */
-const MAX_LEAD_MS = 90 * 24 * 3600_000;
-const MAX_PAST_MS = 3600_000;
-/** Longest workshop (the request schema says the same). */
-const MAX_DURATION_MIN = 7 * 24 * 60;
 
 export interface WorkshopServiceDeps {
   store: WorkshopStore;
@@ -48,14 +44,8 @@ export interface WorkshopServiceDeps {
   faultHealTimeoutMs?: number;
 }
 
-type LearnerSend = (msg: LearnerWorkshopServerMessage) => void;
-type DashboardSend = (d: Dashboard) => void;
-
 export class WorkshopService {
-  private readonly learnerSockets = new Map<string, Set<LearnerSend>>();
-  private readonly dashboards = new Map<string, { listeners: Set<DashboardSend>; last: string }>();
-  private readonly watchers = new Map<string, number>();
-  private readonly lastNotice = new Map<string, { text: string; at: number }>();
+  private readonly live: LiveFeeds;
   private readonly catchUps: CatchUps;
   private readonly faults: ClassFaults;
   private readonly timer: NodeJS.Timeout;
@@ -64,6 +54,10 @@ export class WorkshopService {
   private closed = false;
 
   constructor(private readonly deps: WorkshopServiceDeps) {
+    this.live = new LiveFeeds((id) => {
+      const w = deps.store.workshop(id);
+      return w && this.dashboard(w);
+    });
     this.catchUps = new CatchUps(deps.checks, (session) => deps.sessions.ensureCluster(session));
     this.faults = new ClassFaults({ log: deps.log, healTimeoutMs: deps.faultHealTimeoutMs });
     this.timer = setInterval(() => this.tick(), deps.refreshMs ?? 1000);
@@ -75,50 +69,9 @@ export class WorkshopService {
 
   /** A workshop with more places than the host has left in its window is still created, with a `warning` for the instructor. */
   create(input: CreateWorkshopRequest): { workshop: WorkshopRow; secret: string; warning?: string } {
-    const parsed = createWorkshopRequest.safeParse(input);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new WorkshopError('invalid', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const req = parsed.data;
-    const unknown = req.lessons.filter((l) => !this.deps.lessons.get(l));
-    if (unknown.length) throw new WorkshopError('invalid', `unknown lessons: ${unknown.join(', ')} (known: ${this.deps.lessons.slugs().join(', ')})`);
-    const now = Date.now();
-    const startsAt = req.startsAt ?? now;
-    if (startsAt < now - MAX_PAST_MS || startsAt > now + MAX_LEAD_MS) {
-      throw new WorkshopError('invalid', 'startsAt: a workshop starts between an hour ago and 90 days from now');
-    }
-    if (req.durationMin > MAX_DURATION_MIN) throw new WorkshopError('invalid', 'durationMin: a workshop lasts at most 7 days');
-    const endsAt = startsAt + req.durationMin * 60_000;
-    const warning = seatWarning({ capacity: req.capacity, startsAt, endsAt }, this.deps.store.openWorkshops(), this.hostSeats());
-    const secret = newSecret();
-    for (let attempt = 0; ; attempt++) {
-      const workshop: WorkshopRow = {
-        id: newWorkshopId(),
-        title: req.title,
-        lessons: req.lessons,
-        capacity: req.capacity,
-        startsAt,
-        endsAt,
-        learnersMayReset: req.learnersMayReset,
-        secretHash: hashSecret(secret),
-        joinCode: newJoinCode(),
-        createdAt: now,
-        endedAt: null,
-        expected: Math.min(req.expected, req.capacity),
-        prewarmAt: startsAt - PREWARM_LEAD_MS,
-      };
-      try {
-        this.deps.store.insertWorkshop(workshop);
-        this.deps.log.info('workshop created', { workshop: workshop.id, capacity: workshop.capacity, lessons: workshop.lessons.length });
-        if (warning) this.deps.log.warn('workshop larger than the host', { workshop: workshop.id, warning });
-        void this.updatePoolTarget();
-        return { workshop, secret, ...(warning ? { warning } : {}) };
-      } catch (err) {
-        // A join code already used by an open workshop: draw another.
-        if (attempt >= 5 || !/UNIQUE/.test(errorMessage(err))) throw err;
-      }
-    }
+    const created = createWorkshop({ store: this.deps.store, lessons: this.deps.lessons, host: this.hostSeats(), log: this.deps.log }, input);
+    void this.updatePoolTarget();
+    return created;
   }
 
   /** The workshop if `secret` is its instructor secret; throws 403/404 otherwise. */
@@ -138,7 +91,7 @@ export class WorkshopService {
       lessons: this.deps.lessons,
       progress: this.deps.progress,
       session: (id) => this.deps.sessions.get(id),
-      online: (learnerId) => (this.learnerSockets.get(learnerId)?.size ?? 0) > 0,
+      online: (learnerId) => this.live.online(learnerId),
       pool: { ready: this.deps.pool.readyCount, target: this.deps.pool.targetSize, hostLimit: this.deps.maxClusters },
       catchUp: (learnerId) => this.catchUps.status(learnerId),
       fault: (learnerId) => this.faults.status(learnerId),
@@ -154,15 +107,7 @@ export class WorkshopService {
 
   /** Follow a dashboard: called now and on every change. */
   subscribe(w: WorkshopRow, send: DashboardSend): () => void {
-    let entry = this.dashboards.get(w.id);
-    if (!entry) this.dashboards.set(w.id, (entry = { listeners: new Set(), last: '' }));
-    entry.listeners.add(send);
-    send(this.dashboard(w));
-    const own = entry;
-    return () => {
-      own.listeners.delete(send);
-      if (!own.listeners.size && this.dashboards.get(w.id) === own) this.dashboards.delete(w.id);
-    };
+    return this.live.subscribe(w.id, this.dashboard(w), send);
   }
 
   /** Have clusters warm for `expected` learners in all (those who joined already have theirs). */
@@ -180,7 +125,7 @@ export class WorkshopService {
       this.deps.store.end(w.id, final);
       this.deps.log.info('workshop ended', { workshop: w.id, learners: learners.length });
     }
-    for (const l of learners) this.sendLearner(l.id, { type: 'ended' });
+    for (const l of learners) this.live.toLearner(l.id, { type: 'ended' });
     const sessions = learners.map((l) => this.deps.sessions.get(l.sessionId)).filter((s): s is LearnerSession => !!s);
     await Promise.all(sessions.map((s) => this.deps.sessions.expire(s, 'the workshop ended').catch((err) => this.deps.log.error('teardown failed', { error: errorMessage(err) }))));
     await this.updatePoolTarget();
@@ -194,9 +139,11 @@ export class WorkshopService {
   }
 
   broadcast(w: WorkshopRow, text: string): number {
-    const notice = { text, at: Date.now() };
-    this.lastNotice.set(w.id, notice);
-    return this.toLearners(w, { type: 'notice', ...notice });
+    return this.live.notice(
+      w.id,
+      this.deps.store.learners(w.id).map((l) => l.id),
+      text,
+    );
   }
 
   /**
@@ -217,7 +164,7 @@ export class WorkshopService {
       const session = this.deps.sessions.get(l.sessionId);
       const catchUp = !!session && this.catchUps.start(l.id, session, lesson, earlier, () => this.changed(w.id));
       if (catchUp) catchingUp++;
-      reached += this.sendLearner(l.id, { type: 'goto', lesson, ...(catchUp ? { catchingUp: true } : {}) });
+      reached += this.live.toLearner(l.id, { type: 'goto', lesson, ...(catchUp ? { catchingUp: true } : {}) });
     }
     this.deps.log.info('bring to lesson', { workshop: w.id, lesson, reached, catchingUp });
     this.changed(w.id);
@@ -242,56 +189,24 @@ export class WorkshopService {
 
   /** An instructor started (+1) or stopped (-1) watching a learner's terminal: the learner is told. */
   watching(learnerId: string, delta: 1 | -1): void {
-    const n = Math.max(0, (this.watchers.get(learnerId) ?? 0) + delta);
-    if (n) this.watchers.set(learnerId, n);
-    else this.watchers.delete(learnerId);
-    this.sendLearner(learnerId, { type: 'watched', watching: n > 0 });
+    this.live.watching(learnerId, delta);
   }
 
   // ------------------------------------------------------------ learners
 
-  joinInfo(code: string, session: LearnerSession | undefined): { workshop: WorkshopRow | undefined; you: LearnerRow | undefined; reason?: string } {
-    const w = this.deps.store.byCode(code);
-    if (!w) return { workshop: undefined, you: undefined, reason: `No open workshop has the code ${code}. Check the code with your instructor.` };
-    const mine = session && this.deps.store.learnerBySession(session.id);
-    const you = mine && mine.workshopId === w.id ? mine : undefined;
-    if (you) return { workshop: w, you };
-    if (Date.now() > w.endsAt) return { workshop: w, you, reason: 'This workshop has ended.' };
-    if (Date.now() < w.startsAt - PREWARM_LEAD_MS) return { workshop: w, you, reason: opensMessage(w.startsAt - PREWARM_LEAD_MS) };
-    if (this.deps.store.learnerCount(w.id) >= w.capacity) return { workshop: w, you, reason: fullMessage(w) };
-    const hasCluster = !!session?.cluster || !!session?.pending;
-    if (!hasCluster && this.deps.pool.readyCount === 0 && !this.deps.hasRoom()) return { workshop: w, you, reason: SERVER_FULL_MESSAGE };
-    return { workshop: w, you };
+  joinInfo(code: string, session: LearnerSession | undefined): JoinInfo {
+    return joinInfo(this.deps, code, session);
   }
 
-  /**
-   * Join with a display name. The browser's own session is reused when it has
-   * one (same cluster, same progress); a rejoin from the same browser returns
-   * the learner it already is. `token` is set when a new session was made.
-   */
-  join(code: string, name: string, current: LearnerSession | undefined): { workshop: WorkshopRow; learner: LearnerRow; session: LearnerSession; token?: string } {
-    const info = this.joinInfo(code, current);
-    if (!info.workshop) throw new WorkshopError('not_found', info.reason!);
-    const w = info.workshop;
-    if (info.you && current) return { workshop: w, learner: info.you, session: current };
-    if (info.reason) throw new WorkshopError(w.endsAt < Date.now() ? 'gone' : w.startsAt - PREWARM_LEAD_MS > Date.now() ? 'too_early' : 'conflict', info.reason);
-
-    const reusable = current && current.info.status !== 'expired' && !this.deps.store.learnerBySession(current.id) ? current : undefined;
-    const created = reusable ? undefined : this.deps.sessions.create();
-    const session = reusable ?? created!.session;
-    const learner = { id: newLearnerId(), workshopId: w.id, name, sessionId: session.id, joinedAt: Date.now() };
-    if (!this.deps.store.addLearner(learner, w.capacity)) {
-      if (created) void this.deps.sessions.expire(created.session, 'the workshop was full');
-      throw new WorkshopError('conflict', fullMessage(w));
+  /** Join with a display name (see joining.ts); `token` is set when a new session was made. */
+  join(code: string, name: string, current: LearnerSession | undefined): Joined {
+    const joined = join(this.deps, code, name, current);
+    if (joined.added) {
+      this.deps.log.info('learner joined', { workshop: joined.workshop.id, learner: joined.learner.id });
+      void this.updatePoolTarget();
+      this.changed(joined.workshop.id);
     }
-    // Joining is the learner's action: their cluster is claimed now, within the workshop's capacity (no per-address limit).
-    void Promise.resolve()
-      .then(() => this.deps.sessions.claimCluster(session, undefined))
-      .catch(() => undefined); // failures show on the learner's page and the dashboard
-    this.deps.log.info('learner joined', { workshop: w.id, learner: learner.id });
-    void this.updatePoolTarget();
-    this.changed(w.id);
-    return { workshop: w, learner: { ...learner, lesson: null, finalPassed: null }, session, ...(created ? { token: created.token } : {}) };
+    return joined;
   }
 
   /** The learner this browser session is, in an open workshop. */
@@ -310,20 +225,7 @@ export class WorkshopService {
 
   /** A learner page's workshop socket: notices, watch state, "go to lesson". */
   connectLearner(row: LearnerRow, w: WorkshopRow, send: LearnerSend): () => void {
-    let set = this.learnerSockets.get(row.id);
-    if (!set) this.learnerSockets.set(row.id, (set = new Set()));
-    set.add(send);
-    send({ type: 'workshop', title: w.title, name: row.name, lessons: w.lessons, learnersMayReset: w.learnersMayReset });
-    send({ type: 'watched', watching: (this.watchers.get(row.id) ?? 0) > 0 });
-    const notice = this.lastNotice.get(w.id);
-    if (notice && Date.now() - notice.at < 15 * 60_000) send({ type: 'notice', ...notice });
-    this.changed(w.id);
-    const own = set;
-    return () => {
-      own.delete(send);
-      if (!own.size && this.learnerSockets.get(row.id) === own) this.learnerSockets.delete(row.id);
-      this.changed(w.id);
-    };
+    return this.live.connectLearner(row, w, send);
   }
 
   setLesson(row: LearnerRow, lesson: string | null): void {
@@ -334,6 +236,7 @@ export class WorkshopService {
 
   close(): void {
     this.closed = true;
+    this.live.close();
     this.catchUps.close();
     this.faults.close();
     clearInterval(this.timer);
@@ -343,37 +246,17 @@ export class WorkshopService {
 
   /** Push the dashboard of a workshop to its open dashboards if it changed. */
   changed(workshopId: string): void {
-    if (this.closed) return;
-    const entry = this.dashboards.get(workshopId);
-    const w = entry && this.deps.store.workshop(workshopId);
-    if (!entry || !w) return;
-    const d = this.dashboard(w);
-    const json = JSON.stringify(d);
-    if (json === entry.last) return;
-    entry.last = json;
-    for (const send of entry.listeners) send(d);
+    this.live.changed(workshopId);
   }
 
   private tick(): void {
-    for (const id of this.dashboards.keys()) this.changed(id);
+    this.live.refresh();
     // Every ~30 s: end workshops whose time is up (their clusters must not run on), start pre-warming those about to begin.
     if (this.ticks++ % 30) return;
     void this.updatePoolTarget().catch((err) => this.deps.log.error('resizing the warm pool failed', { error: errorMessage(err) }));
     for (const w of this.deps.store.openWorkshops()) {
       if (Date.now() > w.endsAt) void this.end(w).catch((err) => this.deps.log.error('ending a workshop failed', { error: errorMessage(err) }));
     }
-  }
-
-  private toLearners(w: WorkshopRow, msg: LearnerWorkshopServerMessage): number {
-    let reached = 0;
-    for (const l of this.deps.store.learners(w.id)) reached += this.sendLearner(l.id, msg);
-    return reached;
-  }
-
-  private sendLearner(learnerId: string, msg: LearnerWorkshopServerMessage): number {
-    const set = this.learnerSockets.get(learnerId);
-    for (const send of set ?? []) send(msg);
-    return set?.size ? 1 : 0;
   }
 
   /** Pool size = everyday size + clusters still missing for the expected head count of open workshops about to start. */
@@ -390,8 +273,3 @@ export class WorkshopService {
     }
   }
 }
-
-const SERVER_FULL_MESSAGE = 'This workshop has places left, but the server runs as many clusters as it may right now. Ask your instructor (they can end other sessions or raise SWB_MAX_CLUSTERS).';
-const opensMessage = (at: number) =>
-  `This workshop opens for joining at ${new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC (15 minutes before it starts). Come back then with the same code.`;
-const fullMessage = (w: WorkshopRow) => `This workshop is full: all ${w.capacity} places are taken. Ask your instructor for a place.`;
