@@ -17,7 +17,8 @@ import { closeCodes, decodeBinary, encodeBinary, type ClientMessage, type Server
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import { INPUT_PAUSE_BYTES, TerminalSession, type TerminalViewer } from '../terminals/terminal.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
-import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, INPUT_MAX_QUEUED, MAX_SOCKETS_PER_SESSION, refuseOverSocketCap, type ConnectionOptions } from './connection.ts';
+import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, INPUT_MAX_QUEUED, MAX_SOCKETS_PER_SESSION, checkSocketCap, type ConnectionOptions } from './connection.ts';
+import { SocketRefusal } from './errors.ts';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -513,15 +514,13 @@ describe('BrowserConnection: terminal input flow control', () => {
 });
 
 describe('sockets per session', () => {
-  it('past the cap a new socket is closed with its own code and words; below it, accepted', () => {
+  it('past the cap a new socket is refused with its own code and words; below it, accepted', () => {
     const session = { connections: MAX_SOCKETS_PER_SESSION - 1 };
-    const below = new FakeSocket();
-    assert.equal(refuseOverSocketCap(below as unknown as WebSocket, session as unknown as LearnerSession), false);
-    assert.equal(below.readyState, 1);
+    checkSocketCap(session as unknown as LearnerSession);
     session.connections = MAX_SOCKETS_PER_SESSION;
-    const over = new FakeSocket();
-    assert.equal(refuseOverSocketCap(over as unknown as WebSocket, session as unknown as LearnerSession), true);
-    assert.equal(over.closeCode, closeCodes.tooManySockets);
-    assert.match(over.closeReason, /pages are open already: close some tabs/);
+    assert.throws(
+      () => checkSocketCap(session as unknown as LearnerSession),
+      (err) => err instanceof SocketRefusal && err.code === closeCodes.tooManySockets && /pages are open already: close some tabs/.test(err.reason),
+    );
   });
 });

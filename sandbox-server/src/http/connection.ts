@@ -21,6 +21,7 @@ import { TooManyTerminals } from '../terminals/registry.ts';
 import type { TerminalSession, TerminalViewer } from '../terminals/terminal.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
+import { SocketRefusal } from './errors.ts';
 
 interface Attached {
   terminalId: string;
@@ -69,11 +70,10 @@ const INPUT_CLOSE_GRACE_MS = 5_000;
  */
 export const MAX_SOCKETS_PER_SESSION = 16;
 
-/** Refuses (closes) a socket past the session's cap; true when refused. */
-export function refuseOverSocketCap(ws: WebSocket, session: LearnerSession): boolean {
-  if (session.connections < MAX_SOCKETS_PER_SESSION) return false;
-  ws.close(closeCodes.tooManySockets, `${MAX_SOCKETS_PER_SESSION} workbench pages are open already: close some tabs`);
-  return true;
+/** A socket past the session's cap is refused: the router closes it with this code and words. */
+export function checkSocketCap(session: LearnerSession): void {
+  if (session.connections < MAX_SOCKETS_PER_SESSION) return;
+  throw new SocketRefusal(closeCodes.tooManySockets, `${MAX_SOCKETS_PER_SESSION} workbench pages are open already: close some tabs`);
 }
 
 export class BrowserConnection {

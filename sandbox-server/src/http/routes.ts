@@ -13,7 +13,7 @@ import { ClaimRefused } from '../sessions/admission.ts';
 import { NotClaimed, type LearnerSession, type SessionManager } from '../sessions/manager.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import { BrowserConnection, refuseOverSocketCap, type ConnectionOptions } from './connection.ts';
+import { BrowserConnection, checkSocketCap, type ConnectionOptions } from './connection.ts';
 import { HttpError, describeError, json, SocketRefusal } from './errors.ts';
 import { RateLimit } from './rate-limit.ts';
 import { clientAddress, clientNetwork, cookie, readCookie, type HttpPolicy } from './request.ts';
@@ -186,7 +186,7 @@ export function sandboxRoutes(deps: SandboxRouteDeps): { routes: Route[]; upgrad
         const session = sessionOf(req);
         if (!session) throw new SocketRefusal(closeCodes.noSession, 'no session: reload the page');
         if (session.info.status === 'expired') throw new SocketRefusal(closeCodes.sessionExpired, 'session expired');
-        if (refuseOverSocketCap(ws, session)) return;
+        checkSocketCap(session);
         new BrowserConnection(ws, session, sessions, deps.checks, log.child({ session: session.id.slice(0, 8) }), deps.connection);
       },
     }),
