@@ -152,6 +152,7 @@ describe('router', () => {
     const bad = await post('{nope');
     assert.equal(bad.status, 400);
     assert.deepEqual(await bad.json(), { error: 'the body must be JSON' });
+    assert.equal((await post('null')).status, 400, 'not an object: a 400, not a 500 later');
     assert.equal((await post(`{"a":"${'x'.repeat(64)}"}`)).status, 413);
   });
 

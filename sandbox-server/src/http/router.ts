@@ -37,7 +37,7 @@ export interface RouteContext<W> {
   who: W;
   /** The body, read up to the declared size (empty when the route declares none). */
   body: Buffer;
-  /** The body as JSON when declared `json` (an empty body is `{}`; invalid JSON is a 400). */
+  /** The body as a JSON object when declared `json` (an empty body is `{}`; anything else is a 400). */
   json: unknown;
 }
 
@@ -217,9 +217,13 @@ function decode(raw: Params): Params {
 
 function parseJson(body: Buffer): unknown {
   if (!body.length) return {};
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch {
     throw new HttpError(400, 'the body must be JSON');
   }
+  // Every body here is an object of named fields: `null` or `42` would only fail later, as a 500.
+  if (typeof value !== 'object' || value === null) throw new HttpError(400, 'the body must be a JSON object');
+  return value;
 }
