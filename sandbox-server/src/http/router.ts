@@ -107,8 +107,7 @@ export function createRouter(opts: RouterOptions): HttpRoutes {
   };
   const failed = (url: URL, err: unknown) => {
     const status = statusOf(err, opts.statusOf);
-    // A preview's capability token (`<port>~<token>`) is a secret: it never reaches the log.
-    if (status === 500) log.error('sandbox request failed', { path: url.pathname.replace(/~[^/]*/, '~…'), error: errorMessage(err) });
+    if (status === 500) log.error('sandbox request failed', { path: logPath(url), error: errorMessage(err) });
     return status;
   };
 
@@ -134,7 +133,7 @@ export function createRouter(opts: RouterOptions): HttpRoutes {
         route.open(ws, { req, params, who });
       } catch (err) {
         if (err instanceof SocketRefusal) return ws.close(err.code, err.reason);
-        log.error('socket failed to open', { path: url.pathname.replace(/~[^/]*/, '~…'), error: errorMessage(err) });
+        log.error('socket failed to open', { path: logPath(url), error: errorMessage(err) });
         ws.close(1011, 'the server failed to open this socket');
       }
     });
@@ -170,6 +169,9 @@ export function createRouter(opts: RouterOptions): HttpRoutes {
     },
   };
 }
+
+/** A preview's capability token (`<port>~<token>`) is a secret: it never reaches the log. */
+const logPath = (url: URL) => url.pathname.replace(/~[^/]*/, '~…');
 
 interface Found<R> {
   route: R;
