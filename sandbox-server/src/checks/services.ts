@@ -135,7 +135,7 @@ export const toHostMode = (name: string, port: number, target = port) => `\`${ho
  * publishes on `replacing` (a target port) if any. Replacing the same target port in host mode is
  * the routing-mesh move, stated once in contract/docker.ts.
  */
-export function publishCommand(service: string, p: { published: number; target: number; hostMode: boolean; replacing?: number }): string {
+function publishCommand(service: string, p: { published: number; target: number; hostMode: boolean; replacing?: number }): string {
   if (p.hostMode && p.replacing === p.target) return hostModeCommand(service, p.published, p.target);
   const rm = p.replacing === undefined ? '' : `--publish-rm ${p.replacing} `;
   return `docker service update ${rm}--publish-add ${p.hostMode ? 'mode=host,' : ''}target=${p.target},published=${p.published} ${service}`;
