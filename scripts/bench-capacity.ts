@@ -1,145 +1,140 @@
 /**
- * What one learner cluster costs this host, measured where the sizing constants of
- * sandbox-server/src/clusters/capacity.ts come from: a real cluster (SWB_WORKERS workers + a manager)
- * on the learner engine, first fresh, then while every lesson's solution is applied back to back
- * (the seed path: swarm, services, MySQL, overlay network, scaling, the stack, rolling updates,
- * secrets), then with everything that path leaves running.
+ * `npm run bench:capacity`: how many learners this host holds, found by ramping real learners.
+ * Each step starts its own sandbox server (loopback only, its own instance label), lets N learners
+ * arrive over SWB_BENCH_ARRIVE_S, each claiming a real cluster and walking the seed path through
+ * real WebSocket terminals at a human pace (scripts/bench-capacity/walker.ts), and measures:
+ * keystroke echo of an idle shell (probed every few seconds per learner while the others work),
+ * typed command -> passing `checks` verdict, claim -> cluster ready, the first scale-out, and the
+ * host's CPU (/proc/stat), memory (/proc/meminfo) and disk (statfs). Every step is bounded in time,
+ * and every cluster it made is removed before the next step (also on Ctrl-C or an error).
+ * At the end: a table, and the knee (the most learners at which echo p95 < 100 ms and the verdict
+ * p95 < 2 s) with the resource that ran out first.
  *
- * `tsx scripts/bench-capacity.ts` (or `npm run bench:capacity`); SWB_BENCH_CAPACITY_IDLE_S sets how
- * long each idle phase is watched (default 60). Prints one line per phase and a JSON summary.
+ * `npm run bench:capacity -- --one`: what ONE cluster costs (scripts/bench-capacity/one-cluster.ts),
+ * the per-cluster figures behind SWB_MAX_CLUSTERS's default.
+ *
+ * Environment: SWB_BENCH_RAMP (learners per step, default "5,10,20"), SWB_BENCH_STEP_S (bound of
+ * one step, default 480), SWB_BENCH_ARRIVE_S (learners arrive over this, default 30),
+ * SWB_BENCH_THINK_S (mean pause before each step, default 6), SWB_BENCH_ECHO_S (mean seconds
+ * between echo probes of one learner, default 3), SWB_BENCH_POOL (warm clusters, default 0: every
+ * claim is a cold start), SWB_BENCH_TOTAL_MIN (bound of the whole ramp, default 45: later steps are
+ * skipped).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import fs from 'node:fs';
 import path from 'node:path';
-import type Docker from 'dockerode';
-import { LessonCatalog } from '../sandbox-server/src/checks/catalog.ts';
-import { LABEL, labelFilter } from '../sandbox-server/src/clusters/labels.ts';
-import { nodeDiskOf } from '../sandbox-server/src/engine/node-disk.ts';
-import { createLogger } from '../sandbox-server/src/log.ts';
-import type { ServerMessage } from '@contract/protocol.ts';
-import { Learner } from '../test/helpers/learner.ts';
-import { docker, removeInstance, startTestServer } from '../test/helpers/server.ts';
-import { waitFor } from '../test/helpers/wait.ts';
+import { loadConfig } from '../sandbox-server/src/config.ts';
+import { removeInstance, startTestServer } from '../test/helpers/server.ts';
+import { prepareHost } from './lib/prepare.ts';
+import { cpuBusyOver, watchHost } from './bench-capacity/host.ts';
+import { benchOneCluster } from './bench-capacity/one-cluster.ts';
+import { knee, pct, perExercise, stepResult, table, type StepResult } from './bench-capacity/report.ts';
+import { seedPath } from './bench-capacity/seed-path.ts';
+import { PathWalker } from './bench-capacity/walker.ts';
 
-const IDLE_S = Math.max(5, Number(process.env.SWB_BENCH_CAPACITY_IDLE_S) || 60);
-const SAMPLE_MS = 5000;
+const num = (name: string, def: number) => {
+  const n = Number(process.env[name]);
+  return process.env[name] && Number.isFinite(n) && n >= 0 ? n : def;
+};
 
-interface Sample {
-  at: number;
-  /** Cumulative CPU time of every node together (ns). */
-  cpuNs: number;
-  /** Memory as `docker stats` counts it (usage less inactive file cache), every node together. */
-  memoryBytes: number;
-  pids: number;
-  /** Real blocks of the nodes' sparse disk images (what the disk guard counts). */
-  diskBytes: number;
-  /** CPU time of this process (ns): the server runs in it, so its checks, events and terminals are a learner's cost too. */
-  serverCpuNs: number;
+if (process.argv.includes('--one')) {
+  await benchOneCluster();
+  process.exit(0);
 }
 
-async function sample(engine: Docker, instance: string, cluster: string): Promise<Sample> {
-  const containers = await engine.listContainers({ filters: labelFilter(instance, cluster) });
-  let cpuNs = 0;
-  let memoryBytes = 0;
-  let pids = 0;
-  let diskBytes = 0;
-  for (const c of containers) {
-    const s = (await engine.getContainer(c.Id).stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as {
-      cpu_stats: { cpu_usage: { total_usage: number } };
-      memory_stats: { usage?: number; stats?: Record<string, number> };
-      pids_stats?: { current?: number };
-    };
-    cpuNs += s.cpu_stats.cpu_usage.total_usage;
-    const cache = s.memory_stats.stats?.inactive_file ?? s.memory_stats.stats?.total_inactive_file ?? 0;
-    memoryBytes += Math.max(0, (s.memory_stats.usage ?? 0) - cache);
-    pids += s.pids_stats?.current ?? 0;
-    const disk = nodeDiskOf(c.Mounts);
-    if (disk) diskBytes += fs.statSync(disk.image).blocks * 512;
-  }
-  const own = process.cpuUsage();
-  return { at: Date.now(), cpuNs, memoryBytes, pids, diskBytes, serverCpuNs: (own.user + own.system) * 1000 };
+const ramp = (process.env.SWB_BENCH_RAMP ?? '5,10,20')
+  .split(',')
+  .map((x) => Math.round(Number(x)))
+  .filter((n) => n > 0);
+const STEP_S = num('SWB_BENCH_STEP_S', 480);
+const ARRIVE_S = num('SWB_BENCH_ARRIVE_S', 30);
+const THINK_S = num('SWB_BENCH_THINK_S', 6);
+const ECHO_S = Math.max(0.5, num('SWB_BENCH_ECHO_S', 3));
+const POOL = Math.round(num('SWB_BENCH_POOL', 0));
+const TOTAL_MS = num('SWB_BENCH_TOTAL_MIN', 45) * 60_000;
+if (!ramp.length) throw new Error(`SWB_BENCH_RAMP: no step in "${process.env.SWB_BENCH_RAMP}"`);
+
+await prepareHost(loadConfig());
+
+type Server = Awaited<ReturnType<typeof startTestServer>>;
+let current: { server: Server; walkers: PathWalker[] } | undefined;
+
+/** Close the step's learners and server, then remove every cluster of its instance. */
+async function endStep(): Promise<void> {
+  const step = current;
+  current = undefined;
+  if (!step) return;
+  await Promise.all(step.walkers.map((w) => w.stop()));
+  // A cold start still running is waited for by close(); bounded, the removal below follows anyway.
+  await Promise.race([step.server.close().catch(() => undefined), sleep(120_000)]);
+  await removeInstance(step.server.config.SWB_INSTANCE);
 }
 
-interface Phase {
-  phase: string;
-  seconds: number;
-  /** Average CPU of the nodes over the phase, in % of one core. */
-  cpuPercentOfCore: number;
-  /** Average CPU of the server process for this one learner, in % of one core. */
-  serverCpuPercentOfCore: number;
-  memoryMbAvg: number;
-  memoryMbMax: number;
-  pidsMax: number;
-  diskMbEnd: number;
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130); // a second Ctrl-C: leave now
+    interrupted = true;
+    console.log(`\n# [capacity] ${signal}: removing this run's clusters (Ctrl-C again to leave at once)`);
+    void endStep().finally(() => process.exit(130));
+  });
 }
 
-const percentOfCore = (ns: number, ms: number) => Number(((ns / 1e6 / Math.max(1, ms)) * 100).toFixed(1));
-
-function summarize(phase: string, samples: Sample[]): Phase {
-  const first = samples[0]!;
-  const last = samples.at(-1)!;
-  const mb = (b: number) => Math.round(b / 2 ** 20);
-  return {
-    phase,
-    seconds: Math.round((last.at - first.at) / 1000),
-    cpuPercentOfCore: percentOfCore(last.cpuNs - first.cpuNs, last.at - first.at),
-    serverCpuPercentOfCore: percentOfCore(last.serverCpuNs - first.serverCpuNs, last.at - first.at),
-    memoryMbAvg: mb(samples.reduce((s, x) => s + x.memoryBytes, 0) / samples.length),
-    memoryMbMax: mb(Math.max(...samples.map((x) => x.memoryBytes))),
-    pidsMax: Math.max(...samples.map((x) => x.pids)),
-    diskMbEnd: mb(last.diskBytes),
-  };
-}
-
-/** Sample every SAMPLE_MS while `work` runs (or for `idleS` when there is no work). */
-async function watch(phase: string, take: () => Promise<Sample>, work: (() => Promise<void>) | number): Promise<Phase> {
-  const samples = [await take()];
-  let done = false;
-  const running = typeof work === 'number' ? sleep(work * 1000) : work();
-  void running.finally(() => (done = true));
-  while (!done) {
-    await Promise.race([running, sleep(SAMPLE_MS)]);
-    samples.push(await take());
-  }
-  await running;
-  const result = summarize(phase, samples);
-  console.log(`# [capacity] ${phase}: ${JSON.stringify(result)}`);
-  return result;
-}
-
-const server = await startTestServer('capacity');
+const began = performance.now();
+const results: StepResult[] = [];
 try {
-  const learner = await Learner.join(server.url);
-  const info = await learner.waitReady(600_000);
-  const cluster = (await docker.listContainers({ filters: labelFilter(server.config.SWB_INSTANCE) }))[0]!.Labels[LABEL.cluster]!;
-  const take = () => sample(docker, server.config.SWB_INSTANCE, cluster);
-  const phases: Phase[] = [];
-  phases.push(await watch('fresh, idle', take, IDLE_S));
-
-  const catalog = new LessonCatalog(path.resolve('content/lessons'), createLogger('pretty', {}, 'error'), { ipvs: server.sandbox.facts.ipvs });
-  phases.push(
-    await watch('seed path: every solution applied in order', take, async () => {
-      for (const slug of catalog.slugs()) {
-        const lesson = catalog.get(slug);
-        learner.send({ type: 'watch', lesson: slug });
-        for (const ex of lesson?.exercises ?? []) {
-          const since = learner.messages.length;
-          learner.send({ type: 'apply', lesson: slug, exerciseId: ex.id });
-          let applied: Extract<ServerMessage, { type: 'applied' }> | undefined;
-          await waitFor(
-            () => !!(applied = learner.messages.slice(since).find((m): m is Extract<ServerMessage, { type: 'applied' }> => m.type === 'applied' && m.exerciseId === ex.id)),
-            300_000,
-            `applied ${slug}/${ex.id}`,
-          );
-          if (!applied!.ok) throw new Error(`${slug}/${ex.id}: solution failed: ${applied!.steps.map((s) => `${s.run}: ${s.output}`).join('; ')}`);
-        }
-      }
-    }),
-  );
-  phases.push(await watch('after the seed path, its services running, idle', take, IDLE_S));
-  console.log(JSON.stringify({ nodes: info.nodes.length, ipvs: server.sandbox.facts.ipvs, phases }, null, 2));
-  learner.close();
+  for (const learners of ramp) {
+    if (interrupted) break;
+    if (performance.now() - began > TOTAL_MS) {
+      console.log(`# [capacity] ${learners} learners: skipped, the ramp's ${TOTAL_MS / 60_000} minutes are used up`);
+      break;
+    }
+    const cpuBefore = await cpuBusyOver(5000);
+    const server = await startTestServer('capacity', {
+      SWB_MAX_CLUSTERS: String(learners + POOL + 1),
+      SWB_POOL_SIZE: String(POOL),
+    });
+    const ipvs = server.sandbox.facts.ipvs;
+    const steps = seedPath(ipvs);
+    const t0 = performance.now();
+    const deadline = t0 + STEP_S * 1000;
+    const walkers = Array.from({ length: learners }, () => new PathWalker(server.url, steps, { thinkS: THINK_S, echoEveryS: ECHO_S, deadline }));
+    current = { server, walkers };
+    console.log(
+      `# [capacity] ${learners} learners arriving over ${ARRIVE_S} s (bound ${STEP_S} s, think ${THINK_S} s, pool ${POOL}, ipvs ${ipvs}, ` +
+        `path: ${steps.map((s) => s.exerciseId).join(' > ')})`,
+    );
+    const host = watchHost(path.join(server.config.SWB_LEARNER_DIR, 'data'));
+    const walking = walkers.map(async (w, i) => {
+      await sleep((ARRIVE_S * 1000 * i) / learners);
+      if (!interrupted) await w.run();
+    });
+    const progress = setInterval(() => {
+      const ready = walkers.filter((w) => w.startMs !== undefined).length;
+      const done = walkers.filter((w) => w.finished).length;
+      const steps = walkers.reduce((n, w) => n + w.verdicts.length, 0);
+      console.log(`# [capacity]   ${Math.round((performance.now() - t0) / 1000)} s: ${ready} ready, ${steps} steps done, ${done} finished, echo p95 so far ${Math.round(pct(walkers.flatMap((w) => w.echoMs), 95))} ms`);
+    }, 30_000);
+    await Promise.all(walking);
+    clearInterval(progress);
+    const seconds = Math.round((performance.now() - t0) / 1000);
+    await Promise.all(walkers.map((w) => w.stop()));
+    const r = stepResult(learners, seconds, walkers, host.stop(), cpuBefore);
+    results.push(r);
+    console.log(`# [capacity] ${learners} learners done in ${seconds} s; typed -> verdict p50/p95 per step: ${perExercise(r)}`);
+    if (r.errors.length) console.log(`# [capacity]   errors (${r.errors.length}): ${[...new Set(r.errors)].slice(0, 8).join(' | ')}`);
+    await endStep();
+    if (r.ready < learners / 2) {
+      console.log(`# [capacity] only ${r.ready} of ${learners} clusters started: the ramp stops here`);
+      break;
+    }
+  }
 } finally {
-  await server.close();
-  await removeInstance(server.config.SWB_INSTANCE);
+  await endStep();
 }
+
+if (results.length) {
+  console.log(`\nCapacity ramp (${ramp.join(', ')} learners; seed path at a human pace; host figures are the whole machine)\n`);
+  console.log(table(results));
+  console.log(`\n${knee(results)}`);
+}
+process.exit(interrupted ? 130 : 0);
