@@ -8,9 +8,13 @@
  *   stays usable.
  * - A page view whose new session is refused with 429 waits out Retry-After and connects by itself.
  *
- * Runs its own `npm start` server on its own port and instance: no warm pool and no clusters (every
- * refusal here comes before one), visitors get no share of the server (every claim is refused), and
- * new sessions come back one per 10 s (SWB_NEW_SESSIONS_PER_NETWORK=60 per 10 min).
+ * - A shell that reads nothing while a paste floods it (closeCodes.inputStalled): the page says what
+ *   happened and reconnects once, with the shell's output still there; the second time soon after,
+ *   it stops and asks instead of looping.
+ *
+ * Runs its own `npm start` server on its own port and instance: no warm pool, one manager-only
+ * cluster (the input-stall test's), one sandbox per network (so the next claim is refused), and new
+ * sessions come back one per 10 s (SWB_NEW_SESSIONS_PER_NETWORK=60 per 10 min).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +24,7 @@ import { closeCodes, paths } from '@contract/protocol.ts';
 import { lessonFiles } from '@contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
 import { removeInstance } from '../helpers/server.ts';
+import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
 
 const PORT = E2E_PORT + 8;
 const INSTANCE = `${E2E_INSTANCE}-rf`;
@@ -46,7 +51,9 @@ test.beforeAll(async () => {
       SWB_POOL_SIZE: '0',
       SWB_WORKERS: '0',
       SWB_LOG_LEVEL: 'error',
-      SWB_ANON_SHARE: '0',
+      // One sandbox per network: the input-stall test's learner holds it, so the next claim is refused.
+      SWB_ANON_PER_ADDRESS: '1',
+      SWB_ANON_SHARE: '100',
       SWB_NEW_SESSIONS_PER_NETWORK: '60',
     },
   });
@@ -154,6 +161,40 @@ test('a tab too many is told to close one, is not reconnected by itself, and Ret
   await context.close();
 });
 
+test('a shell that reads nothing: the page says so and reconnects once, and stops when it happens again soon', async ({ browser }) => {
+  test.setTimeout(300_000); // a cold cluster, then the server's 30 s stall deadline twice
+  const page = await newLearnerPage(browser);
+  const sockets = countSandboxSockets(page);
+  await gotoSteadily(page, `/lessons/${LESSON}`);
+  await openTerminal(page, 'manager'); // the learner's first action: their cluster starts
+  // A program that takes no input, in raw mode (no line discipline to drop the excess), as in abuse.test.ts.
+  await typeCommand(page, 'manager', 'echo marker-$((6*7)); stty raw -echo; sleep 600');
+  await expect(terminalScreen(page, 'manager')).toContainText('marker-42');
+  await page.waitForTimeout(500); // the line must reach bash before the paste
+  // A big paste into it: the server stops reading the socket, and after 30 s without progress closes it.
+  await page.keyboard.insertText('x'.repeat(1024 * 1024));
+  await expect(statusText(page)).toContainText(/Your shell stopped reading what you typed or pasted/, { timeout: 90_000 });
+  await expect(statusText(page)).toContainText(/Nothing else is lost/);
+  // Reconnected by itself, once, and the shell's output is still there.
+  await expect(statusText(page)).toContainText(/Reconnected\./, { timeout: 30_000 });
+  expect(sockets()).toBe(2);
+  await expect(terminalScreen(page, 'manager')).toContainText('marker-42');
+
+  // A key more for the same shell, whose queue is still full: the same again, soon. Now the page stops.
+  await terminalScreen(page, 'manager').click();
+  await page.keyboard.press('y');
+  await expect(statusLine(page)).toHaveAttribute('data-sandbox-status', 'stopped', { timeout: 90_000 });
+  await expect(statusText(page)).toContainText(/It happened again soon after reconnecting/);
+  await page.waitForTimeout(5_000);
+  expect(sockets(), 'no reconnect loop').toBe(2);
+  // The learner decides: Reconnect brings the page back (the shell is still the same one).
+  await statusLine(page).getByRole('button', { name: 'Reconnect' }).click();
+  await expect(statusLine(page)).toHaveAttribute('data-sandbox-status', 'ready', { timeout: 30_000 });
+  expect(sockets()).toBe(3);
+  // The session keeps its cluster (the next test's claim from this network is refused because of it).
+  await page.context().close();
+});
+
 test('a refused claim shows the server words and when to try again, and Start stays usable', async ({ browser }) => {
   const page = await newLearnerPage(browser);
   let claims = 0;
@@ -164,15 +205,15 @@ test('a refused claim shows the server words and when to try again, and Start st
   await expect(statusLine(page)).toHaveAttribute('data-sandbox-status', 'unclaimed', { timeout: 90_000 });
   const start = statusLine(page).getByRole('button', { name: 'Start sandbox' });
   await start.click();
-  // The server's words (no share for visitors on this server) and its Retry-After (60 s), counting down.
-  await expect(statusText(page)).toContainText(/sandboxes for visitors are in use/, { timeout: 30_000 });
+  // The server's words (the input-stall test's learner holds this network's one sandbox) and its Retry-After (60 s), counting down.
+  await expect(statusText(page)).toContainText(/allows 1 sandbox per network at once/, { timeout: 30_000 });
   await expect(statusText(page)).toContainText(/Try again in (60|5\d) s\./);
   await expect(start).toBeEnabled();
   expect(claims).toBe(1);
   // Start still asks the server (the learner decides when), and the answer is shown again.
   await start.click();
   await expect.poll(() => claims).toBe(2);
-  await expect(statusText(page)).toContainText(/sandboxes for visitors are in use.*Try again in \d+ s\./);
+  await expect(statusText(page)).toContainText(/allows 1 sandbox per network at once.*Try again in \d+ s\./);
   await expect(start).toBeEnabled();
   await page.context().close();
 });

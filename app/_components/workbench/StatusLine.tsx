@@ -23,7 +23,7 @@ interface Props {
 
 /** A learner's shell stopped reading its input (closeCodes.inputStalled): what happened, in their terms. */
 const INPUT_STALLED =
-  'Your shell stopped reading what you typed or pasted (a program in it takes no input), so the sandbox dropped that input and closed the connection. Nothing else is lost: your shell, your files and your cluster are still there.';
+  'Your shell stopped reading what you typed or pasted (a program in it takes no input), so the sandbox closed the connection and dropped the rest of that input. Nothing else is lost: your shell, your files and your cluster are still there.';
 
 export function StatusLine({ snapshot, client, onReset, clusterState }: Props) {
   const { connection, cluster, notice, claimRefusal } = snapshot;
@@ -59,7 +59,7 @@ export function StatusLine({ snapshot, client, onReset, clusterState }: Props) {
         break;
       case 'input-stalled':
         tone = 'warn';
-        text = `${INPUT_STALLED} It happened again soon after reconnecting: stop the program that ignores input (Ctrl-C) before you paste again, then press Reconnect.`;
+        text = `${INPUT_STALLED} It happened again soon after reconnecting: a program in that shell still reads nothing. Press Reconnect when you are ready and do not paste into it again; if the shell no longer answers your keys, Reset cluster starts afresh.`;
         action = { label: 'Reconnect', run: () => client.reconnect() };
         break;
       case 'refused':

@@ -16,7 +16,7 @@ import { decideOnClose } from './close-decision.ts';
 import { encodeControl, parseServerFrame } from './frames.ts';
 import { SandboxHttp, wsUrl, type Fetch } from './http.ts';
 import { planSessionRetry } from './session-start.ts';
-import { SandboxSocket } from './socket.ts';
+import { SandboxSocket, type HeartbeatOptions } from './socket.ts';
 import { SnapshotStore } from './store.ts';
 import { TerminalMux } from './terminals.ts';
 import type { ClaimRefusal, ConnectionState, OpenTerminalOptions, SandboxSnapshot, TerminalHandle } from './types.ts';
@@ -28,6 +28,8 @@ export interface SandboxClientOptions {
   createWebSocket?: (url: string) => WebSocket;
   random?: () => number;
   now?: () => number;
+  /** Ping and pong deadlines (tests); see socket.ts. */
+  heartbeat?: HeartbeatOptions;
 }
 
 /** Keep the socket this long after the last workbench unmounts (lesson-to-lesson navigation). */
@@ -67,7 +69,7 @@ export class SandboxClient {
         this.terminals.onDisconnected();
         this.scheduleRetry('The sandbox stopped answering.');
       },
-    });
+    }, options.heartbeat);
     this.terminals = new TerminalMux({ send: (data) => this.socket.send(data), canOpen: (node) => this.canOpen(node) });
     this.claims = new ClaimRequests(
       this.http,
@@ -252,6 +254,7 @@ export class SandboxClient {
       this.terminals.onOutput(frame.channel, frame.payload);
     } else if (frame.kind === 'message') {
       if (frame.message.type === 'cluster') this.onCluster(frame.message.cluster);
+      else if (frame.message.type === 'pong') this.socket.onPong();
       else this.terminals.onMessage(frame.message);
       for (const l of this.messageListeners) l(frame.message);
     } else {

@@ -2,11 +2,25 @@
  * The one WebSocket to the sandbox server, with a heartbeat: a ping every 20 s, and a socket that
  * answers nothing for 10 s after one is dropped. Knows frames only as bytes and strings; what they
  * mean is the client's business.
+ *
+ * Input flow control makes one silence legitimate: the server stops reading a socket whose shell
+ * does not take its input (README "Hostile input and restarts"), so a ping sent after that input
+ * waits unread behind it. While input sent since the last pong may be held so, the deadline is
+ * longer than the server's own input-stall deadline (30 s): the server then closes the socket with
+ * closeCodes.inputStalled and its reason, which the learner can act on, instead of this heartbeat
+ * dropping it as "connection lost" (and sending the next key into the same wall).
  */
 import { encodeControl } from './frames.ts';
 
-const PING_EVERY_MS = 20_000;
-const PONG_TIMEOUT_MS = 10_000;
+export interface HeartbeatOptions {
+  pingEveryMs: number;
+  /** No frame this long after a ping: the socket is dead. */
+  pongTimeoutMs: number;
+  /** The same when input sent since the last pong may be held by the server's flow control. */
+  heldInputPongTimeoutMs: number;
+}
+
+export const DEFAULT_HEARTBEAT: HeartbeatOptions = { pingEveryMs: 20_000, pongTimeoutMs: 10_000, heldInputPongTimeoutMs: 45_000 };
 
 export interface SocketEvents {
   onOpen(): void;
@@ -22,10 +36,15 @@ export class SandboxSocket {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private pingId = 0;
+  /** When the ping now awaiting an answer was sent. */
+  private pingSentAt = 0;
+  /** Input went out since the last pong: a silence may be the server holding it (see above). */
+  private inputSincePong = false;
 
   constructor(
     private readonly createWebSocket: (url: string) => WebSocket,
     private readonly events: SocketEvents,
+    private readonly heartbeat: HeartbeatOptions = DEFAULT_HEARTBEAT,
   ) {}
 
   /** Replaces any current socket; false when the browser would not even create one. */
@@ -77,23 +96,39 @@ export class SandboxSocket {
     }
   }
 
-  /** False when not open. */
+  /** False when not open. Binary frames are terminal input. */
   send(data: string | Uint8Array): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== 1) return false;
     ws.send(data);
+    if (typeof data !== 'string') this.inputSincePong = true;
     return true;
+  }
+
+  /** The server answered a ping: it has read everything sent before it. */
+  onPong(): void {
+    this.inputSincePong = false;
   }
 
   private startPing(): void {
     this.stopPing();
+    this.inputSincePong = false;
     this.pingTimer = setInterval(() => {
       this.send(encodeControl({ type: 'ping', id: ++this.pingId }));
-      this.pongTimer ??= setTimeout(() => {
-        this.drop();
-        this.events.onSilent();
-      }, PONG_TIMEOUT_MS);
-    }, PING_EVERY_MS);
+      if (this.pongTimer) return;
+      this.pingSentAt = Date.now();
+      this.waitForAnswer(this.heartbeat.pongTimeoutMs);
+    }, this.heartbeat.pingEveryMs);
+  }
+
+  private waitForAnswer(ms: number): void {
+    this.pongTimer = setTimeout(() => {
+      const limit = this.inputSincePong ? this.heartbeat.heldInputPongTimeoutMs : this.heartbeat.pongTimeoutMs;
+      const waited = Date.now() - this.pingSentAt;
+      if (waited < limit) return this.waitForAnswer(limit - waited);
+      this.drop();
+      this.events.onSilent();
+    }, ms);
   }
 
   private stopPing(): void {

@@ -1,0 +1,75 @@
+/**
+ * The heartbeat against a fake WebSocket with short deadlines: a silent socket is dropped, but not
+ * while input sent since the last pong may be held unread by the server's flow control (its own
+ * input-stall deadline then closes the socket with a reason the learner can act on).
+ */
+import { afterEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SandboxSocket } from './socket.ts';
+
+class FakeSocket {
+  readyState = 0;
+  binaryType = 'blob';
+  sent: (string | Uint8Array)[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  send(d: string | Uint8Array) {
+    this.sent.push(d);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+}
+
+const heartbeat = { pingEveryMs: 20, pongTimeoutMs: 40, heldInputPongTimeoutMs: 200 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let socket: SandboxSocket | null = null;
+afterEach(() => socket?.drop());
+
+function connect() {
+  let fake!: FakeSocket;
+  const silent: number[] = [];
+  const started = Date.now();
+  socket = new SandboxSocket(
+    () => (fake = new FakeSocket()) as unknown as WebSocket,
+    { onOpen: () => {}, onFrame: () => {}, onClose: () => {}, onSilent: () => silent.push(Date.now() - started) },
+    heartbeat,
+  );
+  socket.open('ws://sandbox.test/sandbox/ws');
+  fake.open();
+  return { fake, silent, socket };
+}
+
+describe('SandboxSocket heartbeat', () => {
+  it('drops a socket that answers no ping', async () => {
+    const { silent } = connect();
+    await sleep(150);
+    assert.equal(silent.length, 1);
+    assert.ok(silent[0]! < 150);
+  });
+
+  it('waits longer while input sent since the last pong may be held, then still drops a dead socket', async () => {
+    const { silent, socket } = connect();
+    socket.send(new Uint8Array([1, 120])); // a paste the server stopped reading
+    await sleep(150);
+    assert.equal(silent.length, 0, 'not dropped at the short deadline');
+    await sleep(250);
+    assert.equal(silent.length, 1, 'dropped at the long one');
+  });
+
+  it('uses the short deadline again once a pong shows the server read everything', async () => {
+    const { fake, silent, socket } = connect();
+    socket.send(new Uint8Array([1, 120]));
+    await sleep(30);
+    fake.onmessage?.({ data: '{"type":"pong","id":1}' });
+    socket.onPong();
+    await sleep(150);
+    assert.equal(silent.length, 1);
+  });
+});
