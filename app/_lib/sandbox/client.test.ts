@@ -236,6 +236,9 @@ describe('SandboxClient', () => {
     });
     const t0 = Date.now();
     client.acquire();
+    await tick();
+    await tick();
+    client.retryNow(); // the tab became visible again: the server's wait still stands
     const deadline = Date.now() + 5000;
     while (calls < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.equal(calls, 2);

@@ -108,9 +108,13 @@ export class SandboxClient {
     };
   }
 
-  /** Retry now instead of waiting for the backoff timer (button, tab visible again, back online). */
+  /**
+   * Retry now instead of waiting for the backoff timer (button, tab visible again, back online);
+   * not while waiting out a server's Retry-After (it asked for that time, and would refuse again).
+   */
   retryNow(): void {
-    if (this.getSnapshot().connection.kind === 'retrying') void this.connect();
+    const connection = this.getSnapshot().connection;
+    if (connection.kind === 'retrying' && !connection.refusal) void this.connect();
   }
 
   /**
