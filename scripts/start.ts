@@ -12,7 +12,7 @@ process.env.NEXT_TELEMETRY_DISABLED = '1';
 try {
   const config = loadConfig();
   await prepareHost(config);
-  if (config.SWB_WEB && !dev) buildWebIfChanged(repoRoot);
+  if (config.SWB_WEB && !dev) await buildWebIfChanged(repoRoot);
   const web = config.SWB_WEB ? await webApp(repoRoot, dev) : undefined;
   const log = createLogger(config.SWB_LOG_FORMAT, {}, config.SWB_LOG_LEVEL);
   process.on('uncaughtException', (err) => log.error('uncaught exception (server keeps running)', { error: errorMessage(err) }));

@@ -19,28 +19,50 @@ export interface SuiteResult {
   failures?: string[];
 }
 
-/** A part of the run and its wall time; `parts` are its files, when they are known. */
+/** A part of the run, its wall time and how busy the machine's cores were meanwhile; `parts` are its files, when known. */
 interface Timing {
   name: string;
   start: number;
   seconds: number;
+  cpuBusy: number | null;
   parts?: { name: string; seconds: number }[];
 }
 const timings: Timing[] = [];
 const runStarted = Date.now();
 
-/** Run fn and keep its wall time for the summary. */
+/** Busy and total jiffies of all cores since boot (/proc/stat), or null off Linux. */
+function cpuTimes(): { busy: number; total: number } | null {
+  try {
+    const [, ...fields] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const n = fields.map(Number);
+    const total = n.reduce((a, b) => a + b, 0);
+    return { busy: total - (n[3] ?? 0) - (n[4] ?? 0), total }; // less idle and iowait
+  } catch {
+    return null;
+  }
+}
+const busyShare = (from: ReturnType<typeof cpuTimes>, to: ReturnType<typeof cpuTimes>) =>
+  from && to && to.total > from.total ? (to.busy - from.busy) / (to.total - from.total) : null;
+const runCpu = cpuTimes();
+
+/** Run fn and keep its wall time and the cores' busy share for the summary. */
 export async function timed<T>(name: string, fn: () => T | Promise<T>, parts?: () => Timing['parts']): Promise<T> {
   const start = Date.now();
+  const cpu = cpuTimes();
   const result = await fn();
-  timings.push({ name, start, seconds: (Date.now() - start) / 1000, parts: parts?.() });
+  timings.push({ name, start, seconds: (Date.now() - start) / 1000, cpuBusy: busyShare(cpu, cpuTimes()), parts: parts?.() });
   return result;
 }
 
+/** The same preparation as `npm start`, and Chromium. */
+export const prepareTestHost = (): Promise<void> => timed('preparation', () => prepareHost(loadConfig(), { browser: true }));
+/** The web app the browser tests load (a child process: other suites may run meanwhile). */
+export const buildWeb = (): Promise<void> => timed('web build (when its inputs changed)', () => buildWebIfChanged(repoRoot));
+
 /** What the tests need on this host (`npm run setup` alone): the same preparation as `npm start`, Chromium, the web build. */
 export async function prepareForTests(): Promise<void> {
-  await timed('preparation', () => prepareHost(loadConfig(), { browser: true }));
-  await timed('web build (when its inputs changed)', () => buildWebIfChanged(repoRoot));
+  await prepareTestHost();
+  await buildWeb();
 }
 
 /** Run a command with its output streamed and kept, so counts can be read from it. */
@@ -139,9 +161,10 @@ export async function playwrightSuite(): Promise<SuiteResult> {
 /** Wall time of each part (when it started, how long it took) and of each file where known: the critical path. */
 function printTimings(): void {
   const s = (n: number) => `${n.toFixed(0).padStart(5)} s`;
-  console.log('  wall time (from the start, took):');
+  const busy = (share: number | null) => (share === null ? '     ' : `${(share * 100).toFixed(0).padStart(3)} %`);
+  console.log('  wall time (from the start, took, how busy the cores were meanwhile):');
   for (const t of timings.sort((a, b) => a.start - b.start)) {
-    console.log(`    +${s((t.start - runStarted) / 1000)} ${s(t.seconds)}  ${t.name}`);
+    console.log(`    +${s((t.start - runStarted) / 1000)} ${s(t.seconds)} ${busy(t.cpuBusy)}  ${t.name}`);
     for (const p of t.parts ?? []) console.log(`              ${s(p.seconds)}    ${p.name}`);
   }
   if (timings.some((t) => t.parts?.length)) console.log('    (a file\'s time is its tests\' time; e2e spec files share 2 workers)');
@@ -157,7 +180,7 @@ export function finish(results: SuiteResult[]): never {
     for (const f of r.failures ?? []) console.log(`  not ok in ${r.name}: ${f}`);
   }
   for (const r of results) console.log(`  ${r.failed ? 'FAIL' : 'ok  '} ${r.name}: ${r.passed} passed, ${r.failed} failed`);
-  console.log(`  total time ${((Date.now() - runStarted) / 1000).toFixed(0)} s\n`);
+  console.log(`  total time ${((Date.now() - runStarted) / 1000).toFixed(0)} s, cores busy ${busy(busyShare(runCpu, cpuTimes())).trim()}\n`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed > 0 || results.some((r) => r.exitCode !== 0) ? 1 : 0);
 }

@@ -2,7 +2,7 @@
  * Build the Next.js app when its inputs changed (hash of app/, content/ and
  * config), and hand back its request handler for the one-port server.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,14 +36,21 @@ function hashInputs(root: string): string {
   return hash.digest('hex');
 }
 
-export function buildWebIfChanged(root: string): void {
+/** `next build` unless the last build had these inputs; a child process, so tests can start beside it. */
+export async function buildWebIfChanged(root: string): Promise<void> {
   const stamp = path.join(root, '.next/swb-input-hash');
   const hash = hashInputs(root);
   if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) return;
-  step('building the web app (next build)', () => {
-    execFileSync('npx', ['next', 'build'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
-  });
+  await step('building the web app (next build)', () => nextBuild(root));
   fs.writeFileSync(stamp, hash);
+}
+
+function nextBuild(root: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['next', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`next build failed (exit ${code}); its errors are above`))));
+  });
 }
 
 export async function webApp(root: string, dev: boolean): Promise<WebApp> {
