@@ -14,8 +14,9 @@
  * the per-cluster figures behind SWB_MAX_CLUSTERS's default.
  *
  * Environment: SWB_BENCH_RAMP (learners per step, default "5,10,20"), SWB_BENCH_STEP_S (bound of
- * one step, default 480), SWB_BENCH_ARRIVE_S (learners arrive over this, default 30),
- * SWB_BENCH_THINK_S (mean pause before each step, default 6), SWB_BENCH_ECHO_S (mean seconds
+ * one step, default 420), SWB_BENCH_ARRIVE_S (learners arrive over this, default 30),
+ * SWB_BENCH_THINK_S (mean pause before each step, default 15: quicker than
+ * the lessons' reading time, so the load is on the heavy side), SWB_BENCH_ECHO_S (mean seconds
  * between echo probes of one learner, default 3), SWB_BENCH_POOL (warm clusters, default 0: every
  * claim is a cold start), SWB_BENCH_TOTAL_MIN (bound of the whole ramp, default 45: later steps are
  * skipped).
@@ -45,9 +46,9 @@ const ramp = (process.env.SWB_BENCH_RAMP ?? '5,10,20')
   .split(',')
   .map((x) => Math.round(Number(x)))
   .filter((n) => n > 0);
-const STEP_S = num('SWB_BENCH_STEP_S', 480);
+const STEP_S = num('SWB_BENCH_STEP_S', 420);
 const ARRIVE_S = num('SWB_BENCH_ARRIVE_S', 30);
-const THINK_S = num('SWB_BENCH_THINK_S', 6);
+const THINK_S = num('SWB_BENCH_THINK_S', 15);
 const ECHO_S = Math.max(0.5, num('SWB_BENCH_ECHO_S', 3));
 const POOL = Math.round(num('SWB_BENCH_POOL', 0));
 const TOTAL_MS = num('SWB_BENCH_TOTAL_MIN', 45) * 60_000;
@@ -58,24 +59,41 @@ await prepareHost(loadConfig());
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 let current: { server: Server; walkers: PathWalker[] } | undefined;
 
-/** Close the step's learners and server, then remove every cluster of its instance. */
-async function endStep(): Promise<void> {
+let ending: Promise<void> = Promise.resolve();
+
+/**
+ * Close the step's learners and server, then remove every cluster of its instance. Called by the
+ * ramp and by Ctrl-C alike: both get the same promise, so nobody leaves before the removal is done.
+ */
+function endStep(): Promise<void> {
   const step = current;
+  if (!step) return ending;
   current = undefined;
-  if (!step) return;
-  await Promise.all(step.walkers.map((w) => w.stop()));
-  // A cold start still running is waited for by close(); bounded, the removal below follows anyway.
-  await Promise.race([step.server.close().catch(() => undefined), sleep(120_000)]);
-  await removeInstance(step.server.config.SWB_INSTANCE);
+  ending = (async () => {
+    await Promise.all(step.walkers.map((w) => w.stop()));
+    // A cold start still running is waited for by close(); bounded, the removal below follows anyway.
+    await Promise.race([step.server.close().catch(() => undefined), sleep(120_000)]);
+    await removeInstance(step.server.config.SWB_INSTANCE);
+  })();
+  return ending;
 }
 
 let interrupted = false;
+let interruptedAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interrupted) process.exit(130); // a second Ctrl-C: leave now
+    // One Ctrl-C arrives twice (the terminal signals the group, and tsx relays it to this process):
+    // only a second one a moment later means "leave now".
+    if (interrupted) {
+      if (Date.now() - interruptedAt > 2000) process.exit(130);
+      return;
+    }
     interrupted = true;
+    interruptedAt = Date.now();
     console.log(`\n# [capacity] ${signal}: removing this run's clusters (Ctrl-C again to leave at once)`);
-    void endStep().finally(() => process.exit(130));
+    void endStep()
+      .catch((err) => console.error(`# [capacity] clean-up failed: ${(err as Error).message}`))
+      .finally(() => process.exit(130));
   });
 }
 
@@ -93,6 +111,8 @@ try {
       SWB_MAX_CLUSTERS: String(learners + POOL + 1),
       SWB_POOL_SIZE: String(POOL),
     });
+    current = { server, walkers: [] };
+    if (interrupted) break;
     const ipvs = server.sandbox.facts.ipvs;
     const steps = seedPath(ipvs);
     const t0 = performance.now();
@@ -120,7 +140,7 @@ try {
     await Promise.all(walkers.map((w) => w.stop()));
     const r = stepResult(learners, seconds, walkers, host.stop(), cpuBefore);
     results.push(r);
-    console.log(`# [capacity] ${learners} learners done in ${seconds} s; typed -> verdict p50/p95 per step: ${perExercise(r)}`);
+    console.log(`# [capacity] ${learners} learners ${interrupted ? 'interrupted after' : 'done in'} ${seconds} s; typed -> verdict p50/p95 per step: ${perExercise(r)}`);
     if (r.errors.length) console.log(`# [capacity]   errors (${r.errors.length}): ${[...new Set(r.errors)].slice(0, 8).join(' | ')}`);
     await endStep();
     if (r.ready < learners / 2) {
@@ -132,9 +152,10 @@ try {
   await endStep();
 }
 
-if (results.length) {
+if (results.length && !interrupted) {
   console.log(`\nCapacity ramp (${ramp.join(', ')} learners; seed path at a human pace; host figures are the whole machine)\n`);
   console.log(table(results));
   console.log(`\n${knee(results)}`);
 }
+await ending;
 process.exit(interrupted ? 130 : 0);

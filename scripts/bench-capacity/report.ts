@@ -99,7 +99,7 @@ export function perExercise(r: StepResult): string {
 function pressure(r: StepResult): [string, number][] {
   const h = r.host;
   const out: [string, number][] = [
-    ['CPU (2-core busy share over the step)', h.cpuAvg / 100],
+    ['CPU (busy share of all cores over the step)', h.cpuAvg / 100],
     ['memory', h.memUsedMaxMb / h.memTotalMb],
   ];
   if (h.learnerDisk) out.push(['learner disk', h.learnerDisk.usedGb / h.learnerDisk.totalGb]);
@@ -107,30 +107,45 @@ function pressure(r: StepResult): [string, number][] {
   return out.sort((a, b) => b[1] - a[1]);
 }
 
+/** The step whose prompt -> verdict p95 is the worst at this load, and that p95. */
+function slowestVerdict(r: StepResult): string {
+  let worst: [string, number] = ['-', -1];
+  for (const [id, e] of r.byExercise) {
+    const p = pct(e.lagMs, 95);
+    if (!['stack-deployed', 'stack-updated'].includes(id) && p > worst[1]) worst = [id, p];
+  }
+  return `${worst[0]} ${s(worst[1])}`;
+}
+
+/** The most learners of an unbroken run of steps from the first for which `ok` holds (0: none). */
+function lastHolding(results: StepResult[], ok: (r: StepResult) => boolean): number {
+  let n = 0;
+  for (const r of results) {
+    if (!ok(r)) break;
+    n = r.learners;
+  }
+  return n;
+}
+
 /** The knee: the most learners of an unbroken run of steps that hold the bar, and what ran out first past it. */
 export function knee(results: StepResult[]): string {
-  let best: StepResult | undefined;
-  let broke: StepResult | undefined;
-  for (const r of results) {
-    if (holds(r)) best = r;
-    else {
-      broke = r;
-      break;
-    }
-  }
+  const best = results.find((r) => r.learners === lastHolding(results, holds));
+  const broke = results.find((r) => !holds(r));
   const at = broke ?? results.at(-1);
   const lines = [
     best
       ? `knee: ${best.learners} learners (echo p95 ${msf(pct(best.echoMs, 95))} ms < ${ECHO_P95_MS} ms, prompt -> verdict p95 ${s(pct(best.lagMs, 95))} < ${VERDICT_P95_MS / 1000} s)`
       : `knee: below ${results[0]?.learners ?? '?'} learners (the first step already missed the bar)`,
+    `  echo bar alone holds up to ${lastHolding(results, (r) => r.ready === r.learners && pct(r.echoMs, 95) < ECHO_P95_MS) || 'none'} learners; ` +
+      `verdict bar alone up to ${lastHolding(results, (r) => r.ready === r.learners && pct(r.lagMs, 95) < VERDICT_P95_MS) || 'none'}`,
   ];
   if (at) {
     const [[what, share]] = pressure(at) as [[string, number]];
     const cpuBound = at.host.cpuAvg > 85;
     lines.push(
       broke
-        ? `at ${broke.learners} learners: echo p95 ${msf(pct(broke.echoMs, 95))} ms, prompt -> verdict p95 ${s(pct(broke.lagMs, 95))}, ${broke.ready}/${broke.learners} clusters ready`
-        : `every step held; the largest (${at.learners}) is no upper bound`,
+        ? `  at ${broke.learners} learners: echo p95 ${msf(pct(broke.echoMs, 95))} ms, prompt -> verdict p95 ${s(pct(broke.lagMs, 95))} (slowest step: ${slowestVerdict(broke)}), ${broke.ready}/${broke.learners} clusters ready`
+        : `  every step held; the largest (${at.learners}) is no upper bound`,
     );
     lines.push(
       `resource that ran out first: ${cpuBound ? 'CPU' : what} (${pressure(at)

@@ -88,7 +88,8 @@ export class PathWalker {
       }
       this.finished = true;
     } catch (err) {
-      if (!this.stopped) this.errors.push((err as Error).message.split('\n')[0]!);
+      // Cut off by the step's bound is not an error of its own: the learner counts as not finished.
+      if (!this.stopped && this.left(1) > 0) this.errors.push((err as Error).message.split('\n')[0]!);
     }
   }
 
