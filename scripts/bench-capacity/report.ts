@@ -127,6 +127,8 @@ function lastHolding(results: StepResult[], ok: (r: StepResult) => boolean): num
   return n;
 }
 
+const upTo = (n: number) => (n ? `holds up to ${n} learners` : 'missed at the first step');
+
 /** The knee: the most learners of an unbroken run of steps that hold the bar, and what ran out first past it. */
 export function knee(results: StepResult[]): string {
   const best = results.find((r) => r.learners === lastHolding(results, holds));
@@ -136,8 +138,8 @@ export function knee(results: StepResult[]): string {
     best
       ? `knee: ${best.learners} learners (echo p95 ${msf(pct(best.echoMs, 95))} ms < ${ECHO_P95_MS} ms, prompt -> verdict p95 ${s(pct(best.lagMs, 95))} < ${VERDICT_P95_MS / 1000} s)`
       : `knee: below ${results[0]?.learners ?? '?'} learners (the first step already missed the bar)`,
-    `  echo bar alone holds up to ${lastHolding(results, (r) => r.ready === r.learners && pct(r.echoMs, 95) < ECHO_P95_MS) || 'none'} learners; ` +
-      `verdict bar alone up to ${lastHolding(results, (r) => r.ready === r.learners && pct(r.lagMs, 95) < VERDICT_P95_MS) || 'none'}`,
+    `  echo bar alone: ${upTo(lastHolding(results, (r) => r.ready === r.learners && pct(r.echoMs, 95) < ECHO_P95_MS))}; ` +
+      `verdict bar alone: ${upTo(lastHolding(results, (r) => r.ready === r.learners && pct(r.lagMs, 95) < VERDICT_P95_MS))}`,
   ];
   if (at) {
     const [[what, share]] = pressure(at) as [[string, number]];
