@@ -22,6 +22,19 @@ export const contractImportRule = [
   },
 ];
 
+/**
+ * Everything outside contract/ reaches it through the `@contract/*` alias (tsconfig paths), one
+ * spelling for every folder, so a file can move without its imports changing.
+ */
+export const contractAliasRule = [
+  'error',
+  {
+    patterns: [
+      { regex: '^\\.\\.?/(.*/)?contract/', message: "Import contract/ as '@contract/<file>.ts', not by a relative path." },
+    ],
+  },
+];
+
 export default tseslint.config(
   // Dot folders hold build output, scratch data and work trees, not source.
   { ignores: ['.*/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts'] },
@@ -33,5 +46,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['**/*.ts', '**/*.tsx', '**/*.mjs'], ignores: ['contract/**'], rules: { 'no-restricted-imports': contractAliasRule } },
   { files: ['contract/**/*.ts'], ignores: ['contract/**/*.test.ts'], rules: { 'no-restricted-imports': contractImportRule } },
 );

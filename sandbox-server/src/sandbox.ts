@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { SANDBOX_PREFIX } from '../../contract/protocol.ts';
+import { SANDBOX_PREFIX } from '@contract/protocol.ts';
 import type { Config } from './config.ts';
 import { LABEL } from './clusters/labels.ts';
 import { watchNodeStarts } from './engine/cgroups.ts';

@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import { boundedGet, ReadLimitError } from '../engine/bounded.ts';
 import { innerApi, type InnerApi } from '../engine/inner-api.ts';
 import { readNodeFile } from '../files/labfiles.ts';
-import { LAB_DIR } from '../../../contract/protocol.ts';
+import { LAB_DIR } from '@contract/protocol.ts';
 import type { ClusterView, ContainerJson, EngineInfo, HttpAnswer, NetworkJson, ServiceJson, SwarmNodeJson, TaskJson } from './engine.ts';
 
 export interface NodeEndpoint {

@@ -13,7 +13,7 @@ import type Docker from 'dockerode';
 import type { WebSocket } from 'ws';
 import type { CheckClient, CheckService } from '../checks/checker.ts';
 import type { Logger } from '../log.ts';
-import { closeCodes, decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '../../../contract/protocol.ts';
+import { closeCodes, decodeBinary, encodeBinary, type ClientMessage, type ServerMessage } from '@contract/protocol.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import { INPUT_PAUSE_BYTES, TerminalSession, type TerminalViewer } from '../terminals/terminal.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';

@@ -13,7 +13,7 @@ import {
   type ClientMessage,
   type ErrorCode,
   type ServerMessage,
-} from '../../../contract/protocol.ts';
+} from '@contract/protocol.ts';
 import type { LiveCluster } from '../clusters/live.ts';
 import type { CheckClient, CheckService } from '../checks/checker.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { closeCodes } from '../../../contract/protocol.ts';
+import { closeCodes } from '@contract/protocol.ts';
 import { createLogger } from '../log.ts';
 import { HttpError, json, SocketRefusal } from './errors.ts';
 import { httpPolicy } from './request.ts';

@@ -8,7 +8,7 @@
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { closeCodes } from '../../../contract/protocol.ts';
+import { closeCodes } from '@contract/protocol.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 import { HttpError, refuseUpgrade, sendError, SocketRefusal, statusOf, type StatusOf } from './errors.ts';

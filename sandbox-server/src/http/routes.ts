@@ -4,7 +4,7 @@
  * envelope and the close codes live there; each route here says who it admits and what it does.
  */
 import type http from 'node:http';
-import { LAB_DIR, MAX_FILE_BYTES, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '../../../contract/protocol.ts';
+import { LAB_DIR, MAX_FILE_BYTES, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '@contract/protocol.ts';
 import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../files/labfiles.ts';
 import { isPreviewCapabilityUrl } from '../preview/capability.ts';
 import { handlePreview, handlePreviewUpgrade, type PreviewDeps } from '../preview/proxy.ts';

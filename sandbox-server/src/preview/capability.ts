@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type http from 'node:http';
-import { nodeName, paths, previewPath } from '../../../contract/protocol.ts';
+import { nodeName, paths, previewPath } from '@contract/protocol.ts';
 import type { LiveCluster } from '../clusters/live.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 

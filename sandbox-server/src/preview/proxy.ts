@@ -43,7 +43,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { paths, type PublishedPortView } from '../../../contract/protocol.ts';
+import { paths, type PublishedPortView } from '@contract/protocol.ts';
 import type { LiveCluster } from '../clusters/live.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';

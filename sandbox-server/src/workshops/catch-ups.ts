@@ -5,7 +5,7 @@
  */
 import type { CatchUpResult, CatchUpStep } from '../checks/catch-up.ts';
 import { errorMessage } from '../log.ts';
-import type { DashboardLearner } from '../../../contract/workshop.ts';
+import type { DashboardLearner } from '@contract/workshop.ts';
 import type { LearnerSession } from '../sessions/manager.ts';
 
 /** What a catch-up needs from the checks (CheckService fits). */

@@ -3,7 +3,7 @@
  * calendar, a fresh join code (another is drawn when an open workshop has it) and the instructor
  * secret, whose hash alone is stored. More places than the host serves is allowed, with a warning.
  */
-import { createWorkshopRequest, type CreateWorkshopRequest } from '../../../contract/workshop.ts';
+import { createWorkshopRequest, type CreateWorkshopRequest } from '@contract/workshop.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 import type { LessonSource } from './dashboard.ts';

@@ -2,7 +2,7 @@
  * The dashboard picture of one workshop, computed from the stores and the live
  * sessions. Pure reads; cheap enough to recompute every second for a room.
  */
-import type { Dashboard, DashboardExercise, DashboardLearner } from '../../../contract/workshop.ts';
+import type { Dashboard, DashboardExercise, DashboardLearner } from '@contract/workshop.ts';
 import type { LearnerSession } from '../sessions/manager.ts';
 import type { LearnerRow, WorkshopRow } from './store.ts';
 

@@ -3,7 +3,7 @@
  * the manager (services, tasks, nodes), so unit specs can feed it JSON.
  */
 import type { ServiceJson, SwarmNodeJson, TaskJson } from '../checks/engine.ts';
-import type { ClassFault } from '../../../contract/workshop.ts';
+import type { ClassFault } from '@contract/workshop.ts';
 
 export interface SwarmRead {
   services: ServiceJson[];

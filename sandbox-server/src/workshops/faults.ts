@@ -14,7 +14,7 @@ import { innerEngine } from '../engine/inner-events.ts';
 import { within } from '../engine/node-exec.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import type { ClassFault, FaultStatus } from '../../../contract/workshop.ts';
+import type { ClassFault, FaultStatus } from '@contract/workshop.ts';
 import type { LearnerSession } from '../sessions/manager.ts';
 import { faultLabel, judge, type SwarmRead } from './fault-judge.ts';
 

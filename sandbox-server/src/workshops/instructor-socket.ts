@@ -5,8 +5,8 @@
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import { MAX_CONTROL_FRAME_BYTES, defaultTerminalId, encodeBinary, type NodeName } from '../../../contract/protocol.ts';
-import { WATCH_CHANNEL, instructorMessage, type InstructorMessage, type InstructorServerMessage } from '../../../contract/workshop.ts';
+import { MAX_CONTROL_FRAME_BYTES, defaultTerminalId, encodeBinary, type NodeName } from '@contract/protocol.ts';
+import { WATCH_CHANNEL, instructorMessage, type InstructorMessage, type InstructorServerMessage } from '@contract/workshop.ts';
 import type { TerminalSession, TerminalViewer } from '../terminals/terminal.ts';
 import { WorkshopError } from './errors.ts';
 import type { WorkshopService } from './service.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Dashboard, LearnerWorkshopServerMessage } from '../../../contract/workshop.ts';
+import type { Dashboard, LearnerWorkshopServerMessage } from '@contract/workshop.ts';
 import { LiveFeeds } from './live.ts';
 import type { LearnerRow, WorkshopRow } from './store.ts';
 

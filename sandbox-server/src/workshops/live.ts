@@ -4,7 +4,7 @@
  * again whenever it changed: progress has no events of its own, so dashboards are also refreshed
  * on a timer). Who is online is whoever has a learner socket open.
  */
-import type { Dashboard, LearnerWorkshopServerMessage } from '../../../contract/workshop.ts';
+import type { Dashboard, LearnerWorkshopServerMessage } from '@contract/workshop.ts';
 import type { LearnerRow, WorkshopRow } from './store.ts';
 
 export type LearnerSend = (msg: LearnerWorkshopServerMessage) => void;

@@ -5,7 +5,7 @@
  * workshop admits the operator's instructor key; anything else is a 403.
  */
 import type http from 'node:http';
-import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '../../../contract/protocol.ts';
+import { SESSION_COOKIE, MAX_CONTROL_FRAME_BYTES } from '@contract/protocol.ts';
 import {
   instructorCookie,
   joinCode,
@@ -19,7 +19,7 @@ import {
   type JoinInfo,
   type JoinResponse,
   type LearnerWorkshopServerMessage,
-} from '../../../contract/workshop.ts';
+} from '@contract/workshop.ts';
 import type { Logger } from '../log.ts';
 import type { SessionManager } from '../sessions/manager.ts';
 import { HttpError, json, SocketRefusal, type StatusOf } from '../http/errors.ts';

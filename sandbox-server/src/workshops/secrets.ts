@@ -3,7 +3,7 @@
  * its SHA-256 is stored, so a copy of the database cannot open a dashboard.
  */
 import crypto from 'node:crypto';
-import { JOIN_CODE_ALPHABET } from '../../../contract/workshop.ts';
+import { JOIN_CODE_ALPHABET } from '@contract/workshop.ts';
 
 export function newSecret(): string {
   return crypto.randomBytes(32).toString('base64url');

@@ -9,7 +9,7 @@ import type { ClusterPool } from '../clusters/pool.ts';
 import { WorkshopError } from './errors.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import type { ClassFault, CreateWorkshopRequest, Dashboard } from '../../../contract/workshop.ts';
+import type { ClassFault, CreateWorkshopRequest, Dashboard } from '@contract/workshop.ts';
 import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import { CatchUps, type CatchUpRunner } from './catch-ups.ts';
 import { createWorkshop } from './create.ts';
