@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { retryUntil } from '../../sandbox-server/src/retry.ts';
 import { step } from './progress.ts';
 
 export function engineAnswers(): boolean {
@@ -54,10 +55,7 @@ export async function ensureEngine(dataDir: string): Promise<void> {
   await step(`starting dockerd (log: ${logFile})`, async () => {
     const out = fs.openSync(logFile, 'a');
     spawn('dockerd', [], { detached: true, stdio: ['ignore', out, out] }).unref();
-    const deadline = Date.now() + 60_000;
-    while (!engineAnswers()) {
-      if (Date.now() > deadline) throw new Error(`dockerd did not answer within 60 s; see ${logFile}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const up = await retryUntil(engineAnswers, (yes) => yes, { everyMs: 250, deadline: Date.now() + 60_000 });
+    if (!up) throw new Error(`dockerd did not answer within 60 s; see ${logFile}`);
   });
 }

@@ -11,6 +11,7 @@ import { runStep } from '../../sandbox-server/src/checks/apply.ts';
 import { innerEngine } from '../../sandbox-server/src/engine/inner-events.ts';
 import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../../sandbox-server/src/files/labfiles.ts';
 import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { retryUntil } from '../../sandbox-server/src/retry.ts';
 import { SWARM_TASK_ID_LABEL } from '@contract/docker.ts';
 import { docker } from './server.ts';
 import { waitFor } from './wait.ts';
@@ -284,22 +285,21 @@ export async function restoreState(nodes: TestNode[], before: ClusterSnapshot): 
  */
 export async function settle(nodes: TestNode[], maxMs = 10_000): Promise<void> {
   const manager = await swarmManager(nodes);
-  const deadline = Date.now() + maxMs;
   let previous = '';
   let stableSince = 0;
-  while (Date.now() < deadline) {
-    let key = 'no swarm';
-    if (manager) {
-      const ts = ((await manager.engine.listTasks().catch(() => [])) as TaskJson[]).filter((t) => t.DesiredState === 'running');
-      const moving = ts.some((t) => ['new', 'allocated', 'assigned', 'accepted', 'preparing', 'ready', 'starting'].includes(t.Status?.State ?? ''));
-      key = moving ? `moving ${Date.now()}` : ts.map((t) => `${t.ID}:${t.Status?.State}`).sort().join(',');
-    }
-    if (key === previous) {
-      if (Date.now() - stableSince >= 1000) return;
-    } else {
-      previous = key;
-      stableSince = Date.now();
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  // Past maxMs the caller goes on with the swarm as it is.
+  await retryUntil(
+    async () => {
+      let key = 'no swarm';
+      if (manager) {
+        const ts = ((await manager.engine.listTasks().catch(() => [])) as TaskJson[]).filter((t) => t.DesiredState === 'running');
+        const moving = ts.some((t) => ['new', 'allocated', 'assigned', 'accepted', 'preparing', 'ready', 'starting'].includes(t.Status?.State ?? ''));
+        key = moving ? `moving ${Date.now()}` : ts.map((t) => `${t.ID}:${t.Status?.State}`).sort().join(',');
+      }
+      if (key !== previous) [previous, stableSince] = [key, Date.now()];
+      return Date.now() - stableSince >= 1000;
+    },
+    (stable) => stable,
+    { everyMs: 250, deadline: Date.now() + maxMs },
+  );
 }

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/docker.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
@@ -20,6 +21,7 @@ import type { NodeInfo } from '@contract/protocol.ts';
 import { LABEL, clusterLabels, labelFilter } from './labels.ts';
 import { freeSubnets, gatewayOf } from './subnets.ts';
 import { mirrorHost, type MirrorEndpoint } from '../images/mirror-address.ts';
+import { retryUntil } from '../retry.ts';
 
 export interface ClusterNode extends NodeInfo {
   containerId: string;
@@ -146,7 +148,7 @@ async function createNetwork(spec: ProvisionSpec, id: string, labels: Record<str
       return { network, gateway: gatewayOf(subnet) };
     } catch (err) {
       if (attempt >= 8 || !/overlap/i.test(String(err))) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 200 * attempt));
+      await sleep(Math.random() * 200 * attempt);
     }
   }
 }
@@ -199,12 +201,8 @@ async function createNode(
 
 /** Poll the inner engine's /_ping until it answers OK. */
 export async function waitForInnerDocker(ip: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await pingInner(ip)) return;
-    if (Date.now() > deadline) throw new Error(`Docker inside node ${ip} did not start within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
+  const up = await retryUntil(() => pingInner(ip), (ok) => ok, { everyMs: 40, deadline: Date.now() + timeoutMs });
+  if (!up) throw new Error(`Docker inside node ${ip} did not start within ${timeoutMs / 1000}s`);
 }
 
 function pingInner(ip: string): Promise<boolean> {

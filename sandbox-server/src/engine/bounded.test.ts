@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { boundedGet, ReadLimitError } from './bounded.ts';
 import { innerApi } from './inner-api.ts';
 
@@ -34,7 +35,7 @@ test('an endless body fails at the size limit and the connection is closed', asy
   const cut = await boundedGet({ host: '127.0.0.1', port, path: '/endless', limits: { maxBytes: 1000, timeoutMs: 10_000 }, truncate: true });
   assert.equal(cut.body.length, 1000);
   assert.ok(cut.truncated);
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   assert.equal(open, 0, 'no connection left open');
 });
 

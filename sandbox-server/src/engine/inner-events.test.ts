@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterEvents, type InnerEventsMessage } from './inner-events.ts';
 import { innerApi } from './inner-api.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
@@ -45,7 +46,7 @@ test('events from a node, reconnect after the stream ends, resync on every conne
   stopLate();
   assert.equal(events.watching, false);
   const count = connections.length;
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   assert.equal(connections.length, count, 'no reconnects after the last listener left');
 });
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { withLock } from '../images/lock.ts';
+import { retryUntil } from '../retry.ts';
 import { remountNodeDisks } from './node-disk.ts';
 
 const run = promisify(execFile);
@@ -97,8 +98,7 @@ export async function stopLearnerEngine(o: Pick<LearnerEngineOptions, 'root' | '
   const pid = Number(fs.readFileSync(p.pidfile, 'utf8').trim() || 0);
   if (!pid) return false;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 60_000;
-  while (fs.existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await retryUntil(() => fs.existsSync(`/proc/${pid}`), (alive) => !alive, { everyMs: 200, deadline: Date.now() + 60_000 });
   return true;
 }
 
@@ -188,12 +188,13 @@ async function startDaemon(o: LearnerEngineOptions, docker: Docker, log: (line: 
     { detached: true, stdio: ['ignore', out, out] },
   );
   child.unref();
-  const deadline = Date.now() + 60_000;
-  while (!(await answers(docker))) {
-    if (child.exitCode !== null) throw new Error(`the learner engine exited (${child.exitCode}); see ${o.logFile}`);
-    if (Date.now() > deadline) throw new Error(`the learner engine did not answer within 60 s; see ${o.logFile}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  // An engine that exited will never answer: stop asking at once.
+  const state = await retryUntil(async () => ((await answers(docker)) ? 'up' : child.exitCode !== null ? 'exited' : 'starting'), (s) => s !== 'starting', {
+    everyMs: 250,
+    deadline: Date.now() + 60_000,
+  });
+  if (state === 'exited') throw new Error(`the learner engine exited (${child.exitCode}); see ${o.logFile}`);
+  if (state === 'starting') throw new Error(`the learner engine did not answer within 60 s; see ${o.logFile}`);
 }
 
 /** The learner engine's unused default bridge: the last /24 of its address pool, IPv6 off. */

@@ -10,6 +10,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -121,7 +122,7 @@ export async function mountLoop(image: string, mount: string, tries = 4): Promis
         const { code, signal, message } = err as Error & { code?: number; signal?: string };
         throw new Error(`could not loop-mount ${image} after ${tries} tries (exit ${code ?? signal}): ${message.trim()}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      await sleep(200 * attempt);
     }
   }
 }

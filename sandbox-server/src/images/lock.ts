@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function withLock<T>(lock: string, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -31,8 +32,4 @@ export async function withLock<T>(lock: string, fn: () => Promise<T>, timeoutMs 
   } finally {
     await rm(lock, { force: true });
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

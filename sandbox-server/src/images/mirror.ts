@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { followProgress } from './build.ts';
-import { sleep, withLock } from './lock.ts';
+import { withLock } from './lock.ts';
+import { retryUntil } from '../retry.ts';
 import type { LabImage } from './index.ts';
 import { ensureMirrorAddress, mirrorHost, type MirrorEndpoint } from './mirror-address.ts';
 import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.ts';
@@ -91,9 +92,10 @@ export async function stopMirror(dataDir: string): Promise<void> {
   const pid = Number((await readFile(f.pid, 'utf8').catch(() => '')).trim());
   if (pid && (await isRegistry(pid))) {
     process.kill(pid, 'SIGTERM');
-    if (!(await waitFor(() => exited(pid), 5000))) {
+    const gone = () => retryUntil(() => exited(pid), (yes) => yes, { everyMs: 100, deadline: Date.now() + 5000 });
+    if (!(await gone())) {
       process.kill(pid, 'SIGKILL');
-      await waitFor(() => exited(pid), 5000);
+      await gone();
     }
   }
   await rm(f.pid, { force: true });
@@ -132,7 +134,7 @@ async function seed(opts: MirrorOptions, wanted: SeededImage[]): Promise<void> {
     }
   } finally {
     child.kill('SIGTERM');
-    await waitFor(async () => child.exitCode !== null || child.signalCode !== null, 5000);
+    await retryUntil(() => child.exitCode !== null || child.signalCode !== null, (yes) => yes, { everyMs: 100, deadline: Date.now() + 5000 });
   }
   // Layers of images that were replaced are no longer referenced by any tag: reclaim the space.
   await run(opts.registryBin, ['garbage-collect', '--delete-untagged', f.seedConfig]);
@@ -183,10 +185,7 @@ async function answers(url: string): Promise<boolean> {
 }
 
 async function waitHealthy(url: string, child: ChildProcess, logFile: string): Promise<void> {
-  const ok = await waitFor(async () => {
-    if (child.exitCode !== null) return true;
-    return answers(url);
-  }, 10_000);
+  const ok = await retryUntil(async () => child.exitCode !== null || (await answers(url)), (yes) => yes, { everyMs: 100, deadline: Date.now() + 10_000 });
   if (!ok || child.exitCode !== null) {
     const tail = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-10).join('\n');
     throw new Error(`mirror: docker-registry did not come up on ${url}:\n${tail}`);
@@ -213,15 +212,6 @@ async function ensurePortFree(port: number): Promise<void> {
     server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
   if (!free) throw new Error(`mirror: port ${port} is in use by another program; choose another port`);
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(100);
-  }
-  return false;
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {

@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import tar from 'tar-stream';
 import { ensureImages } from './index.ts';
 import { ensureMirror } from './mirror.ts';
-import { sleep } from './lock.ts';
+import { retryUntil } from '../retry.ts';
 import { LAB_DIR } from '@contract/protocol.ts';
 import { loadConfig } from '../config.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
@@ -136,12 +136,8 @@ async function run(c: Docker.Container, cmd: string): Promise<string> {
 }
 
 async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    await sleep(250);
-  }
+  const v = await retryUntil(() => fn().catch(() => undefined), (answer) => !!answer, { everyMs: 250, deadline: Date.now() + ms });
+  if (v) return v;
   throw new Error(`timed out waiting for ${what}`);
 }
 

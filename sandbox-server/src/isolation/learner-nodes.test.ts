@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { loadConfig } from '../config.ts';
 import { setupNodeEngine } from './learner-nodes.ts';
@@ -13,7 +14,7 @@ const hostDocker = {} as Docker;
 test('the firewall is installed before the learner engine starts (its nodes come back with it)', async () => {
   const order: string[] = [];
   const fence = async () => {
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     order.push('firewall');
   };
   const start = (async () => {

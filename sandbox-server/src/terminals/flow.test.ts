@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { HIGH_WATERMARK, TerminalSession, type TerminalViewer } from './terminal.ts';
@@ -49,8 +50,6 @@ function lyingViewer(term: TerminalSession, countQueue: boolean): { viewer: Term
   return { viewer, queued: () => queued };
 }
 
-const settleFor = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 test('an ack past the bytes sent is clamped to what was sent', async () => {
   const { term } = await startShell();
   const sent: number[] = [];
@@ -68,7 +67,7 @@ test('a lying-ack client: the shell pauses once its socket queue passes the high
   const { term, shell } = await startShell();
   const { viewer, queued } = lyingViewer(term, true);
   term.attach(viewer, 0);
-  await settleFor(300);
+  await sleep(300);
   assert.ok(term.isPaused, 'paused');
   assert.ok(queued() <= HIGH_WATERMARK + 256 * 1024, `queue bounded (${queued()} bytes)`);
   assert.ok(shell.produced <= HIGH_WATERMARK + 1024 * 1024, `the shell was read only that far (${shell.produced} bytes)`);
@@ -93,11 +92,11 @@ test('a paused shell resumes when its viewer catches up, and a shell nobody watc
   await term.printed;
   // The first output (a shell's prompt) is read ahead, so a warm shell's first byte needs no `docker exec` wait.
   assert.equal(term.scrollback.end, 65536, 'the first chunk is in the scrollback before anyone watches');
-  await settleFor(100);
+  await sleep(100);
   assert.ok(term.isPaused, 'unwatched: paused after its first output');
   assert.equal(term.scrollback.end, 65536, 'and nothing more read');
   const before = shell.produced;
-  await settleFor(100);
+  await sleep(100);
   assert.equal(shell.produced, before, 'nothing read while nobody watches');
 
   let queued = 0;

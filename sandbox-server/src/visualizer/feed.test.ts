@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadLimitError } from '../engine/bounded.ts';
 import type { InnerApi } from '../engine/inner-api.ts';
 import type { ClusterEvents, InnerEventsListener } from '../engine/inner-events.ts';
@@ -43,7 +44,7 @@ test('pushes the state once, again only when it changed; events are debounced; n
   for (let i = 0; i < 5; i++) emit('container', 'start');
   emit('container', 'exec_start'); // never relevant
   await waitFor(() => calls.reads === 2, 2_000, 'one read for the burst');
-  await new Promise((r) => setTimeout(r, 80));
+  await sleep(80);
   assert.equal(calls.reads, 2);
   assert.equal(seen.length, 1, 'unchanged state is not pushed again');
 
@@ -68,7 +69,7 @@ test('a failed read is retried while someone watches', async () => {
   const feed = new ClusterStateFeed({ clusterId: 'c2', nodes: [{ name: 'manager', ip: '10.0.0.2' }], events, engineFor: () => fakeEngine(data, calls), ipvs: true });
   const seen: ClusterState[] = [];
   const stop = feed.subscribe((s) => seen.push(s));
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   assert.equal(seen.length, 1, 'nothing answers: the picture says unreachable');
   assert.equal(seen[0]!.swarm, 'unreachable');
   data.fail = false;
