@@ -44,6 +44,7 @@ function cpuTimes(): { busy: number; total: number } | null {
 const busyShare = (from: ReturnType<typeof cpuTimes>, to: ReturnType<typeof cpuTimes>) =>
   from && to && to.total > from.total ? (to.busy - from.busy) / (to.total - from.total) : null;
 const runCpu = cpuTimes();
+const busy = (share: number | null) => (share === null ? '     ' : `${(share * 100).toFixed(0).padStart(3)} %`);
 
 /** Run fn and keep its wall time and the cores' busy share for the summary. */
 export async function timed<T>(name: string, fn: () => T | Promise<T>, parts?: () => Timing['parts']): Promise<T> {
@@ -55,7 +56,9 @@ export async function timed<T>(name: string, fn: () => T | Promise<T>, parts?: (
 }
 
 /** The same preparation as `npm start`, and Chromium. */
-export const prepareTestHost = (): Promise<void> => timed('preparation', () => prepareHost(loadConfig(), { browser: true }));
+export const prepareTestHost = async (): Promise<void> => {
+  await timed('preparation', () => prepareHost(loadConfig(), { browser: true }));
+};
 /** The web app the browser tests load (a child process: other suites may run meanwhile). */
 export const buildWeb = (): Promise<void> => timed('web build (when its inputs changed)', () => buildWebIfChanged(repoRoot));
 
@@ -161,7 +164,6 @@ export async function playwrightSuite(): Promise<SuiteResult> {
 /** Wall time of each part (when it started, how long it took) and of each file where known: the critical path. */
 function printTimings(): void {
   const s = (n: number) => `${n.toFixed(0).padStart(5)} s`;
-  const busy = (share: number | null) => (share === null ? '     ' : `${(share * 100).toFixed(0).padStart(3)} %`);
   console.log('  wall time (from the start, took, how busy the cores were meanwhile):');
   for (const t of timings.sort((a, b) => a.start - b.start)) {
     console.log(`    +${s((t.start - runStarted) / 1000)} ${s(t.seconds)} ${busy(t.cpuBusy)}  ${t.name}`);

@@ -3,7 +3,7 @@
  * while input sent since the last pong may be held unread by the server's flow control (its own
  * input-stall deadline then closes the socket with a reason the learner can act on).
  */
-import { afterEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { SandboxSocket } from './socket.ts';
 
@@ -28,9 +28,16 @@ class FakeSocket {
 }
 
 const heartbeat = { pingEveryMs: 20, pongTimeoutMs: 40, heldInputPongTimeoutMs: 200 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Mocked clocks: the deadlines are judged in virtual time, so a loaded machine cannot make them flaky.
+const sleep = (ms: number) => {
+  for (let t = 0; t < ms; t += 5) mock.timers.tick(5); // small steps: timers set by timers run too
+};
 let socket: SandboxSocket | null = null;
-afterEach(() => socket?.drop());
+beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] }));
+afterEach(() => {
+  socket?.drop();
+  mock.timers.reset();
+});
 
 function connect() {
   let fake!: FakeSocket;
@@ -47,29 +54,29 @@ function connect() {
 }
 
 describe('SandboxSocket heartbeat', () => {
-  it('drops a socket that answers no ping', async () => {
+  it('drops a socket that answers no ping', () => {
     const { silent } = connect();
-    await sleep(150);
+    sleep(150);
     assert.equal(silent.length, 1);
     assert.ok(silent[0]! < 150);
   });
 
-  it('waits longer while input sent since the last pong may be held, then still drops a dead socket', async () => {
+  it('waits longer while input sent since the last pong may be held, then still drops a dead socket', () => {
     const { silent, socket } = connect();
     socket.send(new Uint8Array([1, 120])); // a paste the server stopped reading
-    await sleep(150);
+    sleep(150);
     assert.equal(silent.length, 0, 'not dropped at the short deadline');
-    await sleep(250);
+    sleep(250);
     assert.equal(silent.length, 1, 'dropped at the long one');
   });
 
-  it('uses the short deadline again once a pong shows the server read everything', async () => {
+  it('uses the short deadline again once a pong shows the server read everything', () => {
     const { fake, silent, socket } = connect();
     socket.send(new Uint8Array([1, 120]));
-    await sleep(30);
+    sleep(30);
     fake.onmessage?.({ data: '{"type":"pong","id":1}' });
     socket.onPong();
-    await sleep(150);
+    sleep(150);
     assert.equal(silent.length, 1);
   });
 });

@@ -123,11 +123,13 @@ function tail(bytes: Buffer, keep: number): string {
  * already ended); false when it could not be reached (then it is abandoned).
  */
 export async function killExec(exec: Docker.Exec, containerId: string): Promise<boolean> {
-  const info = (await within(exec.inspect(), KILL_TIMEOUT_MS, () => new Error('inspect hangs'))) as { Running?: boolean; Pid?: number };
+  const inspect = async () => (await within(exec.inspect(), KILL_TIMEOUT_MS, () => new Error('inspect hangs'))) as { Running?: boolean; Pid?: number };
+  const info = await inspect();
   if (!info.Running) return true;
   if (!info.Pid) return false;
   const inNode = async (pid: number) => (await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '')).includes(containerId);
-  if (!(await inNode(info.Pid))) return false;
+  // Not in this node: it ended between the two looks (a loaded host), or it is not ours to signal.
+  if (!(await inNode(info.Pid))) return !(await inspect()).Running;
   // Stop the whole tree first so nothing forks while we look, look again, then kill.
   const signal = async (pids: number[], sig: NodeJS.Signals) => {
     for (const pid of pids) {
