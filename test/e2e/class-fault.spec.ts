@@ -9,6 +9,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import type Docker from 'dockerode';
 import { runStep } from '../../sandbox-server/src/checks/apply.ts';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config.ts';
 import { docker } from '../helpers/server.ts';
 
@@ -38,7 +39,7 @@ async function run(node: Docker.Container, command: string): Promise<string> {
 /** A swarm of three with a replicated service on the two workers (one task each). */
 async function swarmWithService(nodes: Record<string, Docker.Container>): Promise<void> {
   await run(nodes.manager!, 'docker swarm init >/dev/null');
-  const join = 'docker swarm join --token $(docker -H tcp://manager:2375 swarm join-token -q worker) manager:2377';
+  const join = `docker swarm join --token $(docker -H tcp://manager:${INNER_DOCKER_PORT} swarm join-token -q worker) manager:2377`;
   await Promise.all([run(nodes['worker-1']!, join), run(nodes['worker-2']!, join)]);
   await run(nodes.manager!, 'docker service create --detach --name web --replicas 2 --constraint node.role==worker flask_app:3.0');
   await expect(async () => {

@@ -5,6 +5,7 @@
  * the app renders and talks to its own API, but it cannot use the learner's session.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { openTerminal, typeCommand } from './terminal.ts';
 
 
@@ -45,7 +46,7 @@ test('the Cluster tab draws the swarm live and the port badge opens the app', as
   await typeCommand(
     page,
     'manager',
-    'docker swarm init >/dev/null && for w in worker-1 worker-2; do docker -H $w:2375 swarm join --token $(docker swarm join-token -q worker) manager:2377; done && ' +
+    `docker swarm init >/dev/null && for w in worker-1 worker-2; do docker -H $w:${INNER_DOCKER_PORT} swarm join --token $(docker swarm join-token -q worker) manager:2377; done && ` +
       'docker service create -d --name web --replicas 3 --endpoint-mode dnsrr --publish mode=host,published=5000,target=5000 flask_app:3.0',
   );
 

@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { INPUT_STALL_MS } from '../../sandbox-server/src/http/connection.ts';
 import { closeCodes } from '@contract/protocol.ts';
@@ -144,13 +145,15 @@ describe('abuse: one learner cannot take the server down for another', () => {
     assert.ok(shells <= MAX_TERMINALS, `bash processes in the node: ${shells}`);
   });
 
-  test('a fake Docker API on the node (endless body on 2375): cut off, the learner is told, the server goes on', async () => {
+  test(`a fake Docker API on the node (endless body on ${INNER_DOCKER_PORT}): cut off, the learner is told, the server goes on`, async () => {
     const rssBefore = process.memoryUsage().rss;
-    // As root in the node: an endless answer on 2376, and new connections to 2375 redirected there.
+    // As root in the node: an endless answer on another port, and new connections to the API port redirected there.
+    const fakePort = INNER_DOCKER_PORT + 1;
+    const redirect = `PREROUTING -p tcp --dport ${INNER_DOCKER_PORT} -j REDIRECT --to-ports ${fakePort}`;
     const listener =
-      `perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(LocalPort=>2376,Listen=>16,ReuseAddr=>1) or die; $SIG{CHLD}="IGNORE";` +
+      `perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(LocalPort=>${fakePort},Listen=>16,ReuseAddr=>1) or die; $SIG{CHLD}="IGNORE";` +
       ` while($c=$s->accept){ if(!fork){ print $c "HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\n\\r\\n"; $b="a"x65536; while(print $c $b){} exit } }'`;
-    await execIn(attacker, `(${listener}) >/dev/null 2>&1 & sleep 0.5; iptables -t nat -I PREROUTING -p tcp --dport 2375 -j REDIRECT --to-ports 2376`);
+    await execIn(attacker, `(${listener}) >/dev/null 2>&1 & sleep 0.5; iptables -t nat -I ${redirect}`);
     try {
       // A page that opens (the cluster's first watcher) makes the server read the picture at once.
       attacker.close();
@@ -169,7 +172,7 @@ describe('abuse: one learner cannot take the server down for another', () => {
       assert.ok(process.memoryUsage().rss - rssBefore < 100 * 1024 * 1024, 'memory bounded');
       assert.equal((await bystander.run('t-manager', 'echo still-here')).trim(), 'still-here');
     } finally {
-      await execIn(attacker, 'iptables -t nat -D PREROUTING -p tcp --dport 2375 -j REDIRECT --to-ports 2376; pkill -f IO::Socket::INET').catch(() => '');
+      await execIn(attacker, `iptables -t nat -D ${redirect}; pkill -f IO::Socket::INET`).catch(() => '');
     }
   });
 

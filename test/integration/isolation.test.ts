@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { registryConfig } from '../../sandbox-server/src/images/mirror-config.ts';
 
 describe('isolation between learners and from the host', () => {
@@ -60,9 +61,9 @@ describe('isolation between learners and from the host', () => {
   test('a learner cannot reach another learner\'s nodes, but reaches their own', async () => {
     const bobManager = bob.cluster!.nodes.find((n) => n.name === 'manager')!.ip;
     const aliceWorker = alice.cluster!.nodes.find((n) => n.name === 'worker-1')!.ip;
-    const own = await alice.runWithCode('t-manager', `curl -sS --max-time 5 http://${aliceWorker}:2375/_ping`);
+    const own = await alice.runWithCode('t-manager', `curl -sS --max-time 5 http://${aliceWorker}:${INNER_DOCKER_PORT}/_ping`);
     assert.equal(own.code, 0, `own worker answers: ${own.output}`);
-    const other = await alice.runWithCode('t-manager', `curl -sS --max-time 5 http://${bobManager}:2375/_ping`);
+    const other = await alice.runWithCode('t-manager', `curl -sS --max-time 5 http://${bobManager}:${INNER_DOCKER_PORT}/_ping`);
     assert.notEqual(other.code, 0, `another learner's node must not answer: ${other.output}`);
   });
 
@@ -71,7 +72,7 @@ describe('isolation between learners and from the host', () => {
     assert.match(gw, /^\d+\.\d+\.\d+\.\d+$/);
     // Positive control: from the host these answer.
     assert.equal((await fetch(`http://127.0.0.1:${hostServicePort}/`)).status, 200);
-    for (const port of [server.port, hostServicePort, 2375]) {
+    for (const port of [server.port, hostServicePort, INNER_DOCKER_PORT]) {
       const r = await alice.runWithCode('t-manager', `curl -sS --max-time 5 http://${gw}:${port}/`);
       assert.notEqual(r.code, 0, `port ${port} on the host must be closed to learner nodes: ${r.output}`);
     }
