@@ -5,6 +5,7 @@
  * them, each with file:line. Also the exercise linter (lintExercises) that the
  * loader runs on the frontmatter.
  */
+import { lessonRefsOf, type CheckKind } from '@contract/checks.ts';
 import type { NodeName } from '@contract/protocol.ts';
 import { blockComponents, componentNames, componentProps, forHost, HOST_FACTS, type ComponentName, type Exercise, type HostFact } from '@contract/lesson.ts';
 
@@ -212,14 +213,18 @@ export function lintExercises(exercises: readonly Exercise[], ctx: ExerciseLintC
     perHost(ex.solution, 1, (_, on) => `has no solution${on}: list the commands that solve it`);
     perHost(ex.wrongAnswers, MIN_WRONG_ANSWERS, (n, on) => `has ${n} wrong answer${n === 1 ? '' : 's'}${on}; give at least ${MIN_WRONG_ANSWERS} plausible wrong attempts the check must reject`, ['wrongAnswers']);
     if (ex.check) {
+      // Which parameters name a node or a lab file is the registry's to say (contract/checks.ts).
       walkCheck(ex.check, ['check'], (kind, params, path) => {
-        const node = (params as { node?: NodeName }).node;
-        if (node && !ctx.nodes.has(node)) {
-          at([...path, kind, 'node'], `check ${kind}.node "${node}" is not in this lesson's cluster (${[...ctx.nodes].join(', ')})`);
-        }
-        if (kind === 'file') {
-          const rel = (params as { path: string }).path.replace(/^\/lab\//, '');
-          if (!ctx.labFiles.has(rel)) at([...path, kind, 'path'], `check file.path "/lab/${rel}" is not a lab file (content/files/${rel} does not exist)`);
+        for (const ref of lessonRefsOf(kind, params)) {
+          const where = [...path, kind, ...ref.path];
+          const param = [kind, ...ref.path].join('.');
+          if (ref.names === 'node' && !ctx.nodes.has(ref.value as NodeName)) {
+            at(where, `check ${param} "${ref.value}" is not in this lesson's cluster (${[...ctx.nodes].join(', ')})`);
+          }
+          if (ref.names === 'labFile') {
+            const rel = ref.value.replace(/^\/lab\//, '');
+            if (!ctx.labFiles.has(rel)) at(where, `check ${param} "/lab/${rel}" is not a lab file (content/files/${rel} does not exist)`);
+          }
         }
       });
     }
@@ -240,13 +245,13 @@ export function lintExercises(exercises: readonly Exercise[], ctx: ExerciseLintC
 
 type AnyCheck = NonNullable<Exercise['check']>;
 
-function walkCheck(check: AnyCheck, path: (string | number)[], visit: (kind: string, params: unknown, path: (string | number)[]) => void): void {
+function walkCheck(check: AnyCheck, path: (string | number)[], visit: (kind: CheckKind, params: unknown, path: (string | number)[]) => void): void {
   for (const [kind, params] of Object.entries(check)) {
     if (kind === 'hold') continue;
     if ((kind === 'all' || kind === 'any') && Array.isArray(params)) {
       params.forEach((c, i) => walkCheck(c as AnyCheck, [...path, kind, i], visit));
     } else {
-      visit(kind, params, path);
+      visit(kind as CheckKind, params, path);
     }
   }
 }

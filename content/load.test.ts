@@ -171,11 +171,20 @@ docker service ls --format '{{.Name}}'
     assertOneError(await errorsOf(lesson(noHints)), '02-a.mdx', 'has no hints');
     const farNode = goodFrontmatter.replace('cluster: { workers: 2 }', 'cluster: { workers: 1 }').replace('swarm: { node: manager', 'swarm: { node: worker-2');
     assertOneError(await errorsOf(lesson(farNode)), '02-a.mdx:13', 'check swarm.node "worker-2"', 'manager, worker-1');
+    const farNodeByName = goodFrontmatter
+      .replace('cluster: { workers: 2 }', 'cluster: { workers: 1 }')
+      .replace('check: { swarm: { node: manager, state: active, role: manager } }', 'check: { node: { name: worker-2, availability: drain } }');
+    assertOneError(await errorsOf(lesson(farNodeByName)), '02-a.mdx:13', 'check node.name "worker-2"', 'manager, worker-1');
     const missingFile = goodFrontmatter.replace(
       'check: { swarm: { node: manager, state: active, role: manager } }',
       'check: { file: { node: manager, path: /lab/nope.yml, contains: "x" } }',
     );
     assertOneError(await errorsOf(lesson(missingFile)), '02-a.mdx:13', '/lab/nope.yml', 'content/files/nope.yml');
+    const missingStackFile = goodFrontmatter.replace(
+      'check: { swarm: { node: manager, state: active, role: manager } }',
+      'check: { stack: { name: s, services: [app], file: /lab/nope.yml } }',
+    );
+    assertOneError(await errorsOf(lesson(missingStackFile)), '02-a.mdx:13', 'check stack.file "/lab/nope.yml"', 'content/files/nope.yml');
     const missingInCommand = goodFrontmatter.replace('run: docker swarm init }', 'run: docker stack deploy -c /lab/stack.yml s }');
     assertOneError(await errorsOf(lesson(missingInCommand)), '02-a.mdx:12', 'command uses /lab/stack.yml');
     const knownInCommand = goodFrontmatter.replace('run: docker swarm init }', 'run: "cat /lab/init.sql" }');

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkKind, checkKindNames, checkKinds, exerciseCheck } from './checks.ts';
+import { checkKind, checkKindNames, checkKinds, exerciseCheck, lessonRefsOf } from './checks.ts';
 
 const issues = (input: unknown) => {
   const r = exerciseCheck.safeParse(input);
@@ -56,5 +56,18 @@ describe('check schema', () => {
       ],
     };
     assert.deepEqual(issues(all), []);
+  });
+
+  it('says which parameters name a node of the lesson or a lab file (the content linter reads this, not a list per kind)', () => {
+    const refs = (c: Record<string, unknown>) => {
+      const parsed = exerciseCheck.parse(c);
+      const kind = checkKind(parsed) as keyof typeof checkKinds;
+      return lessonRefsOf(kind, (parsed as Record<string, unknown>)[kind]).map((r) => `${r.names} ${r.path.join('.')}=${r.value}`);
+    };
+    assert.deepEqual(refs({ file: { node: 'worker-1', path: '/lab/a.yml' } }), ['node node=worker-1', 'labFile path=/lab/a.yml']);
+    assert.deepEqual(refs({ node: { name: 'worker-2', availability: 'drain' } }), ['node name=worker-2']);
+    assert.deepEqual(refs({ stack: { name: 's', services: ['a'], file: '/lab/docker-stack.yml' } }), ['labFile file=/lab/docker-stack.yml']);
+    assert.deepEqual(refs({ container: { image: 'nginx' } }), [], 'an optional node left out names nothing');
+    assert.deepEqual(refs({ service: { match: { name: 'manager' }, networks: ['manager'] } }), [], 'a service named like a node is not a node');
   });
 });

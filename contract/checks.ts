@@ -62,10 +62,22 @@ const mountSpec = z
   })
   .describe('A mount of the service\'s containers.');
 
+/**
+ * What a kind's parameter names in its lesson: a node of the lesson's cluster, or one of its lab
+ * files. The content linter finds these parameters through this registry (`lessonRefsOf`), so a new
+ * kind that takes a node or a lab file is checked against the lesson without a rule of its own.
+ */
+export type LessonRefKind = 'node' | 'labFile';
+const lessonRefs = z.registry<{ names: LessonRefKind }>();
+
+/** A node of the lesson's cluster (a clone: described copies inherit the mark, protocol's `nodeName` stays unmarked). */
+const nodeRef = nodeName.clone().register(lessonRefs, { names: 'node' });
+
 const labFile = z
   .string()
   .regex(new RegExp(`^${LAB_DIR}/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$`), `path: a file under ${LAB_DIR}/, e.g. ${LAB_DIR}/docker-stack.yml`)
-  .refine((p) => !p.split('/').includes('..'), `path must stay inside ${LAB_DIR}`);
+  .refine((p) => !p.split('/').includes('..'), `path must stay inside ${LAB_DIR}`)
+  .register(lessonRefs, { names: 'labFile' });
 
 // ---------------------------------------------------------------- the registry
 
@@ -79,7 +91,7 @@ const labFile = z
 export const checkKinds = {
   swarm: z
     .strictObject({
-      node: nodeName.describe('The node whose engine is asked.'),
+      node: nodeRef.describe('The node whose engine is asked.'),
       state: z.enum(['active', 'inactive']).default('active').describe('Swarm membership of that engine (default active).'),
       role: z.enum(['manager', 'worker']).optional().describe('Its role in the swarm.'),
     })
@@ -140,7 +152,7 @@ export const checkKinds = {
 
   http: z
     .strictObject({
-      node: nodeName.describe('Node whose address is asked.'),
+      node: nodeRef.describe('Node whose address is asked.'),
       port: port,
       path: z.string().startsWith('/').default('/').describe('Request path (default /).'),
       contains: z.string().min(1).optional().describe('Text the response body must contain.'),
@@ -150,7 +162,7 @@ export const checkKinds = {
 
   file: z
     .strictObject({
-      node: nodeName.describe('Node whose file is read.'),
+      node: nodeRef.describe('Node whose file is read.'),
       path: labFile,
       contains: z.string().min(1).optional().describe('Text the file must contain (omitted: it must exist).'),
     })
@@ -159,7 +171,7 @@ export const checkKinds = {
   container: z
     .strictObject({
       image: imageRef,
-      node: nodeName.optional().describe('Node to look on (default: any).'),
+      node: nodeRef.optional().describe('Node to look on (default: any).'),
       ports: z.array(portSpec.omit({ mode: true })).optional().describe('Ports it must publish.'),
       mounts: z
         .array(z.strictObject({ source: z.string().min(1).describe('Path on the node.'), target: z.string().min(1).describe('Path inside the container.') }))
@@ -171,7 +183,7 @@ export const checkKinds = {
 
   node: z
     .strictObject({
-      name: nodeName.describe('The node, by hostname.'),
+      name: nodeRef.describe('The node, by hostname.'),
       availability: z.enum(['active', 'pause', 'drain']).describe('Its availability as `docker node ls` shows it.'),
       movedOff: z.boolean().optional().describe('true: swarm has moved a task off this node at least once (it was drained or went down) before.'),
     })
@@ -218,6 +230,40 @@ export type ExerciseCheck = Check & { hold?: boolean };
 
 /** Every word that can head a check, kinds first, for the loader's messages. */
 export const checkKindNames: readonly (CheckKind | Combinator)[] = [...(Object.keys(checkKinds) as CheckKind[]), ...combinators];
+
+/** A parameter of a parsed check that names a node or a lab file: where it is and what it says. */
+export interface LessonRef {
+  names: LessonRefKind;
+  /** Inside the kind's parameters, e.g. `['node']`. */
+  path: (string | number)[];
+  value: string;
+}
+
+/**
+ * The nodes and lab files a parsed check of this kind names, found by walking its schema in the
+ * registry beside the parameters (objects, arrays, optional and default fields, the union option
+ * that matches).
+ */
+export function lessonRefsOf(kind: CheckKind, params: unknown): LessonRef[] {
+  const found: LessonRef[] = [];
+  const walk = (schema: z.core.$ZodType, value: unknown, path: (string | number)[]): void => {
+    const ref = lessonRefs.get(schema);
+    if (ref) {
+      if (typeof value === 'string') found.push({ names: ref.names, path, value });
+    } else if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) {
+      walk(schema.unwrap(), value, path);
+    } else if (schema instanceof z.ZodObject && isPlainObject(value)) {
+      for (const [key, field] of Object.entries(schema.shape)) walk(field, value[key], [...path, key]);
+    } else if (schema instanceof z.ZodArray && Array.isArray(value)) {
+      value.forEach((item, i) => walk(schema.element, item, [...path, i]));
+    } else if (schema instanceof z.ZodUnion) {
+      const option = schema.options.find((o) => z.safeParse(o, value).success);
+      if (option) walk(option, value, path);
+    }
+  };
+  walk(checkKinds[kind], params, []);
+  return found;
+}
 
 /** The kind of a parsed check (its one key besides `hold`). */
 export function checkKind(c: Check): CheckKind | Combinator {
