@@ -1,6 +1,6 @@
 /**
- * page.js for the stand-in visualizer image: visualizer/page.ts with the shared model and layout, bundled for
- * the browser. Deterministic output (same sources, same bytes), so the image's input hash only
+ * page.js for the stand-in visualizer image: its page.ts (sandbox-server/images/visualizer/, beside the
+ * index.html it draws into) with the shared model and layout, bundled for the browser. Deterministic output (same sources, same bytes), so the image's input hash only
  * changes when the drawing code does.
  */
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import type { ContextFile } from './hash.ts';
 
 export async function visualizerPageFiles(): Promise<ContextFile[]> {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('../visualizer/page.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL('../../images/visualizer/page.ts', import.meta.url))],
     bundle: true,
     write: false,
     format: 'iife',

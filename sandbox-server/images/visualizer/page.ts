@@ -1,7 +1,9 @@
 /**
  * The stand-in `dockersamples/visualizer` page (bundled into the image as page.js): the same model
- * and layout as the workbench panel, drawn with plain DOM. Its server pushes the trimmed engine
- * answers as Server-Sent Events; every name and message is set as text, never as HTML.
+ * and layout as the workbench panel, drawn with plain DOM into this folder's index.html. Its server
+ * (server.py) pushes the trimmed engine answers as Server-Sent Events; every name and message is set
+ * as text, never as HTML. Browser code of this image, not of the sandbox server: the root tsconfig
+ * (DOM) checks it, sandbox-server/src/images/bundle.ts bundles it.
  */
 import { describeChanges, layoutCluster, serviceColours, type ClusterLayout } from '@contract/visualizer/layout.ts';
 import { toClusterState, type RawCluster } from '@contract/visualizer/model.ts';
