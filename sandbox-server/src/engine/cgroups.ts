@@ -8,6 +8,7 @@
  * waits for the hand-off before it starts dockerd (images/node/entrypoint.sh).
  */
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 
 export interface CgroupOwner {
@@ -65,12 +66,35 @@ export function delegateCgroupDir(dir: string, owner: CgroupOwner): void {
   fs.chownSync(dir, owner.uid, owner.gid);
 }
 
-/** Delegate a running node's cgroup directories to its mapped root; returns the node's pid (0 when not running). */
+/** Hand-off attempts for a node that keeps restarting under our feet (each on its current process). */
+export const HAND_OFF_ATTEMPTS = 3;
+
+/**
+ * Whether a failed hand-off is worth another try on the node's current process: only when the
+ * process it read is gone (the node restarted between its pid and its cgroups: `/proc/<pid>/cgroup`
+ * or a cgroup directory vanished), and not past the last attempt. Anything else is a real error.
+ */
+export function retryHandOff(err: unknown, attempt: number, pidAlive: boolean): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return attempt < HAND_OFF_ATTEMPTS && !pidAlive && (code === 'ENOENT' || code === 'ESRCH');
+}
+
+/**
+ * Delegate a running node's cgroup directories to its mapped root; returns the node's pid (0 when
+ * not running). A node that restarted meanwhile is handed off again as its new process.
+ */
 export async function delegateNodeCgroups(docker: Docker, containerId: string, owner: CgroupOwner): Promise<number> {
-  const info = await docker.getContainer(containerId).inspect();
-  if (!info.State.Running || !info.State.Pid) return 0;
-  for (const dir of cgroupDirs(info.State.Pid)) delegateCgroupDir(dir, owner);
-  return info.State.Pid;
+  for (let attempt = 1; ; attempt++) {
+    const info = await docker.getContainer(containerId).inspect();
+    if (!info.State.Running || !info.State.Pid) return 0;
+    const pid = info.State.Pid;
+    try {
+      for (const dir of cgroupDirs(pid)) delegateCgroupDir(dir, owner);
+      return pid;
+    } catch (err) {
+      if (!retryHandOff(err, attempt, fs.existsSync(`/proc/${pid}`))) throw err;
+    }
+  }
 }
 
 /** Call `onStart` for every node the engine (re)starts, e.g. after dockerd was killed. `nodeLabel`: `key=value` that marks this instance's nodes. */
@@ -100,7 +124,7 @@ export function watchNodeStarts(docker: Docker, nodeLabel: string, onStart: (con
       } catch (err) {
         if (!stopped) onError(err);
       }
-      if (!stopped) await new Promise((r) => setTimeout(r, 1000));
+      if (!stopped) await sleep(1000);
     }
   };
   void follow();
