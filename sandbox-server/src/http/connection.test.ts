@@ -51,6 +51,9 @@ class FakeShell {
     this.typed.push(data.toString('utf8'));
     return true;
   }
+  dropInput(): number {
+    return 0;
+  }
   resize(): void {}
   ack(): void {}
 }
@@ -508,8 +511,44 @@ describe('BrowserConnection: terminal input flow control', () => {
     const sent = stream(s, channel, null, true);
     assert.equal(s.ws.closeCode, closeCodes.inputStalled);
     assert.match(s.ws.closeReason, /more than 4 MiB of input waited for your shell/);
-    assert.ok(term.inputQueued > INPUT_MAX_QUEUED, `without the hold the queue grew to ${term.inputQueued} bytes`);
+    assert.ok(term.inputDropped > INPUT_MAX_QUEUED - INPUT_PAUSE_BYTES, `without the hold the queue grew to ${term.inputDropped} bytes (dropped on close)`);
     assert.ok(sent() <= INPUT_MAX_QUEUED + 64 * 1024, `and stopped there (${sent()} bytes sent)`);
+  });
+
+  it('closed for its input: what the socket queued is dropped, so the next socket\'s Ctrl-C goes straight to the shell; another socket\'s queued input stays', async () => {
+    const s = setup({ ...DEFAULT_CONNECTION_OPTIONS, inputStallMs: 200 });
+    const shell = new InputShell(0, false);
+    const { term, channel } = await inputTerminal(s, shell);
+    stream(s, channel, null);
+    await waitFor(() => s.ws.paused, 10_000, 'the socket held');
+    const other = {};
+    term.write(Buffer.from('from-another-tab'), other); // another tab types meanwhile: queued behind the flood
+    await waitFor(() => s.ws.readyState === 3, 10_000, 'the socket closed');
+    assert.equal(s.ws.closeCode, closeCodes.inputStalled);
+    const below = term.inputBytes - term.inputDropped - term.inputQueued;
+    assert.ok(term.inputDropped >= INPUT_PAUSE_BYTES - 64 * 1024, `the socket's queued input was dropped (${term.inputDropped} bytes)`);
+    // What is left: the stream's own buffer (its first slices, already handed on) and the other tab's bytes.
+    assert.ok(term.inputQueued <= 64 * 1024, `${term.inputQueued} bytes still queued`);
+    assert.ok(below >= 0);
+    // The browser reconnects and sends Ctrl-C: nothing of the old socket is ahead of it here.
+    const next = {};
+    assert.equal(term.write(Buffer.from('\x03'), next), true, 'not held: no second close coming');
+    const pending = (term as unknown as { pending: { from: object; data: Buffer }[] }).pending;
+    assert.deepEqual(
+      pending.map((p) => [p.from === other ? 'other' : p.from === next ? 'next' : 'old', p.data.toString('latin1')]),
+      [['other', 'from-another-tab'], ['next', '\x03']],
+    );
+  });
+
+  it('control: without the drop, the reconnected Ctrl-C waits behind the old socket\'s queue and is held again', async () => {
+    const s = setup({ ...DEFAULT_CONNECTION_OPTIONS, inputStallMs: 200 });
+    const shell = new InputShell(0, false);
+    const { term, channel } = await inputTerminal(s, shell);
+    term.dropInput = () => 0; // the old behaviour
+    stream(s, channel, null);
+    await waitFor(() => s.ws.readyState === 3, 10_000, 'the socket closed');
+    assert.ok(term.inputQueued > INPUT_PAUSE_BYTES, `${term.inputQueued} bytes stay queued`);
+    assert.equal(term.write(Buffer.from('\x03'), {}), false, 'the Ctrl-C is queued behind them: its socket is held (and closed again 30 s later)');
   });
 });
 

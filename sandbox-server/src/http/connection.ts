@@ -168,7 +168,7 @@ export class BrowserConnection {
     }
     if (this.inputRefused) return;
     const term = attached.term;
-    if (term.write(Buffer.from(frame.payload))) return;
+    if (term.write(Buffer.from(frame.payload), this)) return;
     if (term.inputQueued > INPUT_MAX_QUEUED) {
       return this.closeForInput(`more than ${INPUT_MAX_QUEUED >> 20} MiB of input waited for your shell: connection closed`);
     }
@@ -206,16 +206,21 @@ export class BrowserConnection {
   }
 
   /**
-   * The client will not stop: say why in the close reason (the page shows it). Reading resumes so an
-   * honest browser's close handshake completes; what it had sent meanwhile is dropped.
+   * The client will not stop: say why in the close reason (the page shows it). The input this socket
+   * queued for its shells is dropped (what a shell already took is not), so after the browser
+   * reconnects its keys, Ctrl-C first, are not stuck behind it (nor bring a second close). Reading
+   * resumes so an honest browser's close handshake completes; what it had sent meanwhile is dropped.
    */
   private closeForInput(reason: string): void {
     if (this.inputRefused) return;
     this.inputRefused = true;
     this.stopStallTimer();
+    const terms = new Set([...this.inputHeld.keys(), ...[...this.byChannel.values()].map((a) => a.term)]);
     for (const cancel of this.inputHeld.values()) cancel();
     this.inputHeld.clear();
-    this.log.warn('client input not taken by its shell: socket closed', { reason });
+    let dropped = 0;
+    for (const term of terms) dropped += term.dropInput(this);
+    this.log.warn('client input not taken by its shell: socket closed, its queued input dropped', { reason, dropped });
     this.ws.close(closeCodes.inputStalled, reason);
     this.ws.resume();
     setTimeout(() => this.ws.terminate(), INPUT_CLOSE_GRACE_MS).unref?.();

@@ -20,6 +20,11 @@ const BACKLOG_POLL_MS = 50;
  * infinity`) stops Docker reading too: without this bound every byte a client sends piles up here.
  */
 export const INPUT_PAUSE_BYTES = 256 * 1024;
+/**
+ * Input is handed to the exec stream in slices of this size, and only while the stream takes them
+ * without buffering: the rest waits here, per writer, where dropInput can still take it back.
+ */
+const INPUT_SLICE_BYTES = 16 * 1024;
 
 export interface TerminalViewer {
   /** Output bytes starting at absolute stream offset `from`. */
@@ -54,8 +59,13 @@ export class TerminalSession {
   /** Resolves once the shell printed something (its prompt) or ended: a warm shell is one past this. */
   readonly printed: Promise<void>;
   private markPrinted: () => void = () => undefined;
-  /** Bytes of input handed to the shell's stream so far (tests prove the input bound with it). */
+  /** Bytes of input accepted for the shell so far, dropped ones included (tests prove the input bound with it). */
   inputBytes = 0;
+  /** Bytes of input dropped before the shell's stream took them (dropInput). */
+  inputDropped = 0;
+  /** Input not handed to the stream yet, oldest first, each with the writer that sent it. */
+  private readonly pending: { from: object | undefined; data: Buffer }[] = [];
+  private pendingBytes = 0;
   /** Writers waiting for the input queue to drain (see whenInputDrained). */
   private readonly drainWaiters = new Set<() => void>();
 
@@ -74,7 +84,7 @@ export class TerminalSession {
     this.updateFlow();
     stream.on('end', () => void this.onEnd());
     stream.on('error', () => void this.onEnd());
-    stream.on('drain', () => this.inputDrained());
+    stream.on('drain', () => this.pumpInput());
   }
 
   static async start(opts: {
@@ -137,30 +147,68 @@ export class TerminalSession {
   }
 
   /**
-   * Input for the shell. Returns false once its queue passed INPUT_PAUSE_BYTES: the writer must stop
-   * reading its source until whenInputDrained calls back (nothing is dropped either way).
+   * Input for the shell from `from` (a socket). Returns false once its queue passed INPUT_PAUSE_BYTES:
+   * the writer must stop reading its source until whenInputDrained calls back.
    */
-  write(data: Buffer): boolean {
+  write(data: Buffer, from?: object): boolean {
     if (this.exited) return true;
     this.lastActivity = Date.now();
     this.inputBytes += data.length;
-    this.stream.write(data);
+    this.pending.push({ from, data });
+    this.pendingBytes += data.length;
+    this.pumpInput();
     return this.inputQueued <= INPUT_PAUSE_BYTES;
   }
 
   /** Input waiting in this server for the shell's stream (Docker, then the shell, reads it). */
   get inputQueued(): number {
-    return this.stream.writableLength;
+    return this.pendingBytes + this.stream.writableLength;
   }
 
   /**
-   * Calls `done` (never synchronously) once the input queue is empty, or the shell is gone. Returns
-   * a function that cancels the wait (a writer that went away).
+   * Forget the input `from` sent that still waits here (a socket closed for input its shell did not
+   * take): what comes next from anyone, e.g. a Ctrl-C after reconnecting, is not queued behind it.
+   * What the stream already took (at most a slice past its buffer) goes on. Returns the bytes dropped.
+   */
+  dropInput(from: object): number {
+    let dropped = 0;
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      if (this.pending[i]!.from !== from) continue;
+      dropped += this.pending[i]!.data.length;
+      this.pending.splice(i, 1);
+    }
+    this.pendingBytes -= dropped;
+    this.inputDropped += dropped;
+    this.pumpInput();
+    return dropped;
+  }
+
+  /** Hand pending input to the stream while it takes it without buffering; tell writers once all is handed on. */
+  private pumpInput(): void {
+    if (this.stream.destroyed || this.stream.writableEnded) {
+      this.pending.length = 0;
+      this.pendingBytes = 0;
+    }
+    while (this.pending.length && !this.stream.writableNeedDrain) {
+      const head = this.pending[0]!;
+      const slice = head.data.subarray(0, INPUT_SLICE_BYTES);
+      if (slice.length === head.data.length) this.pending.shift();
+      else head.data = head.data.subarray(slice.length);
+      this.pendingBytes -= slice.length;
+      this.stream.write(slice);
+    }
+    if (!this.pending.length && !this.stream.writableNeedDrain) this.inputDrained();
+  }
+
+  /**
+   * Calls `done` (never synchronously) once the input queue is handed on (nothing waits here but what
+   * the stream holds below its own bound), or the shell is gone. Returns a function that cancels the
+   * wait (a writer that went away).
    */
   whenInputDrained(done: () => void): () => void {
     const waiter = () => done();
     this.drainWaiters.add(waiter);
-    if (this.exited || this.inputQueued === 0) queueMicrotask(() => this.inputDrained());
+    if (this.exited || (!this.pending.length && !this.stream.writableNeedDrain)) queueMicrotask(() => this.inputDrained());
     return () => void this.drainWaiters.delete(waiter);
   }
 
@@ -178,6 +226,7 @@ export class TerminalSession {
   close(): void {
     this.stopPolling();
     this.stream.destroy();
+    this.pumpInput(); // drops what waited: nobody will read it
     this.inputDrained();
     this.gone();
   }
@@ -210,6 +259,8 @@ export class TerminalSession {
     this.exitedCode = code;
     this.markPrinted();
     this.stopPolling();
+    this.pending.length = 0;
+    this.pendingBytes = 0;
     this.inputDrained(); // nobody reads this shell's input any more: its writers need not wait
     for (const viewer of this.viewers.keys()) viewer.exited(code);
     this.viewers.clear();
