@@ -8,7 +8,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   # npm ci takes ~2.5 min here, most of it compiling better-sqlite3 (no prebuilt binary offline). A
   # fresh checkout of the same lock file, Node and machine gets a copy of the last install (~5 s);
   # the copy is made right after npm ci, before anything runs in it.
-  cache_dir="${SWB_DEPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/swarm-workbench}"
+  cache_dir="${SWB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/swarm-workbench}"
   key="$(cat package-lock.json package.json | sha256sum | cut -c1-16)-$(node -p 'process.version + "-" + process.arch + "-" + process.versions.modules')"
   cached="$cache_dir/node_modules-$key"
   if [ -d "$cached" ]; then

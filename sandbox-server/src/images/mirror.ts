@@ -205,13 +205,17 @@ async function exited(pid: number): Promise<boolean> {
   return !stat || state === 'Z' || state === 'X';
 }
 
+/** Free now, or within a few seconds (a registry we just stopped may still be letting go of it). */
 async function ensurePortFree(port: number): Promise<void> {
-  const free = await new Promise<boolean>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
-  });
-  if (!free) throw new Error(`mirror: port ${port} is in use by another program; choose another port`);
+  const portFree = () =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
+    });
+  if (!(await retryUntil(portFree, (free) => free, { everyMs: 250, timeoutMs: 10_000 }))) {
+    throw new Error(`mirror: port ${port} is in use by another program; choose another port`);
+  }
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {
