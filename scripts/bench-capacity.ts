@@ -37,11 +37,6 @@ const num = (name: string, def: number) => {
   return process.env[name] && Number.isFinite(n) && n >= 0 ? n : def;
 };
 
-if (process.argv.includes('--one')) {
-  await benchOneCluster();
-  process.exit(0);
-}
-
 const ramp = (process.env.SWB_BENCH_RAMP ?? '5,10,20')
   .split(',')
   .map((x) => Math.round(Number(x)))
@@ -95,6 +90,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       .catch((err) => console.error(`# [capacity] clean-up failed: ${(err as Error).message}`))
       .finally(() => process.exit(130));
   });
+}
+
+if (process.argv.includes('--one')) {
+  // It removes its cluster itself (also after an error); `current` is there for Ctrl-C.
+  await benchOneCluster((server) => (current = { server, walkers: [] }));
+  current = undefined;
+  await ending;
+  process.exit(interrupted ? 130 : 0);
 }
 
 const began = performance.now();

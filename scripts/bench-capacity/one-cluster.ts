@@ -108,8 +108,9 @@ async function watch(phase: string, take: () => Promise<Sample>, work: (() => Pr
 }
 
 /** The one-cluster cost measurement (the figures of README's sizing table). */
-export async function benchOneCluster(): Promise<void> {
+export async function benchOneCluster(started: (server: Awaited<ReturnType<typeof startTestServer>>) => void = () => undefined): Promise<void> {
   const server = await startTestServer('capacity');
+  started(server); // so that Ctrl-C removes its cluster too
   try {
     const learner = await Learner.join(server.url);
     const info = await learner.waitReady(600_000);
