@@ -223,18 +223,28 @@ describe('admission', () => {
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
     const t0 = performance.now();
+    // A new connection per request (agent: false): a kept-alive one that the server closes as the
+    // client reuses it (a loaded host) would fail a request the server never saw.
     const client = `
+      const http = require('node:http');
       const { parentPort, workerData: { url, count, addressOf } } = require('node:worker_threads');
       const address = eval(addressOf);
+      const post = (forwardedFor) => new Promise((resolve, reject) => {
+        const req = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': forwardedFor } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d) => (body += d)).on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }));
+        });
+        req.on('error', (err) => reject(new Error('request from ' + forwardedFor + ' failed: ' + (err.code || err.message))));
+        req.end();
+      });
       const refusals = [];
       let next = 0;
       Promise.all(Array.from({ length: 50 }, async () => {
         while (next < count) {
-          const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': address(next++) } });
-          if (res.status === 429) refusals.push({ retryAfter: res.headers.get('retry-after'), setCookie: res.headers.get('set-cookie'), error: (await res.json()).error });
-          else await res.arrayBuffer();
+          const res = await post(address(next++));
+          if (res.status === 429) refusals.push({ retryAfter: res.headers['retry-after'] ?? null, setCookie: res.headers['set-cookie']?.join('; ') ?? null, error: JSON.parse(res.body).error });
         }
-      })).then(() => parentPort.postMessage(refusals));`;
+      })).then(() => parentPort.postMessage(refusals), (err) => { throw err; });`;
     const worker = new Worker(client, { eval: true, workerData: { url: `${server.url}${paths.session}`, count, addressOf } });
     const refusals = await new Promise<Refusal[]>((resolve, reject) => worker.once('message', resolve).once('error', reject));
     await worker.terminate();
