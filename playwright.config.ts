@@ -40,6 +40,9 @@ export default defineConfig({
       PORT: String(E2E_PORT),
       SWB_INSTANCE: E2E_INSTANCE,
       SWB_POOL_SIZE: '2',
+      // A finished test's browser is gone: its cluster is reaped a minute later instead of idling beside
+      // the next tests on two shared cores (workshop learners are pinned; reloads reconnect in seconds).
+      SWB_IDLE_TTL_MIN: '1',
       SWB_DATA_DIR: `.data/${E2E_INSTANCE}`,
       SWB_LOG_LEVEL: 'warn',
       SWB_ADMIN_TOKEN: E2E_ADMIN_TOKEN,
