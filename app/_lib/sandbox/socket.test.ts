@@ -70,6 +70,22 @@ describe('SandboxSocket heartbeat', () => {
     assert.equal(silent.length, 1, 'dropped at the long one');
   });
 
+  it('counts the long deadline from the last input sent, not from the ping (the server holds input from when it stops reading)', () => {
+    const first = connect();
+    sleep(100);
+    assert.equal(first.silent.length, 1, 'control: no input, dropped at the short deadline');
+    first.socket.drop();
+    const second = connect();
+    sleep(15);
+    second.socket.send(new Uint8Array([1, 120]));
+    sleep(150);
+    second.socket.send(new Uint8Array([1, 120])); // more input, long after the ping
+    sleep(150);
+    assert.equal(second.silent.length, 0, 'not dropped 200 ms after the ping while input went out 150 ms ago');
+    sleep(100);
+    assert.equal(second.silent.length, 1, 'dropped 200 ms after the last input');
+  });
+
   it('uses the short deadline again once a pong shows the server read everything', () => {
     const { fake, silent, socket } = connect();
     socket.send(new Uint8Array([1, 120]));

@@ -6,7 +6,9 @@
  * Input flow control makes one silence legitimate: the server stops reading a socket whose shell
  * does not take its input (README "Hostile input and restarts"), so a ping sent after that input
  * waits unread behind it. While input sent since the last pong may be held so, the deadline is
- * longer than the server's own input-stall deadline (30 s): the server then closes the socket with
+ * longer than the server's own input-stall deadline (30 s), and counted from the last input sent
+ * (the server's deadline starts when it stops reading, which can be long after the ping): the server
+ * then closes the socket with
  * closeCodes.inputStalled and its reason, which the learner can act on, instead of this heartbeat
  * dropping it as "connection lost" (and sending the next key into the same wall).
  */
@@ -16,7 +18,7 @@ export interface HeartbeatOptions {
   pingEveryMs: number;
   /** No frame this long after a ping: the socket is dead. */
   pongTimeoutMs: number;
-  /** The same when input sent since the last pong may be held by the server's flow control. */
+  /** The same, from the last input sent, when input sent since the last pong may be held by the server's flow control. */
   heldInputPongTimeoutMs: number;
 }
 
@@ -40,6 +42,7 @@ export class SandboxSocket {
   private pingSentAt = 0;
   /** Input went out since the last pong: a silence may be the server holding it (see above). */
   private inputSincePong = false;
+  private lastInputAt = 0;
 
   constructor(
     private readonly createWebSocket: (url: string) => WebSocket,
@@ -101,7 +104,10 @@ export class SandboxSocket {
     const ws = this.ws;
     if (!ws || ws.readyState !== 1) return false;
     ws.send(data);
-    if (typeof data !== 'string') this.inputSincePong = true;
+    if (typeof data !== 'string') {
+      this.inputSincePong = true;
+      this.lastInputAt = Date.now();
+    }
     return true;
   }
 
@@ -123,8 +129,9 @@ export class SandboxSocket {
 
   private waitForAnswer(ms: number): void {
     this.pongTimer = setTimeout(() => {
-      const limit = this.inputSincePong ? this.heartbeat.heldInputPongTimeoutMs : this.heartbeat.pongTimeoutMs;
-      const waited = Date.now() - this.pingSentAt;
+      const held = this.inputSincePong;
+      const limit = held ? this.heartbeat.heldInputPongTimeoutMs : this.heartbeat.pongTimeoutMs;
+      const waited = Date.now() - (held ? Math.max(this.pingSentAt, this.lastInputAt) : this.pingSentAt);
       if (waited < limit) return this.waitForAnswer(limit - waited);
       this.drop();
       this.events.onSilent();
