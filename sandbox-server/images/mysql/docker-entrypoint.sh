@@ -36,10 +36,15 @@ if [ ! -d "$DATADIR/mysql" ]; then
   SOCKET=/run/mysqld/init.sock
   mariadbd --user=mysql --datadir="$DATADIR" --skip-networking --socket="$SOCKET" &
   pid=$!
-  for _ in $(seq 60); do
-    mariadb-admin --socket="$SOCKET" ping > /dev/null 2>&1 && break
+  # Up to 3 minutes: a first start on a busy host (many learners, a node's one CPU) can take more
+  # than 30 s, and giving up then only restarts the task into the same wait (swarm retries forever).
+  ready=
+  for _ in $(seq 360); do
+    if mariadb-admin --socket="$SOCKET" ping > /dev/null 2>&1; then ready=1; break; fi
+    if ! kill -0 "$pid" 2> /dev/null; then log "ERROR: the server stopped while initialising"; exit 1; fi
     sleep 0.5
   done
+  if [ -z "$ready" ]; then log "ERROR: the server did not start within 3 minutes"; exit 1; fi
 
   sql() { mariadb --protocol=socket --socket="$SOCKET" -uroot "$@"; }
   esc() { printf '%s' "$1" | sed "s/\\\\/\\\\\\\\/g; s/'/''/g"; }
