@@ -5,17 +5,20 @@
  * line: "N passed, N failed".
  */
 import { errorMessage } from '../sandbox-server/src/log.ts';
-import { buildWeb, findTests, finish, nodeSuite, playwrightSuite, prepareTestHost, unitSuites } from './lib/suites.ts';
+import { buildWeb, findTests, finish, nodeSuite, playwrightSuite, prepareTestHost, unitSuites, type SuiteResult } from './lib/suites.ts';
 import { E2E_INSTANCE } from '../playwright.config.ts';
 import { removeTestLeftovers } from '../test/helpers/server.ts';
 
 const WALK_FILE = 'test/integration/lessons.test.ts';
-/** Files whose assertions compare latency with the machine at rest: after the CPU-bound parts. */
+/** Files whose assertions compare latency with the machine at rest: a run of their own, last. */
 const MEASURES_LATENCY = ['test/integration/admission.test.ts', 'test/integration/abuse.test.ts'];
 
-function integrationFiles(): string[] {
-  const files = findTests('test/integration').filter((f) => f !== WALK_FILE).sort();
-  return [...files.filter((f) => !MEASURES_LATENCY.includes(f)), ...MEASURES_LATENCY.filter((f) => files.includes(f))];
+/** The integration files one at a time (node's runner orders one run's files itself), those that measure latency after the rest. */
+async function integrationSuites(): Promise<SuiteResult[]> {
+  const files = findTests('test/integration').filter((f) => f !== WALK_FILE);
+  const opts = { extra: ['--test-concurrency=1'], perFile: true };
+  const first = await nodeSuite('integration', files.filter((f) => !MEASURES_LATENCY.includes(f)), opts);
+  return [first, await nodeSuite('integration (latency)', MEASURES_LATENCY.filter((f) => files.includes(f)), opts)];
 }
 
 try {
@@ -31,13 +34,13 @@ try {
   // Every part at once: the lesson walk and the integration files mostly wait on real clusters
   // converging, so the CPU-bound parts (types, lint, unit specs, the web build) and the browser tests
   // (after the web build) run beside them. The integration files run one at a time, those that
-  // measure latency last, when the CPU-bound parts are done.
+  // measure latency last, when the other parts are done or nearly.
   process.env.SWB_TEST_SLACK = '2'; // every node suite's deadlines: they share the machine (test/helpers/wait.ts)
   const unit = unitSuites();
   const walk = nodeSuite('lesson walk', [WALK_FILE]);
-  const integration = nodeSuite('integration', integrationFiles(), { extra: ['--test-concurrency=1'], perFile: true });
+  const integration = integrationSuites();
   const e2e = buildWeb().then(() => playwrightSuite());
-  finish([...(await unit), await integration, await walk, await e2e]);
+  finish([...(await unit), ...(await integration), await walk, await e2e]);
 } catch (err) {
   console.error(`\n[test] ${errorMessage(err)}\n`);
   process.exit(1);
