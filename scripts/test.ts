@@ -31,16 +31,18 @@ try {
     process.env.SWB_LESSONS_WRONG = 'all';
     finish([await nodeSuite('lesson walk', [WALK_FILE])]);
   }
-  // Every part at once: the lesson walk and the integration files mostly wait on real clusters
-  // converging, so the CPU-bound parts (types, lint, unit specs, the web build) and the browser tests
-  // (after the web build) run beside them. The integration files run one at a time, those that
-  // measure latency last, when the other parts are done or nearly.
+  // The lesson walk and the integration files mostly wait on real clusters converging: the CPU-bound
+  // parts (types, lint, unit specs, the web build) run beside them. The browser tests come after the
+  // integration files, beside the rest of the walk (on two cores, running them beside the
+  // integration files too made every part slower and the latency measures flaky).
   process.env.SWB_TEST_SLACK = '2'; // every node suite's deadlines: they share the machine (test/helpers/wait.ts)
   const unit = unitSuites();
+  const web = buildWeb();
   const walk = nodeSuite('lesson walk', [WALK_FILE]);
-  const integration = integrationSuites();
-  const e2e = buildWeb().then(() => playwrightSuite());
-  finish([...(await unit), ...(await integration), await walk, await e2e]);
+  const integration = await integrationSuites();
+  await web;
+  const e2e = await playwrightSuite();
+  finish([...(await unit), ...integration, await walk, e2e]);
 } catch (err) {
   console.error(`\n[test] ${errorMessage(err)}\n`);
   process.exit(1);
