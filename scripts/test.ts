@@ -38,6 +38,7 @@ try {
   process.env.SWB_TEST_SLACK = '2'; // every node suite's deadlines: they share the machine (test/helpers/wait.ts)
   const unit = unitSuites();
   const web = buildWeb();
+  web.catch(() => undefined); // its failure is reported where it is awaited, after the integration files
   const walk = nodeSuite('lesson walk', [WALK_FILE]);
   const integration = await integrationSuites();
   await web;
