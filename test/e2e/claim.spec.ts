@@ -8,59 +8,33 @@
  * of clusters on the engine belongs to this test alone (the shared e2e server
  * serves other specs in parallel).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
 import { lessonFiles } from '@contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
-import { docker, removeInstance } from '../helpers/server.ts';
+import { docker } from '../helpers/server.ts';
+import { gotoSteadily, startOwnServer, type OwnServer } from './own-server.ts';
 import { terminalScreen } from './terminal.ts';
 
 const PORT = E2E_PORT + 6;
 const INSTANCE = `${E2E_INSTANCE}-cl`;
-const DATA_DIR = `.data/${INSTANCE}`;
 const BASE = `http://127.0.0.1:${PORT}`;
 /** Every lesson of the site, by its slug (the file name without its order prefix). */
 const LESSONS = lessonFiles(fs.readdirSync('content/lessons')).map((f) => f.slug);
 
-let server: ChildProcess | undefined;
+let server: OwnServer | undefined;
 
 test.beforeAll(async () => {
-  fs.rmSync(DATA_DIR, { recursive: true, force: true });
-  await removeInstance(INSTANCE);
-  server = spawn('npx', ['tsx', 'scripts/start.ts'], {
-    detached: true, // its own process group, so the stop below reaches tsx's child too
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT: String(PORT), SWB_INSTANCE: INSTANCE, SWB_DATA_DIR: DATA_DIR, SWB_POOL_SIZE: '1', SWB_WORKERS: '0', SWB_LOG_LEVEL: 'warn' },
-  });
+  server = await startOwnServer(PORT, INSTANCE, { SWB_POOL_SIZE: '1', SWB_WORKERS: '0', SWB_LOG_LEVEL: 'warn' });
   await expect.poll(async () => (await health().catch(() => undefined))?.warmClusters, { timeout: 200_000, intervals: [500] }).toBe(1);
 });
 
 test.afterAll(async () => {
-  const child = server;
+  await server?.stop();
   server = undefined;
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid, 'SIGTERM');
-    await exited;
-  }
-  // The server's own shutdown may still be removing its warm cluster: retry until nothing is left.
-  await expect.poll(() => removeInstance(INSTANCE).then(() => true, () => false), { timeout: 60_000 }).toBe(true);
-  fs.rmSync(DATA_DIR, { recursive: true, force: true });
 });
 
-/** page.goto, again when Chromium aborts it because a network appeared (other tests' clusters create bridges). */
-async function gotoSteadily(page: Page, url: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await page.goto(url);
-      return;
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
-    }
-  }
-}
 
 async function health(): Promise<{ warmClusters: number; claimed: { anonymous: number; workshop: number } }> {
   const res = await fetch(`${BASE}/sandbox/health`);

@@ -16,73 +16,43 @@
  * cluster (the input-stall test's), one sandbox per network (so the next claim is refused), and new
  * sessions come back one per 10 s (SWB_NEW_SESSIONS_PER_NETWORK=60 per 10 min).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import WebSocket from 'ws';
 import { closeCodes, paths } from '@contract/protocol.ts';
 import { lessonFiles } from '@contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
-import { removeInstance } from '../helpers/server.ts';
+import { gotoSteadily, startOwnServer, type OwnServer } from './own-server.ts';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
 
 const PORT = E2E_PORT + 8;
 const INSTANCE = `${E2E_INSTANCE}-rf`;
-const DATA_DIR = `.data/${INSTANCE}`;
 const BASE = `http://127.0.0.1:${PORT}`;
 const LESSON = lessonFiles(fs.readdirSync('content/lessons')).map((f) => f.slug)[1]!;
 
-let server: ChildProcess | undefined;
+let server: OwnServer | undefined;
 
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
   test.setTimeout(300_000); // the web app may be built first
-  fs.rmSync(DATA_DIR, { recursive: true, force: true });
-  await removeInstance(INSTANCE);
-  server = spawn('npx', ['tsx', 'scripts/start.ts'], {
-    detached: true, // its own process group, so the stop below reaches tsx's child too
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      SWB_INSTANCE: INSTANCE,
-      SWB_DATA_DIR: DATA_DIR,
-      SWB_POOL_SIZE: '0',
-      SWB_WORKERS: '0',
-      SWB_LOG_LEVEL: 'error',
-      // One sandbox per network: the input-stall test's learner holds it, so the next claim is refused.
-      SWB_ANON_PER_ADDRESS: '1',
-      SWB_ANON_SHARE: '100',
-      SWB_NEW_SESSIONS_PER_NETWORK: '60',
-    },
+  server = await startOwnServer(PORT, INSTANCE, {
+    SWB_POOL_SIZE: '0',
+    SWB_WORKERS: '0',
+    SWB_LOG_LEVEL: 'error',
+    // One sandbox per network: the input-stall test's learner holds it, so the next claim is refused.
+    SWB_ANON_PER_ADDRESS: '1',
+    SWB_ANON_SHARE: '100',
+    SWB_NEW_SESSIONS_PER_NETWORK: '60',
   });
   await expect.poll(async () => (await fetch(`${BASE}${paths.health}`).catch(() => undefined))?.status, { timeout: 280_000, intervals: [500] }).toBe(200);
 });
 
 test.afterAll(async () => {
-  const child = server;
+  await server?.stop();
   server = undefined;
-  if (child?.pid && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid, 'SIGTERM');
-    await exited;
-  }
-  await expect.poll(() => removeInstance(INSTANCE).then(() => true, () => false), { timeout: 60_000 }).toBe(true);
-  fs.rmSync(DATA_DIR, { recursive: true, force: true });
 });
 
-/** page.goto, again when Chromium aborts it because a network appeared (other tests' clusters create bridges). */
-async function gotoSteadily(page: Page, url: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await page.goto(url);
-      return;
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
-    }
-  }
-}
 
 const statusLine = (page: Page) => page.locator('[data-sandbox-status]');
 const statusText = (page: Page) => statusLine(page).getByRole('status');
