@@ -6,10 +6,11 @@
  */
 import { expect, test } from '@playwright/test';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
+import { gotoSteadily } from './navigation.ts';
 
 test('the bridge-network wrong turn: the message Run removes `app`, the lesson command turns it green', async ({ page }) => {
   test.setTimeout(420_000);
-  await page.goto('/lessons/overlay-network');
+  await gotoSteadily(page, '/lessons/overlay-network');
   // A loaded machine starts clusters slowly: wait for ours before timing anything else.
   // The learner's first action (a click in the terminal) starts the sandbox; a page view takes none.
   await terminalScreen(page, 'manager').click({ force: true });

@@ -14,7 +14,8 @@ import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts'
 import { lessonFiles } from '@contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
 import { docker } from '../helpers/server.ts';
-import { gotoSteadily, startOwnServer, type OwnServer } from './own-server.ts';
+import { gotoSteadily } from './navigation.ts';
+import { startOwnServer, type OwnServer } from './own-server.ts';
 import { terminalScreen } from './terminal.ts';
 
 const PORT = E2E_PORT + 6;

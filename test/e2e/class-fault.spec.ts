@@ -12,6 +12,7 @@ import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts'
 import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config.ts';
 import { docker } from '../helpers/server.ts';
+import { gotoSteadily } from './navigation.ts';
 
 const LESSON = 'self-healing';
 
@@ -51,7 +52,7 @@ async function swarmWithService(nodes: Record<string, Docker.Container>): Promis
 
 async function join(browser: Browser, code: string, name: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`/join/${code}`);
+  await gotoSteadily(page, `/join/${code}`);
   await page.getByLabel(/Your name/).fill(name);
   await page.getByRole('button', { name: 'Join the workshop' }).click();
   await expect(page).toHaveURL(new RegExp(`/lessons/${LESSON}$`));
@@ -68,7 +69,7 @@ test('class fault: the instructor drains worker-2 on every cluster and sees both
   const ws = (await res.json()) as { joinCode: string; instructorUrl: string };
   const instructor = await (await browser.newContext()).newPage();
   expect(ws.instructorUrl, 'the key rides in the fragment, never sent to a server').toContain('#key=');
-  await instructor.goto(ws.instructorUrl);
+  await gotoSteadily(instructor, ws.instructorUrl);
   await expect(instructor.getByRole('heading', { name: 'Heal together' })).toBeVisible();
 
   const [ada, bob] = await Promise.all([join(browser, ws.joinCode, 'Ada'), join(browser, ws.joinCode, 'Bob')]);

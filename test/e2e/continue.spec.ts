@@ -14,6 +14,7 @@ import { E2E_INSTANCE } from '../../playwright.config.ts';
 import { SESSION_COOKIE } from '@contract/protocol.ts';
 import { ProgressStore } from '../../sandbox-server/src/checks/progress.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
+import { gotoSteadily } from './navigation.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
@@ -26,7 +27,7 @@ interface Card {
 }
 
 async function lessonCards(page: Page): Promise<Card[]> {
-  await page.goto('/');
+  await gotoSteadily(page, '/');
   return page.locator('[data-lesson]').evaluateAll((els) => els.map((e) => ({ slug: e.getAttribute('data-lesson')!, title: e.querySelector('h2')!.textContent!.trim() })));
 }
 
@@ -41,7 +42,7 @@ test('after finishing a middle lesson, Continue on the home page names the next 
   const [done, next] = [cards[middle]!, cards[middle + 1]!];
 
   // The learner opens the lesson (the page makes their session) and does every exercise.
-  await page.goto(`/lessons/${done.slug}`);
+  await gotoSteadily(page, `/lessons/${done.slug}`);
   const exercises = page.locator('[data-exercise-id]');
   await expect(exercises.first()).toBeVisible();
   const ids = await exercises.evaluateAll((els) => els.map((e) => e.getAttribute('data-exercise-id')!));
@@ -57,7 +58,7 @@ test('after finishing a middle lesson, Continue on the home page names the next 
   for (const id of ids) await expect(page.locator(`[data-exercise-id="${id}"]`)).toHaveAttribute('data-state', 'passed');
   await expect.poll(() => remembered(page, done.slug)).toMatchObject({ completed: true });
 
-  await page.goto('/');
+  await gotoSteadily(page, '/');
   await expect(page.locator(`[data-lesson="${done.slug}"]`)).toHaveAttribute('data-progress', 'done');
   // Lessons 1 to 5 were never opened; Continue still goes forward.
   await expect(page.locator(`[data-lesson="${cards[0]!.slug}"]`)).toHaveAttribute('data-progress', 'new');
@@ -70,20 +71,20 @@ test('after finishing a middle lesson, Continue on the home page names the next 
 
 test('a reading-only lesson counts as read once its end is in view, and Continue then moves on', async ({ page }) => {
   const [intro, second] = await lessonCards(page);
-  await page.goto(`/lessons/${intro!.slug}`);
+  await gotoSteadily(page, `/lessons/${intro!.slug}`);
   const end = page.getByRole('navigation', { name: 'Lessons' });
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(intro!.title);
   await expect(end, 'lesson 1 is longer than the window (otherwise opening it is reading it)').not.toBeInViewport();
 
   // Opened, not read: Continue offers it again.
-  await page.goto('/');
+  await gotoSteadily(page, '/');
   await expect(page.locator(`[data-lesson="${intro!.slug}"]`)).toHaveAttribute('data-progress', 'started');
   await expect(page.getByRole('link', { name: /^Continue:/ })).toHaveAttribute('href', `/lessons/${intro!.slug}`);
 
-  await page.goto(`/lessons/${intro!.slug}`);
+  await gotoSteadily(page, `/lessons/${intro!.slug}`);
   await end.scrollIntoViewIfNeeded();
   await expect.poll(() => remembered(page, intro!.slug)).toMatchObject({ completed: true });
-  await page.goto('/');
+  await gotoSteadily(page, '/');
   await expect(page.locator(`[data-lesson="${intro!.slug}"]`)).toHaveAttribute('data-progress', 'done');
   await expect(page.getByRole('link', { name: /^Continue:/ })).toHaveAttribute('href', `/lessons/${second!.slug}`);
 });

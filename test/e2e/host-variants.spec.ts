@@ -7,13 +7,14 @@
  */
 import { expect, test } from '@playwright/test';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
+import { gotoSteadily } from './navigation.ts';
 
 test('lesson 3 on a host without IPVS: the seed\'s Run gets the routing-mesh explanation, not Done, and its fix turns it green', async ({ page, request }) => {
   const health = (await (await request.get('/sandbox/health')).json()) as { ipvs?: boolean };
   test.skip(health.ipvs !== false, 'this host has IPVS: the seed\'s command is the right answer here');
   test.setTimeout(300_000); // a swarm init, an image pull and two service updates on a shared, busy machine
 
-  await page.goto('/lessons/first-service');
+  await gotoSteadily(page, '/lessons/first-service');
   await openTerminal(page, 'manager');
   // The host note (and only on such a host: the page asks the server) offers the host-mode variant.
   const hostNote = page.locator('[data-note-kind="host"]');

@@ -3,11 +3,12 @@
  * instead of being cut off. (The home page's Continue: continue.spec.ts.)
  */
 import { expect, test } from '@playwright/test';
+import { gotoSteadily } from './navigation.ts';
 
 test.use({ viewport: { width: 1280, height: 800 } });
 
 test('output blocks scroll sideways and their Copy button covers no text', async ({ page }) => {
-  await page.goto('/lessons/first-service');
+  await gotoSteadily(page, '/lessons/first-service');
   const blocks = page.locator('[class*="codeBlock"]');
   expect(await blocks.count()).toBeGreaterThan(0);
   let scrolled = 0;

@@ -5,9 +5,10 @@
  */
 import { expect, test } from '@playwright/test';
 import { openTerminal, terminalScreen, terminalTab, typeCommand } from './terminal.ts';
+import { gotoSteadily } from './navigation.ts';
 
 test('lesson 2: typing docker swarm init into the embedded terminal initialises the swarm', async ({ page }) => {
-  await page.goto('/lessons/initialise-the-swarm');
+  await gotoSteadily(page, '/lessons/initialise-the-swarm');
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await openTerminal(page, 'manager');
   const exercise = page.locator('[data-exercise-id="swarm-active"]');
@@ -21,7 +22,7 @@ test('lesson 2: typing docker swarm init into the embedded terminal initialises 
 });
 
 test('a Run button sends its command to the terminal of its node', async ({ page }) => {
-  await page.goto('/lessons/self-healing');
+  await gotoSteadily(page, '/lessons/self-healing');
   // Pressed right after the page loads, without waiting for the cluster or any terminal:
   // the command must still arrive once, in the worker's shell, as soon as that shell exists.
   const command = page.locator('[data-command-node="worker-1"]').filter({ has: page.locator('code', { hasText: /^docker ps$/ }) }).first();
@@ -51,7 +52,7 @@ test('edit init.sql in the editor right away, save, and read it back on every no
     if (route.request().method() === 'GET') await readHeld;
     await route.continue();
   });
-  await page.goto('/lessons/database-service');
+  await gotoSteadily(page, '/lessons/database-service');
   // The learner's first action (a click in the terminal) starts the sandbox; the node's copy of the
   // file is still held back until after Save, so the edit below is made before it arrives.
   await terminalScreen(page, 'manager').click({ force: true });
@@ -84,7 +85,7 @@ test('edit init.sql in the editor right away, save, and read it back on every no
 });
 
 test('a reload comes back to the same shell with its scrollback', async ({ page }) => {
-  await page.goto('/lessons/initialise-the-swarm');
+  await gotoSteadily(page, '/lessons/initialise-the-swarm');
   await openTerminal(page, 'manager');
   await typeCommand(page, 'manager', 'export KEEP=$((20+22)); echo "pid=$$ keep=$KEEP"');
   const screen = terminalScreen(page, 'manager');
@@ -99,7 +100,7 @@ test('a reload comes back to the same shell with its scrollback', async ({ page 
 test.describe('on a phone-sized screen', () => {
   test.use({ viewport: { width: 390, height: 844 } });
   test('the lesson and the terminal still work', async ({ page }) => {
-    await page.goto('/lessons/initialise-the-swarm');
+    await gotoSteadily(page, '/lessons/initialise-the-swarm');
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(1);

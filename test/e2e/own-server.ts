@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { expect, type Page } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { removeInstance } from '../helpers/server.ts';
 
 export interface OwnServer {
@@ -35,16 +35,4 @@ export async function startOwnServer(port: number, instance: string, env: Record
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** page.goto, again when Chromium aborts it because a network appeared (other tests' clusters create bridges). */
-export async function gotoSteadily(page: Page, url: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await page.goto(url);
-      return;
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
-    }
-  }
 }

@@ -22,7 +22,8 @@ import WebSocket from 'ws';
 import { closeCodes, paths } from '@contract/protocol.ts';
 import { lessonFiles } from '@contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
-import { gotoSteadily, startOwnServer, type OwnServer } from './own-server.ts';
+import { gotoSteadily } from './navigation.ts';
+import { startOwnServer, type OwnServer } from './own-server.ts';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
 
 const PORT = E2E_PORT + 8;

@@ -6,6 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
+import { gotoSteadily } from './navigation.ts';
 
 const TEXT = 'flask_app lucid_khorana';
 
@@ -85,7 +86,7 @@ test('every underscore of `flask_app lucid_khorana` is drawn in the terminal at 
   };
   watch(page);
 
-  await page.goto('/lessons/initialise-the-swarm');
+  await gotoSteadily(page, '/lessons/initialise-the-swarm');
   // A loaded machine starts clusters slowly: wait for ours before timing anything else.
   // The learner's first action (a click in the terminal) starts the sandbox; a page view takes none.
   await terminalScreen(page, 'manager').click({ force: true });
@@ -109,7 +110,7 @@ test('every underscore of `flask_app lucid_khorana` is drawn in the terminal at 
     const p = context ? await context.newPage() : page;
     if (context) {
       watch(p);
-      await p.goto('/lessons/initialise-the-swarm');
+      await gotoSteadily(p, '/lessons/initialise-the-swarm');
       await openTerminal(p, 'manager');
       await expect.poll(() => p.evaluate(() => document.fonts.check("14px 'JetBrains Mono'"))).toBe(true);
     }

@@ -7,6 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { openTerminal, typeCommand } from './terminal.ts';
+import { gotoSteadily } from './navigation.ts';
 
 
 /** What a script inside `page` can do with our origin: the cookie, storage, cookie-authenticated /sandbox APIs. */
@@ -40,7 +41,7 @@ function probeOurOrigin(page: Page): Promise<Record<string, string>> {
 }
 
 test('the Cluster tab draws the swarm live and the port badge opens the app', async ({ page }) => {
-  await page.goto('/lessons/visualizer');
+  await gotoSteadily(page, '/lessons/visualizer');
   await openTerminal(page, 'manager');
   // Workers join through their own engines (reachable on the cluster network), so one shell does it all.
   await typeCommand(
@@ -86,7 +87,7 @@ test('the Cluster tab draws the swarm live and the port badge opens the app', as
 });
 
 test('a preview renders its app but its scripts cannot act as the workbench', async ({ page }) => {
-  await page.goto('/lessons/visualizer');
+  await gotoSteadily(page, '/lessons/visualizer');
   await openTerminal(page, 'manager');
   // The seed's visualizer (the offline stand-in: a JS page that reads its own API), published on the manager.
   await typeCommand(
@@ -134,7 +135,7 @@ test('a preview renders its app but its scripts cannot act as the workbench', as
 });
 
 test("the picture highlights the service of the exercise the learner is on", async ({ page }) => {
-  await page.goto('/lessons/database-service');
+  await gotoSteadily(page, '/lessons/database-service');
   await openTerminal(page, 'manager');
   // Named like the exercise's service, but not what it asks for: the check stays pending.
   await typeCommand(page, 'manager', 'docker swarm init >/dev/null; docker service create -d --name database --endpoint-mode dnsrr flask_app:3.0');

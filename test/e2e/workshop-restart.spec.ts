@@ -13,6 +13,7 @@ import { expect, test } from '@playwright/test';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
 import { removeInstance } from '../helpers/server.ts';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
+import { gotoSteadily } from './navigation.ts';
 
 const PORT = E2E_PORT + 5;
 const INSTANCE = `${E2E_INSTANCE}-rs`;
@@ -71,10 +72,10 @@ test('a server restart mid-workshop: the dashboard comes back with all progress,
   const ws = (await res.json()) as { joinCode: string; instructorUrl: string };
   const instructor = await instructorContext.newPage();
   expect(ws.instructorUrl, 'the key rides in the fragment, never sent to a server').toContain('#key=');
-  await instructor.goto(ws.instructorUrl);
+  await gotoSteadily(instructor, ws.instructorUrl);
 
   const ada = await (await browser.newContext({ baseURL: BASE })).newPage();
-  await ada.goto(`/join/${ws.joinCode}`);
+  await gotoSteadily(ada, `/join/${ws.joinCode}`);
   await ada.getByLabel(/Your name/).fill('Ada');
   await ada.getByRole('button', { name: 'Join the workshop' }).click();
   await expect(ada).toHaveURL(new RegExp(`/lessons/${LESSON}$`));

@@ -11,6 +11,7 @@ import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts'
 import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config.ts';
 import { docker, leftovers } from '../helpers/server.ts';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';
+import { gotoSteadily } from './navigation.ts';
 
 const LESSON = 'initialise-the-swarm';
 const NEXT = 'first-service';
@@ -32,7 +33,7 @@ async function thingsOf(clusterId: string): Promise<number> {
 
 async function join(browser: Browser, code: string, name: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`/join/${code}`);
+  await gotoSteadily(page, `/join/${code}`);
   await page.getByLabel(/Your name/).fill(name);
   await page.getByRole('button', { name: 'Join the workshop' }).click();
   await expect(page).toHaveURL(new RegExp(`/lessons/${LESSON}$`));
@@ -53,13 +54,13 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
   // The private link carries the key in its fragment, which the browser never sends to a server.
   expect(ws.instructorUrl).toMatch(/^\/workshops\/[a-z0-9]{12}#key=[\w-]{40,}$/);
   const instructor = await (await browser.newContext()).newPage();
-  const opened = await instructor.goto(ws.instructorUrl);
+  const opened = await gotoSteadily(instructor, ws.instructorUrl);
   expect(opened?.headers()['referrer-policy'], 'no Referer leaves an instructor page').toBe('no-referrer');
   await expect(instructor.getByRole('heading', { name: 'Swarm in the afternoon' })).toBeVisible();
   await expect(instructor, 'the secret leaves the address bar').not.toHaveURL(/key=/);
   // An old-style link (?key=) still opens the dashboard: the server moves the key into the fragment.
   const legacy = await (await browser.newContext()).newPage();
-  await legacy.goto(ws.instructorUrl.replace('#', '?'));
+  await gotoSteadily(legacy, ws.instructorUrl.replace('#', '?'));
   await expect(legacy.getByRole('heading', { name: 'Swarm in the afternoon' })).toBeVisible();
   await expect(legacy).not.toHaveURL(/key=/);
   await legacy.context().close();
@@ -108,7 +109,7 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
 
   // A learner who finds the dashboard address gets a 403, on the page, from the API and on its socket (no one's terminal).
   const clusters = await Promise.all([clusterOf(ada), clusterOf(bob)]);
-  await ada.goto(`/workshops/${ws.id}`);
+  await gotoSteadily(ada, `/workshops/${ws.id}`);
   await expect(ada.getByRole('heading', { name: 'Not allowed (403)' })).toBeVisible();
   expect((await ada.request.get(`/sandbox/workshops/${ws.id}/dashboard`)).status()).toBe(403);
   const socketOpened = await ada.evaluate(
@@ -133,13 +134,13 @@ test('instructor dashboard with two learners: join, live pass, watch a terminal,
 
 test('an instructor creates a workshop from the site and opens its dashboard', async ({ page }) => {
   // Without the operator's key the server refuses, in words.
-  const opened = await page.goto('/workshops/new');
+  const opened = await gotoSteadily(page, '/workshops/new');
   expect(opened?.headers()['referrer-policy'], 'no Referer leaves the page the instructor key arrives in').toBe('no-referrer');
   await page.getByLabel(/Instructor key/).fill('a-guessed-key-1234');
   await page.getByRole('button', { name: 'Create workshop' }).click();
   await expect(page.getByRole('alert').filter({ hasText: "That instructor key is not this server's" })).toBeVisible();
   // The instructor link the operator hands out (npm start / npm run instructor print it): the key fills in and leaves the address bar.
-  await page.goto(`/workshops/new#key=${encodeURIComponent(E2E_ADMIN_TOKEN)}`);
+  await gotoSteadily(page, `/workshops/new#key=${encodeURIComponent(E2E_ADMIN_TOKEN)}`);
   await expect(page.getByLabel(/Instructor key/)).toHaveValue(E2E_ADMIN_TOKEN);
   await expect(page).not.toHaveURL(/key=/);
   await page.getByLabel('Title').fill('Form-made workshop');
