@@ -23,6 +23,8 @@ export async function prepareHost(config: Config, opts: { browser?: boolean } = 
   ensureAptPackages(
     [
       'debootstrap', 'docker-registry', 'iptables',
+      // `ip` puts the mirror's own address on lo (images/mirror-address.ts).
+      ...(config.SWB_MIRROR ? ['iproute2'] : []),
       // The learner engine (--userns-remap) runs on Debian's dockerd too; its disks are XFS files.
       ...(needEngine || config.SWB_ISOLATION === 'userns' ? ['docker.io'] : []),
       ...(config.SWB_ISOLATION === 'userns' ? ['xfsprogs'] : []),
