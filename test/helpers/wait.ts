@@ -3,6 +3,8 @@
  * lesson walk share the machine's two cores. A deadline only bounds how long a failure takes to
  * show, so a longer one costs a passing run nothing.
  */
+import { retryUntil } from '../../sandbox-server/src/retry.ts';
+
 const slack = Math.max(1, Number(process.env.SWB_TEST_SLACK) || 1);
 
 /** A bound on how long something may take ("not a hang"), stretched like every deadline. */
@@ -16,10 +18,6 @@ export async function waitFor(
   detail?: () => string,
 ): Promise<void> {
   timeoutMs *= slack;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n--- last output ---\n${detail()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const held = await retryUntil(condition, Boolean, { everyMs: 10, timeoutMs });
+  if (!held) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n--- last output ---\n${detail()}` : ''}`);
 }
