@@ -11,7 +11,7 @@ import { Learner } from '../test/helpers/learner.ts';
 import { removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { repoRoot } from './lib/prepare.ts';
-import { configuredMirror } from '../sandbox-server/src/images/mirror-address.ts';
+import { configuredMirror } from '../sandbox-server/src/isolation/mirror-address.ts';
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -20,7 +20,7 @@ import { benchVisualizer } from './bench-visualizer.ts';
 import { benchWorkshops } from './bench-workshops.ts';
 import { benchIsolation } from './bench-isolation.ts';
 import { benchSoak, soakOptions } from './bench-soak.ts';
-import { configuredMirror } from '../sandbox-server/src/images/mirror-address.ts';
+import { configuredMirror } from '../sandbox-server/src/isolation/mirror-address.ts';
 
 const sh = promisify(execFile);
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;

@@ -13,7 +13,7 @@ import { learnerPidfile, learnerSocket } from '../sandbox-server/src/engine/node
 import { hostPidLimits, hostSysctls, learnerPidsBudget, missingSysctls, readSysctl } from '../sandbox-server/src/isolation/kernel-quotas.ts';
 import { firewallIntact } from '../sandbox-server/src/isolation/firewall.ts';
 import { errorMessage } from '../sandbox-server/src/log.ts';
-import { configuredMirror } from '../sandbox-server/src/images/mirror-address.ts';
+import { configuredMirror } from '../sandbox-server/src/isolation/mirror-address.ts';
 
 type Verdict = 'ok' | 'warn' | 'fail';
 const rows: { verdict: Verdict; what: string; detail: string; fix?: string }[] = [];

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { SANDBOX_PREFIX } from '@contract/protocol.ts';
 import type { Config } from './config.ts';
-import { LABEL } from './clusters/labels.ts';
+import { LABEL } from './engine/labels.ts';
 import { watchNodeStarts } from './engine/cgroups.ts';
 import { confineStartedNode } from './isolation/kernel-quotas.ts';
 import { detectHostFacts, type HostFacts } from './engine/host.ts';
@@ -22,8 +22,8 @@ import { planLeftovers, reconcileClusters } from './clusters/reconcile.ts';
 import { LessonCatalog } from './checks/catalog.ts';
 import { CheckService } from './checks/checker.ts';
 import { ProgressStore } from './checks/progress.ts';
-import { DEFAULT_CONNECTION_OPTIONS } from './http/connection.ts';
-import { sandboxRoutes } from './http/routes.ts';
+import { DEFAULT_CONNECTION_OPTIONS } from './browser/connection.ts';
+import { sandboxRoutes } from './browser/routes.ts';
 import { createRouter, type HttpRoutes } from './http/router.ts';
 import { startDiskGuard } from './isolation/disk-guard.ts';
 import { watchFirewall } from './isolation/firewall.ts';
@@ -34,7 +34,7 @@ import { SessionStore } from './sessions/store.ts';
 import { openWorkshopStore, startWorkshops, workshopStatus, type Workshops } from './workshops/index.ts';
 import { adminToken } from './workshops/admin-token.ts';
 import { httpPolicy, networkOf } from './http/request.ts';
-import type { MirrorEndpoint } from './images/mirror-address.ts';
+import type { MirrorEndpoint } from './isolation/mirror-address.ts';
 
 export interface SandboxDeps {
   config: Config;

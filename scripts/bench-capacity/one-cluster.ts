@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { LessonCatalog } from '../../sandbox-server/src/checks/catalog.ts';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { nodeDiskOf } from '../../sandbox-server/src/engine/node-disk.ts';
 import { createLogger } from '../../sandbox-server/src/log.ts';
 import type { ServerMessage } from '@contract/protocol.ts';

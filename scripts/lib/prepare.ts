@@ -13,7 +13,7 @@ import { fenceLearnerNetworks } from '../../sandbox-server/src/isolation/firewal
 import type { Config } from '../../sandbox-server/src/config.ts';
 import { engineAnswers, ensureAptPackages, ensureEngine } from './engine.ts';
 import { info, step } from './progress.ts';
-import { configuredMirror } from '../../sandbox-server/src/images/mirror-address.ts';
+import { configuredMirror } from '../../sandbox-server/src/isolation/mirror-address.ts';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -23,7 +23,7 @@ export async function prepareHost(config: Config, opts: { browser?: boolean } = 
   ensureAptPackages(
     [
       'debootstrap', 'docker-registry', 'iptables',
-      // `ip` puts the mirror's own address on lo (images/mirror-address.ts).
+      // `ip` puts the mirror's own address on lo (isolation/mirror-address.ts).
       ...(config.SWB_MIRROR ? ['iproute2'] : []),
       // The learner engine (--userns-remap) runs on Debian's dockerd too; its disks are XFS files.
       ...(needEngine || config.SWB_ISOLATION === 'userns' ? ['docker.io'] : []),

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { lessonFiles } from '@contract/lesson-file.ts';
 import { E2E_INSTANCE, E2E_PORT } from '../../playwright.config.ts';
 import { docker } from '../helpers/server.ts';

@@ -8,7 +8,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import type Docker from 'dockerode';
 import { runStep } from '../../sandbox-server/src/checks/apply.ts';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config.ts';
 import { docker } from '../helpers/server.ts';

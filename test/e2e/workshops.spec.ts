@@ -7,7 +7,7 @@
  * container, network and volume of the learners' clusters.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { E2E_ADMIN_TOKEN, E2E_INSTANCE } from '../../playwright.config.ts';
 import { docker, leftovers } from '../helpers/server.ts';
 import { openTerminal, terminalScreen, typeCommand } from './terminal.ts';

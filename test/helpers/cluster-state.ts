@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { runStep } from '../../sandbox-server/src/checks/apply.ts';
 import { innerEngine } from '../../sandbox-server/src/engine/inner-events.ts';
 import { labArchive, listNodeFiles, putLabFiles, readNodeFile } from '../../sandbox-server/src/files/labfiles.ts';
-import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL } from '../../sandbox-server/src/engine/labels.ts';
 import { retryUntil } from '../../sandbox-server/src/retry.ts';
 import { SWARM_TASK_ID_LABEL } from '@contract/docker.ts';
 import { docker } from './server.ts';

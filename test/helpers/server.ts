@@ -10,7 +10,7 @@ import { loadConfig, type Config } from '../../sandbox-server/src/config.ts';
 import Docker from 'dockerode';
 import { connectDocker } from '../../sandbox-server/src/engine/docker.ts';
 import { learnerSocket } from '../../sandbox-server/src/engine/node-engine.ts';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { destroyCluster } from '../../sandbox-server/src/clusters/provision.ts';
 import { createLogger } from '../../sandbox-server/src/log.ts';
 import { runServer, type RunningServer } from '../../sandbox-server/src/main.ts';

@@ -15,10 +15,10 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { INNER_DOCKER_PORT } from '../../sandbox-server/src/engine/inner-api.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
-import { INPUT_STALL_MS } from '../../sandbox-server/src/http/connection.ts';
+import { INPUT_STALL_MS } from '../../sandbox-server/src/browser/connection.ts';
 import { closeCodes } from '@contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../helpers/server.ts';

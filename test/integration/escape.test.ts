@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { nodeDiskOf } from '../../sandbox-server/src/engine/node-disk.ts';
 import { DROPPED_CAPS, droppedCaps } from '../../sandbox-server/src/isolation/node-security.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';

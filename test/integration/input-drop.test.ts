@@ -14,8 +14,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { closeCodes } from '@contract/protocol.ts';
-import { labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
-import { INPUT_STALL_MS } from '../../sandbox-server/src/http/connection.ts';
+import { labelFilter } from '../../sandbox-server/src/engine/labels.ts';
+import { INPUT_STALL_MS } from '../../sandbox-server/src/browser/connection.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { INPUT_PAUSE_BYTES, type TerminalSession } from '../../sandbox-server/src/terminals/terminal.ts';
 import { Learner } from '../helpers/learner.ts';

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL } from '../../sandbox-server/src/engine/labels.ts';
 import { closeCodes, paths } from '@contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { docker, freePort, leftovers, removeInstance, startTestServer, waitForHealth } from '../helpers/server.ts';

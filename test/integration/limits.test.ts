@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type Docker from 'dockerode';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import { cgroupDirs } from '../../sandbox-server/src/engine/cgroups.ts';
 import { confineStartedNode, NODE_USERNS_CAPS } from '../../sandbox-server/src/isolation/kernel-quotas.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LABEL } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL } from '../../sandbox-server/src/engine/labels.ts';
 import { hashToken } from '../../sandbox-server/src/sessions/manager.ts';
 import { Learner } from '../helpers/learner.ts';
 import { docker, freePort, removeInstance, waitForHealth } from '../helpers/server.ts';

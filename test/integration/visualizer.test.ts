@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { LABEL, labelFilter } from '../../sandbox-server/src/clusters/labels.ts';
+import { LABEL, labelFilter } from '../../sandbox-server/src/engine/labels.ts';
 import type { ClusterState, PublishedPortView } from '@contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { docker, removeInstance, startTestServer } from '../helpers/server.ts';

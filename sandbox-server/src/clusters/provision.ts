@@ -18,9 +18,9 @@ import { ensureNodeDisk, NODE_WRITABLE, nodeDiskOf, releaseDisksNamed, releaseNo
 import { putLabFiles } from '../files/labfiles.ts';
 import { confineStartedNode, type Ulimit } from '../isolation/kernel-quotas.ts';
 import type { NodeInfo } from '@contract/protocol.ts';
-import { LABEL, clusterLabels, labelFilter } from './labels.ts';
+import { LABEL, clusterLabels, labelFilter } from '../engine/labels.ts';
 import { freeSubnets, gatewayOf } from './subnets.ts';
-import { mirrorHost, type MirrorEndpoint } from '../images/mirror-address.ts';
+import { mirrorHost, type MirrorEndpoint } from '../isolation/mirror-address.ts';
 import { retryUntil } from '../retry.ts';
 
 export interface ClusterNode extends NodeInfo {

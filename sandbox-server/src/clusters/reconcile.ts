@@ -5,7 +5,7 @@
  */
 import type Docker from 'dockerode';
 import type { Logger } from '../log.ts';
-import { LABEL, labelFilter } from './labels.ts';
+import { LABEL, labelFilter } from '../engine/labels.ts';
 import { destroyCluster, type Cluster, type ClusterNode } from './provision.ts';
 
 export async function reconcileClusters(docker: Docker, instance: string, log: Logger): Promise<Cluster[]> {

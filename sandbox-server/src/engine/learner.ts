@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { withLock } from '../images/lock.ts';
 import { retryUntil } from '../retry.ts';
+import { withLock } from './lock.ts';
 import { remountNodeDisks } from './node-disk.ts';
 
 const run = promisify(execFile);

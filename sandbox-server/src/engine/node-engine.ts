@@ -4,10 +4,15 @@
  * (isolation/learner-nodes.ts).
  */
 import path from 'node:path';
-import type { Config } from '../config.ts';
 import { learnerPaths, type LearnerEngineOptions } from './learner.ts';
 
-export function learnerEngineOptions(config: Config): LearnerEngineOptions {
+/** The settings the learner engine's place is made from (the server's config has them). */
+export interface NodeEngineSettings {
+  SWB_LEARNER_DIR: string;
+  SWB_LEARNER_DISK_GB: number;
+}
+
+export function learnerEngineOptions(config: NodeEngineSettings): LearnerEngineOptions {
   return {
     root: config.SWB_LEARNER_DIR,
     runDir: '/run/swb-learner',
@@ -18,11 +23,11 @@ export function learnerEngineOptions(config: Config): LearnerEngineOptions {
 }
 
 /** The learner engine's socket (tests and scripts reach node containers through it). */
-export function learnerSocket(config: Config): string {
+export function learnerSocket(config: NodeEngineSettings): string {
   return learnerPaths(learnerEngineOptions(config)).socket;
 }
 
 /** The learner engine's pidfile (the doctor reads its rlimits). */
-export function learnerPidfile(config: Config): string {
+export function learnerPidfile(config: NodeEngineSettings): string {
   return learnerPaths(learnerEngineOptions(config)).pidfile;
 }

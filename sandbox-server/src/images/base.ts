@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile, mkdir, readFile, readdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { LABEL } from '../clusters/labels.ts';
+import { LABEL } from '../engine/labels.ts';
 import { followProgress } from './build.ts';
 
 export const BASE_IMAGE = 'swb/debian:bookworm';

@@ -5,7 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
-import { LABEL } from '../clusters/labels.ts';
+import { LABEL } from '../engine/labels.ts';
 import { inputHash, parseFromRefs, type ContextFile } from './hash.ts';
 
 export const HASH_LABEL = 'swb.input-hash';

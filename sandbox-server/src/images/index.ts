@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { ensureBaseImage } from './base.ts';
 import { ensureBuilt, type ImageSpec } from './build.ts';
 import { visualizerPageFiles } from './bundle.ts';
-import { withLock } from './lock.ts';
+import { withLock } from '../engine/lock.ts';
 
 export interface LabImage {
   name: string; // reference on the host engine, e.g. 'flask_app:3.0'

@@ -1,7 +1,7 @@
 // The local registry mirror the learner nodes pull lab images from. Debian's docker-registry
 // (distribution 2.8) runs as a plain detached process: seeded while bound to 127.0.0.1 and writable,
-// then served read-only on its own address only (mirror-address.ts), which nodes reach through their
-// network's gateway.
+// then served read-only on its own address only (isolation/mirror-address.ts), which nodes reach
+// through their network's gateway.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
@@ -9,10 +9,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { followProgress } from './build.ts';
-import { withLock } from './lock.ts';
+import { withLock } from '../engine/lock.ts';
 import { retryUntil } from '../retry.ts';
 import type { LabImage } from './index.ts';
-import { ensureMirrorAddress, mirrorHost, type MirrorEndpoint } from './mirror-address.ts';
+import { ensureMirrorAddress, mirrorHost, type MirrorEndpoint } from '../isolation/mirror-address.ts';
 import { registryConfig, sameSeed, seedRecord, splitRepoTag, type SeededImage } from './mirror-config.ts';
 
 export interface MirrorOptions {

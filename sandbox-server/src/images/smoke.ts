@@ -16,7 +16,7 @@ import { LAB_DIR } from '@contract/protocol.ts';
 import { loadConfig } from '../config.ts';
 import { INNER_DOCKER_PORT } from '../engine/inner-api.ts';
 import { execInNode } from '../engine/node-exec.ts';
-import { mirrorHost } from './mirror-address.ts';
+import { mirrorHost } from '../isolation/mirror-address.ts';
 
 const LABEL = { 'swb.test': 'images' };
 const docker = new Docker();

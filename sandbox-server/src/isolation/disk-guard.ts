@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { LABEL, labelFilter } from '../clusters/labels.ts';
+import { LABEL, labelFilter } from '../engine/labels.ts';
 import { nodeDiskOf } from '../engine/node-disk.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';

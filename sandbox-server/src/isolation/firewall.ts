@@ -11,7 +11,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { MirrorEndpoint } from '../images/mirror-address.ts';
+import type { MirrorEndpoint } from './mirror-address.ts';
 
 const run = promisify(execFile);
 const BRIDGES = 'swb+';

@@ -6,13 +6,12 @@
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
-import type { Config } from '../config.ts';
 import { errorMessage } from '../log.ts';
 import type { CgroupOwner } from '../engine/cgroups.ts';
 import type { Isolation } from '../engine/host.ts';
 import { ensureLearnerDisk, ensureLearnerEngine, LEARNER_CGROUP_PARENT } from '../engine/learner.ts';
 import type { NodeDisks } from '../engine/node-disk.ts';
-import { learnerEngineOptions } from '../engine/node-engine.ts';
+import { learnerEngineOptions, type NodeEngineSettings } from '../engine/node-engine.ts';
 import { copyImage } from '../engine/node-image.ts';
 import { sizeHostForLearners, type Ulimit } from './kernel-quotas.ts';
 
@@ -29,8 +28,18 @@ export interface NodeEngine {
   nodeUlimits: Ulimit[];
 }
 
+/** The settings setupNodeEngine reads (the server's config has them). */
+export interface NodeIsolationSettings extends NodeEngineSettings {
+  SWB_ISOLATION: 'userns' | 'hardened';
+  DOCKER_HOST?: string | undefined;
+  SWB_MAX_CLUSTERS: number;
+  SWB_WORKERS: number;
+  SWB_NODE_PIDS: number;
+  SWB_NODE_DISK_MB: number;
+}
+
 export async function setupNodeEngine(
-  config: Config,
+  config: NodeIsolationSettings,
   hostDocker: Docker,
   nodeImage: string,
   log: { info(line: string): void; warn(line: string): void },

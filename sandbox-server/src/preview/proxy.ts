@@ -47,17 +47,15 @@ import { paths, type PublishedPortView } from '@contract/protocol.ts';
 import type { LiveCluster } from '../clusters/live.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import { authorize, parsePreviewPath, type Access, type PreviewAccessDeps, type PreviewTarget } from './capability.ts';
-import type { TunnelOptions } from './tunnel.ts';
+import { authorize, parsePreviewPath, type Access, type PreviewTarget } from './capability.ts';
+import type { TunnelDeps } from './tunnel.ts';
 import { CORS_FOR_OPAQUE, SECURITY_HEADERS, forwardHeaders, responseHeaders } from './headers.ts';
 
-export interface PreviewDeps extends PreviewAccessDeps {
+/** What the proxy needs: TunnelDeps (who may open a preview, connect timeout, tunnel limits), a log and a response timeout. */
+export interface PreviewDeps extends TunnelDeps {
   log: Logger;
-  connectTimeoutMs?: number;
   /** Time for the app to start answering once connected. */
   responseTimeoutMs?: number;
-  /** Limits of WebSocket tunnels (tests; defaults in tunnel.ts). */
-  tunnels?: TunnelOptions;
 }
 
 export { handlePreviewUpgrade } from './tunnel.ts';

@@ -18,9 +18,8 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { refuseUpgrade } from '../http/errors.ts';
-import { authorize, parsePreviewPath } from './capability.ts';
+import { authorize, parsePreviewPath, type PreviewAccessDeps } from './capability.ts';
 import { forwardHeaders, responseHeaders } from './headers.ts';
-import type { PreviewDeps } from './proxy.ts';
 
 /** The app's answer head may be this long at most (request heads of browsers are far shorter). */
 export const MAX_HEAD_BYTES = 16 * 1024;
@@ -38,6 +37,17 @@ export interface TunnelOptions {
   headTimeoutMs?: number;
   idleMs?: number;
   maxPerSession?: number;
+}
+
+/**
+ * What an upgrade needs: who may open the preview, and time limits. Declared here, below proxy.ts
+ * (whose PreviewDeps extends it and which re-exports handlePreviewUpgrade), so the two files do not
+ * import each other.
+ */
+export interface TunnelDeps extends PreviewAccessDeps {
+  connectTimeoutMs?: number;
+  /** Limits of WebSocket tunnels (tests; defaults above). */
+  tunnels?: TunnelOptions;
 }
 
 /** The app's answer head: status, headers (lowercase names, repeated ones as for Node), and bytes after it. */
@@ -80,7 +90,7 @@ const refuse = (socket: Duplex, status: number, text: string) => refuseUpgrade(s
  * Upgrade requests to a preview: only on a capability address (a preview page opens its sockets
  * relative to its own address, from its opaque origin), only WebSocket, then see the file comment.
  */
-export function handlePreviewUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, deps: PreviewDeps): boolean {
+export function handlePreviewUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, deps: TunnelDeps): boolean {
   const url = new URL(req.url ?? '/', 'http://local');
   const target = parsePreviewPath(url.pathname);
   if (!target) return false;

@@ -2,7 +2,7 @@
  * The bookkeeping of one browser socket's terminals, with the awaits of an
  * `open` (cluster, then shell) held open by hand so that opens overlap in
  * exactly the order that once gave two shells one channel.
- * Run: node --import tsx --test sandbox-server/src/http/connection.test.ts
+ * Run: node --import tsx --test sandbox-server/src/browser/connection.test.ts
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -18,7 +18,7 @@ import type { LearnerSession, SessionManager } from '../sessions/manager.ts';
 import { INPUT_PAUSE_BYTES, TerminalSession, type TerminalViewer } from '../terminals/terminal.ts';
 import { waitFor } from '../../../test/helpers/wait.ts';
 import { BrowserConnection, DEFAULT_CONNECTION_OPTIONS, INPUT_MAX_QUEUED, MAX_SOCKETS_PER_SESSION, checkSocketCap, type ConnectionOptions } from './connection.ts';
-import { SocketRefusal } from './errors.ts';
+import { SocketRefusal } from '../http/errors.ts';
 
 interface Deferred<T> {
   promise: Promise<T>;

@@ -1,7 +1,12 @@
 /**
  * The learner's sandbox routes (all under /sandbox, so it can share a port with the web app) and
- * the terminal socket, as one table for the router (router.ts): the door's guards, the error
+ * the terminal socket, as one table for the router (http/router.ts): the door's guards, the error
  * envelope and the close codes live there; each route here says who it admits and what it does.
+ *
+ * Why a folder `browser/`: it holds what a learner's browser talks to, this route table and the
+ * one WebSocket per tab (connection.ts), wired to sessions, terminals, checks, files and preview.
+ * `http/` below it is the generic HTTP layer only (router, request guards, error envelope, rate
+ * limit) and knows none of those, so preview/ and workshops/ can build on it without a circle.
  */
 import type http from 'node:http';
 import { LAB_DIR, MAX_FILE_BYTES, SESSION_COOKIE, closeCodes, labPath, paths, type SessionResponse } from '@contract/protocol.ts';
@@ -14,10 +19,10 @@ import { NotClaimed, type LearnerSession, type SessionManager } from '../session
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
 import { BrowserConnection, checkSocketCap, type ConnectionOptions } from './connection.ts';
-import { HttpError, describeError, json, SocketRefusal } from './errors.ts';
-import { RateLimit } from './rate-limit.ts';
-import { clientAddress, clientNetwork, cookie, readCookie, type HttpPolicy } from './request.ts';
-import { route, socketRoute, type Route, type Upgrade } from './router.ts';
+import { HttpError, describeError, json, SocketRefusal } from '../http/errors.ts';
+import { RateLimit } from '../http/rate-limit.ts';
+import { clientAddress, clientNetwork, cookie, readCookie, type HttpPolicy } from '../http/request.ts';
+import { route, socketRoute, type Route, type Upgrade } from '../http/router.ts';
 
 /** Above what any protocol frame needs; bigger frames close the socket with 1009. */
 const WS_MAX_PAYLOAD = 1024 * 1024;

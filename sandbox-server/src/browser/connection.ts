@@ -21,7 +21,7 @@ import { TooManyTerminals } from '../terminals/registry.ts';
 import type { TerminalSession, TerminalViewer } from '../terminals/terminal.ts';
 import type { Logger } from '../log.ts';
 import { errorMessage } from '../log.ts';
-import { SocketRefusal } from './errors.ts';
+import { SocketRefusal } from '../http/errors.ts';
 
 interface Attached {
   terminalId: string;

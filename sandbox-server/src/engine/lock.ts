@@ -1,5 +1,5 @@
 // A lock file shared by processes on one machine (the sandbox server, `npm test`, the CLI), so two
-// of them never build the same image or seed the same mirror at once.
+// of them never start the learner engine, build the same image or seed the same mirror at once.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
