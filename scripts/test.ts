@@ -5,7 +5,7 @@
  * line: "N passed, N failed".
  */
 import { errorMessage } from '../sandbox-server/src/log.ts';
-import { buildWeb, findTests, finish, nodeSuite, playwrightSuite, prepareTestHost, unitSuites, type SuiteResult } from './lib/suites.ts';
+import { buildWeb, findTests, finish, nodeSuite, playwrightSuite, prepareTestHost, slowestFirst, unitSuites, type SuiteResult } from './lib/suites.ts';
 import { E2E_INSTANCE } from '../playwright.config.ts';
 import { removeTestLeftovers } from '../test/helpers/server.ts';
 
@@ -13,12 +13,15 @@ const WALK_FILE = 'test/integration/lessons.test.ts';
 /** Files whose assertions compare latency with the machine at rest: a run of their own, last. */
 const MEASURES_LATENCY = ['test/integration/admission.test.ts', 'test/integration/abuse.test.ts'];
 
-/** The integration files one at a time (node's runner orders one run's files itself), those that measure latency after the rest. */
+/**
+ * The integration files two at a time, slowest first (each file mostly waits on its own real clusters
+ * and has its own server, instance and networks), then those that measure latency, one at a time.
+ */
 async function integrationSuites(): Promise<SuiteResult[]> {
   const files = findTests('test/integration').filter((f) => f !== WALK_FILE);
-  const opts = { extra: ['--test-concurrency=1'], perFile: true };
-  const first = await nodeSuite('integration', files.filter((f) => !MEASURES_LATENCY.includes(f)), opts);
-  return [first, await nodeSuite('integration (latency)', MEASURES_LATENCY.filter((f) => files.includes(f)), opts)];
+  const first = await nodeSuite('integration', slowestFirst(files.filter((f) => !MEASURES_LATENCY.includes(f))), { extra: ['--test-concurrency=2'], perFile: true });
+  const latency = await nodeSuite('integration (latency)', MEASURES_LATENCY.filter((f) => files.includes(f)), { extra: ['--test-concurrency=1'], perFile: true });
+  return [first, latency];
 }
 
 try {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../sandbox-server/src/config.ts';
 import { prepareHost, repoRoot } from './prepare.ts';
-import { buildWebIfChanged } from './web.ts';
+import { buildWebIfChanged, cacheDir } from './web.ts';
 
 export interface SuiteResult {
   name: string;
@@ -125,15 +125,47 @@ function tapFailures(output: string): string[] {
 const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'swb-test-')), name);
 const readJson = (file: string) => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8') || '{}') : {});
 
+/** Each test file's time in the last run on this machine, kept so the next run can start the slowest first. */
+const lastTimesFile = () => path.join(cacheDir(), 'test-file-seconds.json');
+const lastTimes = (): Record<string, number> => {
+  try {
+    return readJson(lastTimesFile());
+  } catch {
+    return {}; // a torn file: this run goes by name
+  }
+};
+
+/**
+ * Files in the order that ends a concurrent run soonest: the slowest (as last measured here) first,
+ * so a long file does not start last beside an idle lane. Files never timed here go first, by name.
+ */
+export const slowestFirst = (files: string[]): string[] => {
+  const seconds = lastTimes();
+  return [...files].sort((a, b) => (seconds[b] ?? Infinity) - (seconds[a] ?? Infinity) || a.localeCompare(b));
+};
+
 /** node's test runner over these files; with perFile, each file's time (scripts/lib/file-times.mjs) goes in the summary. */
 export async function nodeSuite(name: string, files: string[], opts: { extra?: string[]; perFile?: boolean } = {}): Promise<SuiteResult> {
   const times = tmpFile('file-times.json');
   const reporters = ['--test-reporter=tap', '--test-reporter-destination=stdout'];
   if (opts.perFile) reporters.push(`--test-reporter=${repoRoot}/scripts/lib/file-times.mjs`, `--test-reporter-destination=${times}`);
-  const fileTimes = () => Object.entries(readJson(times) as Record<string, number>).map(([f, ms]) => ({ name: path.relative(repoRoot, f), seconds: ms / 1000 }));
+  const fileTimes = () => {
+    const measured = Object.entries(readJson(times) as Record<string, number>).map(([f, ms]) => ({ name: path.relative(repoRoot, f), seconds: ms / 1000 }));
+    keepTimes(measured);
+    return measured;
+  };
   const { code, output } = await timed(name, () => run(name, process.execPath, ['--import', 'tsx', '--test', ...reporters, ...(opts.extra ?? []), ...files]), opts.perFile ? fileTimes : undefined);
   const counts = nodeCounts(output);
   return { name, ...counts, failed: counts.failed || (code !== 0 ? 1 : 0), exitCode: code, failures: tapFailures(output) };
+}
+
+function keepTimes(measured: { name: string; seconds: number }[]): void {
+  try {
+    fs.mkdirSync(cacheDir(), { recursive: true });
+    fs.writeFileSync(lastTimesFile(), JSON.stringify({ ...lastTimes(), ...Object.fromEntries(measured.map((m) => [m.name, Math.round(m.seconds)])) }));
+  } catch {
+    // only an ordering hint: a read-only cache costs the next run its order, nothing else
+  }
 }
 
 interface PwSuite {

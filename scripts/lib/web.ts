@@ -42,7 +42,7 @@ function hashInputs(root: string): string {
 }
 
 /** Where finished builds are kept by input hash, beside the npm install copies (scripts/bootstrap.sh). */
-const cacheDir = () => process.env.SWB_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'swarm-workbench');
+export const cacheDir = () => process.env.SWB_CACHE_DIR ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'swarm-workbench');
 /** The only files of a build that name the folder it was built in (Next's server reads `appDir` from them). */
 const ROOT_NAMING_FILES = ['required-server-files.json', 'required-server-files.js'];
 const BUILT_IN = 'swb-built-in';
