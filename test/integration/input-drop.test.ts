@@ -69,7 +69,7 @@ describe('input dropped on closeCodes.inputStalled: Ctrl-C after reconnecting re
   }
 
   /** Flood a gated shell until 4005, reconnect, Ctrl-C, open the gate: did the prompt come back within the bound? */
-  async function ctrlCAfterStall(terminalId: string, dropOnClose: boolean): Promise<{ back: boolean; below: number; held: number; dropped: number; queuedAtClose: number }> {
+  async function ctrlCAfterStall(terminalId: string, dropOnClose: boolean): Promise<{ back: boolean; below: number; held: number; dropped: number }> {
     const gate = `/tmp/gate-${terminalId}`;
     const page = await learner.anotherPage();
     await page.open(terminalId, 'manager');
@@ -82,9 +82,8 @@ describe('input dropped on closeCodes.inputStalled: Ctrl-C after reconnecting re
     await waitFor(() => term.inputQueued === 0, 10_000, 'the command line taken by the shell');
     const before = term.inputBytes;
     const stop = flood(page, terminalId);
-    let queuedAtClose = 0; // the server's queue just before 4005 (the stream below may still take some of it meanwhile)
     try {
-      await waitFor(() => page.closeCode !== undefined || ((queuedAtClose = term.inputQueued), false), INPUT_STALL_MS + 60_000, 'the flooding socket closed', () =>
+      await waitFor(() => page.closeCode !== undefined, INPUT_STALL_MS + 60_000, 'the flooding socket closed', () =>
         `queued ${term.inputQueued}, accepted ${term.inputBytes - before}, dropped ${term.inputDropped}; output: ${JSON.stringify(page.text(terminalId).slice(-300))}`,
       );
     } finally {
@@ -106,7 +105,7 @@ describe('input dropped on closeCodes.inputStalled: Ctrl-C after reconnecting re
     const probe = setInterval(() => again.type(terminalId, '\x15echo "back""-$((6*7))"\r'), 500);
     const back = await shows(again, terminalId, /back-42/, PROMPT_BOUND_MS).finally(() => clearInterval(probe));
     again.ws.terminate();
-    return { back, below, held, dropped, queuedAtClose };
+    return { back, below, held, dropped };
   }
 
   test('with the drop, the prompt comes back after Ctrl-C; control: without it, the Ctrl-C waits behind the old queue', async () => {
@@ -114,9 +113,10 @@ describe('input dropped on closeCodes.inputStalled: Ctrl-C after reconnecting re
     console.log(`with the drop: ${fixed.below >> 10} KiB had gone below the server, ${fixed.dropped >> 10} KiB dropped, ${fixed.held >> 10} KiB left in the server; prompt back: ${fixed.back}`);
     const old = await ctrlCAfterStall('t-keep', false);
     console.log(`without the drop: ${old.below >> 10} KiB below the server, ${old.held >> 10} KiB held in the server; prompt back within ${PROMPT_BOUND_MS} ms: ${old.back}`);
-    // What was queued when the socket closed is dropped (how much that is depends on how much the pty took meanwhile).
-    assert.ok(fixed.queuedAtClose >= 64 * 1024, `the flood filled the server's queue (${fixed.queuedAtClose} bytes at the close)`);
-    assert.ok(fixed.dropped >= fixed.queuedAtClose - READ_MARGIN, `the socket's queued input was dropped (${fixed.dropped} of ${fixed.queuedAtClose} bytes)`);
+    // The drop happened (the control's dropInput does nothing): how much it took depends on how much of
+    // the paused queue the pty below had taken by the stall deadline (128 to 304 KiB seen); that nothing
+    // is left behind is the next assertion.
+    assert.ok(fixed.dropped > 0, `the socket's queued input was dropped (${fixed.dropped} bytes)`);
     assert.ok(fixed.held < READ_MARGIN, `nothing of it is left but the stream's own buffer (${fixed.held} bytes)`);
     assert.ok(fixed.back, 'with the drop, Ctrl-C after reconnecting brings the prompt back at once');
     assert.ok(old.held > READ_MARGIN + 16 * 1024, `control: the server still held ${old.held} bytes ahead of the Ctrl-C`);

@@ -10,13 +10,16 @@ import { type CheckContext, type Outcome, fail, pass } from './outcome.ts';
 
 export type { CheckContext, Outcome } from './outcome.ts';
 
+/** How a verdict that could not read the cluster begins (the learner's next Check, or the next round, asks again). */
+export const UNREADABLE = 'the check could not read your cluster';
+
 /** `ctx.since`: when the learner began the lesson; a `rescheduled` check counts only failures after it. */
 export async function evaluate(check: Check, view: ClusterView, ctx: CheckContext = {}): Promise<Outcome> {
   try {
     return await evaluateKind(check, view, ctx);
   } catch (err) {
     // A check must never take the server down; say what happened instead.
-    return fail(`the check could not read your cluster: ${err instanceof Error ? err.message : String(err)}`);
+    return fail(`${UNREADABLE}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
