@@ -10,19 +10,19 @@ import { E2E_INSTANCE } from '../playwright.config.ts';
 import { removeTestLeftovers } from '../test/helpers/server.ts';
 
 const WALK_FILE = 'test/integration/lessons.test.ts';
-/** Files whose assertions compare latency with the machine at rest: a run of their own, last. */
+/** Files whose assertions compare latency with an idle baseline they measure themselves: after the other files. */
 const MEASURES_LATENCY = ['test/integration/admission.test.ts', 'test/integration/abuse.test.ts'];
 
 /**
- * The integration files two at a time, slowest first (each file mostly waits on its own real clusters
- * and has its own server, instance and networks), then those that measure latency, one at a time.
+ * The integration files two at a time, slowest first: each file mostly waits on its own real
+ * clusters and has its own server, instance and networks.
  */
-async function integrationSuites(): Promise<SuiteResult[]> {
-  const files = findTests('test/integration').filter((f) => f !== WALK_FILE);
-  const first = await nodeSuite('integration', slowestFirst(files.filter((f) => !MEASURES_LATENCY.includes(f))), { extra: ['--test-concurrency=2'], perFile: true });
-  const latency = await nodeSuite('integration (latency)', MEASURES_LATENCY.filter((f) => files.includes(f)), { extra: ['--test-concurrency=1'], perFile: true });
-  return [first, latency];
+function integrationSuite(): Promise<SuiteResult> {
+  const files = findTests('test/integration').filter((f) => f !== WALK_FILE && !MEASURES_LATENCY.includes(f));
+  return nodeSuite('integration', slowestFirst(files), { extra: ['--test-concurrency=2'], perFile: true });
 }
+/** The files that judge latency, one at a time and not beside the other integration files. */
+const latencySuite = (): Promise<SuiteResult> => nodeSuite('integration (latency)', MEASURES_LATENCY, { extra: ['--test-concurrency=1'], perFile: true });
 
 try {
   await prepareTestHost();
@@ -35,18 +35,19 @@ try {
     finish([await nodeSuite('lesson walk', [WALK_FILE])]);
   }
   // The lesson walk and the integration files mostly wait on real clusters converging: the CPU-bound
-  // parts (types, lint, unit specs, the web build) run beside them. The browser tests come after the
-  // integration files, beside the rest of the walk (on two cores, running them beside the
-  // integration files too made every part slower and the latency measures flaky).
+  // parts (types, lint, unit specs, the web build) run beside them. The browser tests and the files
+  // that judge latency (against a baseline of their own, by the median) come after the integration
+  // files, beside each other and the rest of the walk: on two cores, the browser tests beside the
+  // integration files too made every part slower.
   process.env.SWB_TEST_SLACK = '2'; // every node suite's deadlines: they share the machine (test/helpers/wait.ts)
   const unit = unitSuites();
   const web = buildWeb();
   web.catch(() => undefined); // its failure is reported where it is awaited, after the integration files
   const walk = nodeSuite('lesson walk', [WALK_FILE]);
-  const integration = await integrationSuites();
+  const integration = await integrationSuite();
   await web;
-  const e2e = await playwrightSuite();
-  finish([...(await unit), ...integration, await walk, e2e]);
+  const [latency, e2e] = await Promise.all([latencySuite(), playwrightSuite()]);
+  finish([...(await unit), integration, latency, await walk, e2e]);
 } catch (err) {
   console.error(`\n[test] ${errorMessage(err)}\n`);
   process.exit(1);
