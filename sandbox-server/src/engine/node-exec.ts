@@ -127,9 +127,13 @@ export async function killExec(exec: Docker.Exec, containerId: string): Promise<
   const info = await inspect();
   if (!info.Running) return true;
   if (!info.Pid) return false;
-  const inNode = async (pid: number) => (await readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '')).includes(containerId);
-  // Not in this node: it ended between the two looks (a loaded host), or it is not ours to signal.
-  if (!(await inNode(info.Pid))) return !(await inspect()).Running;
+  const cgroupOf = (pid: number) => readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => null);
+  const inNode = async (pid: number) => (await cgroupOf(pid))?.includes(containerId) ?? false;
+  const main = await cgroupOf(info.Pid);
+  // Gone: it ended after the engine's answer (on a loaded host the engine learns of the exit later).
+  if (main === null) return true;
+  // Not in this node: it ended and its pid was taken again, or it is not ours to signal.
+  if (!main.includes(containerId)) return !(await inspect()).Running;
   // Stop the whole tree first so nothing forks while we look, look again, then kill.
   const signal = async (pids: number[], sig: NodeJS.Signals) => {
     for (const pid of pids) {
