@@ -42,6 +42,9 @@ export default defineConfig({
       PORT: String(E2E_PORT),
       SWB_INSTANCE: E2E_INSTANCE,
       SWB_POOL_SIZE: '2',
+      // Each warm cluster (one per claim, nearly every test) would pull the lab image into all three nodes
+      // first: CPU beside the browsers on two cores, for specs that never scale a service out.
+      SWB_PRELOAD_IMAGES: 'none',
       // A finished test's browser is gone: its cluster is reaped a minute later instead of idling beside
       // the next tests on two shared cores (workshop learners are pinned; reloads reconnect in seconds).
       SWB_IDLE_TTL_MIN: '1',

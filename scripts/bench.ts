@@ -20,6 +20,7 @@ import { benchVisualizer } from './bench-visualizer.ts';
 import { benchWorkshops } from './bench-workshops.ts';
 import { benchIsolation } from './bench-isolation.ts';
 import { benchSoak, soakOptions } from './bench-soak.ts';
+import { benchPreload } from './bench-preload.ts';
 import { configuredMirror } from '../sandbox-server/src/isolation/mirror-address.ts';
 
 const sh = promisify(execFile);
@@ -33,6 +34,10 @@ const soak = soakOptions(process.argv.slice(2));
 const images = await prepareHost(loadConfig());
 if (soak.only) {
   await benchSoak(soak);
+  process.exit(0);
+}
+if (process.env.SWB_BENCH_PRELOAD_ONLY === '1') {
+  await benchPreload();
   process.exit(0);
 }
 const server = await startTestServer('bench', { SWB_POOL_SIZE: '1' });
@@ -130,6 +135,8 @@ try {
 await benchIsolation();
 // The cluster picture: scale -> WebSocket latency and CPU per watched cluster (its own server and clusters).
 await benchVisualizer();
+// Lab images preloaded into warm clusters: the seed path's first scale-out with and without them.
+await benchPreload();
 // A workshop's dashboard refresh for a room (no engine).
 await benchWorkshops();
 // Many learners typing for minutes, every byte checksummed end to end.

@@ -6,9 +6,18 @@ import path from 'node:path';
 import { z } from 'zod';
 import { clusterCost, describeBound, hostCapacity, type HostCapacity } from './clusters/capacity.ts';
 import { readHostResources } from './clusters/host-resources.ts';
+import { IMAGE_REFERENCE } from './engine/inner-api.ts';
 
 const bool = z.enum(['1', '0', 'true', 'false', 'on', 'off']).transform((v) => ['1', 'true', 'on'].includes(v));
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+/** Comma-separated image references; `none` (or nothing) for none. */
+const imageList = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+    .transform((list) => (list.length === 1 && ['none', 'off'].includes(list[0]!) ? [] : list))
+    .refine((list) => list.every((ref) => IMAGE_REFERENCE.test(ref)), 'comma-separated image references such as flask_app:3.0, or none');
 
 export const configSchema = z.object({
   PORT: int(3000, 0, 65535).describe('Port of the one learner-facing URL (web app + sandbox).'),
@@ -81,6 +90,9 @@ export const configSchema = z.object({
     .describe(
       'The one address the registry mirror listens on: put on this host\'s loopback, reached by nodes through their gateway, outside every learner and engine range. Nothing else on the host (other interfaces, the gateways) answers on the mirror\'s port.',
     ),
+  SWB_PRELOAD_IMAGES: imageList('flask_app:3.0').describe(
+    'Images every node of a warm cluster pulls from the mirror before a learner gets it (comma-separated, as the lessons type them; none = off), so the seed path\'s first scale-out starts its tasks on the workers without pulling. Cold starts never wait for it; with SWB_MIRROR=off nothing is preloaded.',
+  ),
   SWB_MIRROR_DIR: z.string().default('/var/lib/swb/registry').describe('Storage of the local registry mirror.'),
   SWB_REGISTRY_BIN: z.string().default('/usr/bin/docker-registry').describe('The registry binary that serves the mirror (Debian\'s docker-registry package).'),
   SWB_FIREWALL: bool

@@ -40,6 +40,8 @@ export async function runServer(config: Config, log: Logger, web?: WebApp): Prom
   const mirror = config.SWB_MIRROR
     ? await ensureMirror({ docker, port: config.SWB_MIRROR_PORT, addr: config.SWB_MIRROR_ADDR, dataDir: config.SWB_MIRROR_DIR, images: images.lab, log: (line: string) => log.info(line, { part: 'mirror' }), registryBin: config.SWB_REGISTRY_BIN })
     : null;
+  const unserved = mirror ? config.SWB_PRELOAD_IMAGES.filter((ref) => !images.lab.some((l) => l.name === ref)) : [];
+  if (unserved.length) log.warn('SWB_PRELOAD_IMAGES names images the mirror does not serve: their preload will fail (warm clusters are handed out without them)', { images: unserved.join(',') });
   // Images and the mirror stay on the host engine; learner nodes run on the learner engine.
   const { docker: nodeDocker, ...nodeEngine } = await setupNodeEngine(
     config,

@@ -18,6 +18,7 @@ import { LiveCluster } from './clusters/live.ts';
 import { ClusterPool } from './clusters/pool.ts';
 import { destroyCluster, provisionCluster, type Cluster } from './clusters/provision.ts';
 import { HandoutStore } from './clusters/handouts.ts';
+import { preloadImages } from './clusters/preload.ts';
 import { planLeftovers, reconcileClusters } from './clusters/reconcile.ts';
 import { LessonCatalog } from './checks/catalog.ts';
 import { CheckService } from './checks/checker.ts';
@@ -122,7 +123,17 @@ export async function startSandbox(deps: SandboxDeps): Promise<Sandbox> {
 
   // Learners' clusters, warm ones and cold starts all count against the host's limit.
   const hasRoom = (): boolean => sessions.clustersInUse + pool.running < config.SWB_MAX_CLUSTERS;
-  const pool = new ClusterPool(config.SWB_POOL_SIZE, () => provision(), destroy, log.child({ part: 'pool' }), hasRoom, (c) => handouts.mark(c.id));
+  // A warm cluster's nodes pull the lab images a learner will scale out (SWB_PRELOAD_IMAGES) before it
+  // is ready; a cold start never waits for that. Nodes pull them through the mirror only.
+  const preload = deps.mirror ? config.SWB_PRELOAD_IMAGES : [];
+  if (config.SWB_PRELOAD_IMAGES.length > 0 && !deps.mirror) log.info('SWB_PRELOAD_IMAGES is ignored: no registry mirror (SWB_MIRROR=off)');
+  const poolLog = log.child({ part: 'pool' });
+  const provisionWarm = async (signal: AbortSignal) => {
+    const cluster = await provision();
+    if (preload.length) cluster.preloaded = await preloadImages(cluster.cluster, { images: preload, log: poolLog, signal });
+    return cluster;
+  };
+  const pool = new ClusterPool(config.SWB_POOL_SIZE, provisionWarm, destroy, poolLog, hasRoom, (c) => handouts.mark(c.id));
   const store = new SessionStore(dbFile);
   const workshopStore = openWorkshopStore(config.dataDir, config.SWB_INSTANCE);
   const sessions = new SessionManager({

@@ -31,6 +31,10 @@ export function testConfig(name: string, env: Record<string, string> = {}): Conf
     SWB_INSTANCE: `t-${name}-${crypto.randomBytes(2).toString('hex')}`.slice(0, 20),
     SWB_DATA_DIR: path.join(os.tmpdir(), `swb-test-${name}-${process.pid}`),
     SWB_POOL_SIZE: '0',
+    // Every warm cluster would pull the lab image into each node (CPU and disk on two shared cores)
+    // for tests that never scale out: tests with pool clusters (admission's latency, the bench's warm
+    // pool) would pay for it. preload.test.ts and the bench's preload figure turn it on themselves.
+    SWB_PRELOAD_IMAGES: 'none',
     SWB_WEB: 'false',
     SWB_LOG_LEVEL: process.env.SWB_TEST_LOG ?? 'error',
     SWB_LOG_FORMAT: 'pretty',

@@ -11,6 +11,7 @@ import { DEFAULT_TERMINAL_LIMITS, TerminalSet, type TerminalLimits } from '../te
 import { defaultTerminalId } from '@contract/protocol.ts';
 import { TerminalSession } from '../terminals/terminal.ts';
 import { ClusterStateFeed } from '../visualizer/feed.ts';
+import type { PreloadResult } from './preload.ts';
 import type { Cluster, ClusterNode } from './provision.ts';
 
 export interface WatchOptions {
@@ -27,6 +28,8 @@ export class LiveCluster {
   readonly events: ClusterEvents;
   /** The live cluster picture (visualizer panel, port badges, preview). */
   readonly state: ClusterStateFeed;
+  /** What the warm pool's image preload did, node by node (clusters/preload.ts); unset when none ran. */
+  preloaded?: PreloadResult[];
 
   constructor(
     readonly cluster: Cluster,

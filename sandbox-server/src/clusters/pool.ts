@@ -11,10 +11,13 @@ export class ClusterPool {
   /** The refill loop while it runs (drain waits for it: a cold start in flight must not outlive the pool). */
   private filling: Promise<void> | null = null;
   private closed = false;
+  /** Aborted by drain: a start in flight stops its optional work (the image preload) instead of finishing it. */
+  private readonly closing = new AbortController();
 
   constructor(
     private size: number,
-    private readonly provision: () => Promise<LiveCluster>,
+    /** A cold start for the pool (with whatever makes a cluster warm, e.g. the image preload); `signal` aborts when the pool drains. */
+    private readonly provision: (signal: AbortSignal) => Promise<LiveCluster>,
     private readonly destroy: (c: LiveCluster) => Promise<void>,
     private readonly log: Logger,
     /** Whether the host may run one more cluster (SWB_MAX_CLUSTERS): warm ones count like learners'. */
@@ -82,7 +85,7 @@ export class ClusterPool {
       while (!this.closed && this.ready.length < this.size && this.hasRoom()) {
         const started = Date.now();
         this.starting = true;
-        const cluster = await this.provision().finally(() => (this.starting = false));
+        const cluster = await this.provision(this.closing.signal).finally(() => (this.starting = false));
         await cluster.prewarmShells(); // warm means the prompt is there
         if (this.closed || this.ready.length >= this.size) {
           await this.destroy(cluster);
@@ -100,6 +103,7 @@ export class ClusterPool {
   /** Stop refilling and tear down every ready cluster. */
   async drain(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     await this.filling;
     const all = this.ready.splice(0);
     await Promise.all(all.map((c) => this.destroy(c)));

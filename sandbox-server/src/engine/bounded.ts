@@ -68,12 +68,7 @@ export interface BoundedAnswer {
   truncated: boolean;
 }
 
-/**
- * GET http://host:port/path, the body bounded in size and the whole exchange in time.
- * Over maxBytes: a ReadLimitError, or with `truncate` the first maxBytes (the connection is closed
- * either way, never drained).
- */
-export function boundedGet(opts: {
+export interface BoundedRequest {
   host: string;
   port: number;
   path: string;
@@ -81,7 +76,24 @@ export function boundedGet(opts: {
   headers?: Record<string, string>;
   truncate?: boolean;
   what?: string;
-}): Promise<BoundedAnswer> {
+  /** Gives up at once (the connection is closed, the answer rejected) when this aborts. */
+  signal?: AbortSignal;
+}
+
+/**
+ * GET http://host:port/path, the body bounded in size and the whole exchange in time.
+ * Over maxBytes: a ReadLimitError, or with `truncate` the first maxBytes (the connection is closed
+ * either way, never drained).
+ */
+export function boundedGet(opts: BoundedRequest): Promise<BoundedAnswer> {
+  return boundedRequest('GET', opts);
+}
+
+/**
+ * The same bounds for a request with a method of its own and no body (e.g. POST /images/create,
+ * whose answer is a progress stream that ends when the work is done).
+ */
+export function boundedRequest(method: 'GET' | 'POST', opts: BoundedRequest): Promise<BoundedAnswer> {
   const what = opts.what ?? `http://${opts.host}:${opts.port}${opts.path}`;
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -89,9 +101,14 @@ export function boundedGet(opts: {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const req = http.get({ host: opts.host, port: opts.port, path: opts.path, headers: opts.headers, agent: false }, (res) => {
+    const onAbort = () => {
+      settle(() => reject(new Error(`${what}: stopped`)));
+      req.destroy();
+    };
+    const req = http.request({ method, host: opts.host, port: opts.port, path: opts.path, headers: opts.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -119,6 +136,9 @@ export function boundedGet(opts: {
     }, opts.limits.timeoutMs);
     timer.unref?.();
     req.on('error', (err) => settle(() => reject(err)));
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+    req.end();
   });
 }
 
