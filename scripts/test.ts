@@ -40,6 +40,9 @@ try {
   // files, beside each other and the rest of the walk: on two cores, the browser tests beside the
   // integration files too made every part slower.
   process.env.SWB_TEST_SLACK = '2'; // every node suite's deadlines: they share the machine (test/helpers/wait.ts)
+  // Servers the tests start from this environment (restarts, own-server specs) keep no lab images warm:
+  // pulls no test uses (preload.test.ts sets its own).
+  process.env.SWB_PRELOAD_IMAGES ??= 'none';
   const unit = unitSuites();
   const web = buildWeb();
   web.catch(() => undefined); // its failure is reported where it is awaited, after the integration files
