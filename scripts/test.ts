@@ -10,19 +10,24 @@ import { E2E_INSTANCE } from '../playwright.config.ts';
 import { removeTestLeftovers } from '../test/helpers/server.ts';
 
 const WALK_FILE = 'test/integration/lessons.test.ts';
-/** Files whose assertions compare latency with an idle baseline they measure themselves: after the other files. */
-const MEASURES_LATENCY = ['test/integration/admission.test.ts', 'test/integration/abuse.test.ts'];
+/**
+ * Files that judge latency against a baseline of their own: `admission` compares its server's event-loop
+ * p99 with the machine at rest, which a browser test's burst beside it upsets, so it runs after the
+ * other files and before the browser tests (the walk beside it); `abuse` judges a median and runs
+ * beside the browser tests.
+ */
+const ALONE = 'test/integration/admission.test.ts';
+const BESIDE_BROWSERS = 'test/integration/abuse.test.ts';
 
 /**
  * The integration files two at a time, slowest first: each file mostly waits on its own real
  * clusters and has its own server, instance and networks.
  */
 function integrationSuite(): Promise<SuiteResult> {
-  const files = findTests('test/integration').filter((f) => f !== WALK_FILE && !MEASURES_LATENCY.includes(f));
+  const files = findTests('test/integration').filter((f) => ![WALK_FILE, ALONE, BESIDE_BROWSERS].includes(f));
   return nodeSuite('integration', slowestFirst(files), { extra: ['--test-concurrency=2'], perFile: true });
 }
-/** The files that judge latency, one at a time and not beside the other integration files. */
-const latencySuite = (): Promise<SuiteResult> => nodeSuite('integration (latency)', MEASURES_LATENCY, { extra: ['--test-concurrency=1'], perFile: true });
+const latencySuite = (name: string, file: string): Promise<SuiteResult> => nodeSuite(name, [file], { perFile: true });
 
 try {
   await prepareTestHost();
@@ -35,10 +40,9 @@ try {
     finish([await nodeSuite('lesson walk', [WALK_FILE])]);
   }
   // The lesson walk and the integration files mostly wait on real clusters converging: the CPU-bound
-  // parts (types, lint, unit specs, the web build) run beside them. The browser tests and the files
-  // that judge latency (against a baseline of their own, by the median) come after the integration
-  // files, beside each other and the rest of the walk: on two cores, the browser tests beside the
-  // integration files too made every part slower.
+  // parts (types, lint, unit specs, the web build) run beside them. The browser tests come after the
+  // integration files, beside `abuse` and the rest of the walk: on two cores, the browser tests beside
+  // the integration files too made every part slower.
   process.env.SWB_TEST_SLACK = '2'; // every node suite's deadlines: they share the machine (test/helpers/wait.ts)
   // Servers the tests start from this environment (restarts, own-server specs) keep no lab images warm:
   // pulls no test uses (preload.test.ts sets its own).
@@ -48,9 +52,10 @@ try {
   web.catch(() => undefined); // its failure is reported where it is awaited, after the integration files
   const walk = nodeSuite('lesson walk', [WALK_FILE]);
   const integration = await integrationSuite();
+  const admission = await latencySuite('integration (admission)', ALONE);
   await web;
-  const [latency, e2e] = await Promise.all([latencySuite(), playwrightSuite()]);
-  finish([...(await unit), integration, latency, await walk, e2e]);
+  const [abuse, e2e] = await Promise.all([latencySuite('integration (abuse)', BESIDE_BROWSERS), playwrightSuite()]);
+  finish([...(await unit), integration, admission, abuse, await walk, e2e]);
 } catch (err) {
   console.error(`\n[test] ${errorMessage(err)}\n`);
   process.exit(1);
