@@ -2,7 +2,8 @@
  * Live exercise checks through the real protocol, on a fixture lesson: an
  * exercise turns green by itself after a command typed in the terminal, an
  * on-demand Check of unfinished work says `failed` with what is missing, a
- * `hold` exercise turns back when its state goes away (others stay passed),
+ * `hold` exercise turns back when its state goes away (others stay passed), an
+ * app that hangs until the HTTP check gives up holds back no other verdict,
  * an exercise that follows another (`after`) waits for it even where its own
  * state holds,
  * a file saved from the editor is seen without a Docker event, Apply solution
@@ -76,6 +77,23 @@ describe('live exercise checks', () => {
     const typedToOutput = Date.now() - t0;
     await waitState(learner, 'swarm-on', 'passed', 10_000, since);
     console.log(`# [checks] swarm init: command output after ${typedToOutput} ms, exercise green after ${Date.now() - t0} ms`);
+  });
+
+  test('an app that hangs until the HTTP check gives up holds back no other verdict', async () => {
+    // The seed path's app without its database answers only after ~10 s (its DNS lookup times out),
+    // past the HTTP check's 3 s: every round that asks it waits that long.
+    await learner.run('t-manager', 'docker service create --name slow --publish mode=host,target=5000,published=5000 flask_app:3.0 >/dev/null', 120_000);
+    await waitFor(async () => /^28$/.test((await learner.run('t-manager', 'curl -s -m 1 -o /dev/null http://localhost:5000; echo $?')).trim()), 30_000, 'the app accepts and hangs');
+    await waitFor(() => /timed out|did not answer|no answer/i.test(resultOf(learner, 'app-answers')?.message ?? ''), 30_000, 'the HTTP check waits on it', () => JSON.stringify(resultOf(learner, 'app-answers')));
+    const since = learner.messages.length;
+    await learner.run('t-manager', 'docker network create --driver=overlay app >/dev/null');
+    const prompt = Date.now();
+    await waitState(learner, 'app-network', 'passed', 15_000, since);
+    const ms = Date.now() - prompt;
+    console.log(`# [checks] overlay network green ${ms} ms after the prompt, beside a hung app`);
+    // Before verdicts were published one by one, this took the hung probe's 3 s and more (5.8 s in the capacity bench).
+    assert.ok(ms < 3000, `the network's verdict waited ${ms} ms: it was held back by the hung app's HTTP check`);
+    await learner.run('t-manager', 'docker service rm slow >/dev/null && docker network rm app >/dev/null');
   });
 
   test('an exercise that follows another fails with its order while its state holds, and passes after the earlier one did', async () => {

@@ -17,7 +17,7 @@ test('the fixture lessons are usable for checks', () => {
   const checks = new LessonCatalog(fixtures('checks'), quiet);
   assert.deepEqual(checks.slugs(), ['live-checks']);
   const live = checks.get('live-checks')!;
-  assert.deepEqual(live.exercises.map((e) => [e.id, e.hold]), [['swarm-on', false], ['two-web', true], ['web-back-to-one', false], ['file-edited', false]]);
+  assert.deepEqual(live.exercises.map((e) => [e.id, e.hold]), [['swarm-on', false], ['two-web', true], ['web-back-to-one', false], ['file-edited', false], ['app-answers', false], ['app-network', false]]);
   // An exercise that follows another keeps its order and the words for it.
   assert.deepEqual(live.exercises[2]!.after, { id: 'two-web', why: 'run two web replicas first: this step is about coming back down' });
   assert.equal(live.exercises[0]!.after, undefined);

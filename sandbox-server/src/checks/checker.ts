@@ -131,7 +131,13 @@ class LearnerChecks {
   private readonly began = new Map<string, number>();
   private readonly scheduler: RoundScheduler;
   private queued: Round | null = null;
-  private running = false;
+  /** Rounds running now (at most MAX_ROUNDS_IN_FLIGHT) and the number the next one gets. */
+  private inFlight = 0;
+  private roundSeq = 0;
+  /** Per `lesson/exercise`: the newest round whose verdict counted; an older round's late answer is dropped. */
+  private readonly newestVerdict = new Map<string, number>();
+  /** Per lesson: the newest verdict of every exercise, in lesson order (unset: never judged on this cluster). */
+  private readonly latest = new Map<string, (CheckResult | undefined)[]>();
   private applying: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly log: Logger;
@@ -141,7 +147,12 @@ class LearnerChecks {
     private readonly service: CheckService,
   ) {
     this.log = service.deps.log.child({ session: session.id.slice(0, 8), part: 'checks' });
-    this.scheduler = new RoundScheduler(service.deps, (followUp) => void this.runRound({ followUp }), () => this.watchedLessons().length > 0);
+    this.scheduler = new RoundScheduler(
+      service.deps,
+      (followUp) => void this.runRound({ followUp }),
+      () => this.watchedLessons().length > 0,
+      () => this.inFlight > 0,
+    );
     this.unsubscribe = session.onChange(() => this.rebind());
   }
 
@@ -222,6 +233,7 @@ class LearnerChecks {
   private unbind(): void {
     this.bound?.stopEvents();
     this.bound = null;
+    this.latest.clear(); // what was shown was about that cluster
   }
 
   /** Any event may change a verdict; a stream that (re)connected may have missed some. */
@@ -245,9 +257,11 @@ class LearnerChecks {
   // ------------------------------------------------------------ rounds
 
   /**
-   * Rounds never overlap, so verdicts reach pages in the order they were read:
-   * requests during a round merge into one more round right after it (an
-   * on-demand Check waits for at most the round in flight).
+   * Each verdict is published the moment it is read, so one slow answer (an app that hangs until the
+   * HTTP check's timeout, a node whose engine is gone) holds back no other exercise. A round may start
+   * while an earlier one still waits on such an answer (at most MAX_ROUNDS_IN_FLIGHT at once); a
+   * verdict older than one already published for the same exercise is dropped, so pages never go
+   * back in time. Requests while both run merge into one more round (an on-demand Check waits for it).
    */
   private runRound(opts: { followUp?: boolean; forced?: Set<string>; extra?: { page: Page; lesson: string } }): Promise<void> {
     const q = (this.queued ??= { followUp: false, forced: new Set(), extras: [], waiters: [] });
@@ -255,68 +269,89 @@ class LearnerChecks {
     for (const k of opts.forced ?? []) q.forced.add(k);
     if (opts.extra) q.extras.push(opts.extra);
     const done = new Promise<void>((resolve) => q.waiters.push(resolve));
-    if (!this.running) void this.drain();
+    this.startRounds();
     return done;
   }
 
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queued) {
-        const q = this.queued;
-        this.queued = null;
-        try {
-          if (!this.disposed) await this.evaluateRound(q);
-        } catch (err) {
-          this.log.error('check round failed', { error: errorMessage(err) });
-        } finally {
+  private startRounds(): void {
+    while (this.queued && this.inFlight < MAX_ROUNDS_IN_FLIGHT) {
+      const q = this.queued;
+      this.queued = null;
+      this.inFlight++;
+      const round = this.disposed ? Promise.resolve() : this.evaluateRound(q, ++this.roundSeq);
+      void round
+        .catch((err: unknown) => this.log.error('check round failed', { error: errorMessage(err) }))
+        .finally(() => {
           for (const resolve of q.waiters) resolve();
-        }
-      }
-    } finally {
-      this.running = false;
+          this.inFlight--;
+          this.startRounds();
+        });
     }
   }
 
-  private async evaluateRound(opts: Round): Promise<void> {
+  private async evaluateRound(opts: Round, seq: number): Promise<void> {
     const lessons = new Set(this.watchedLessons());
     for (const e of opts.extras) lessons.add(e.lesson);
     const bound = this.bound;
     const view = bound ? { read: new LiveClusterView(bound.nodes, this.service.engines, this.deps.hostDocker, this.deps.ipvs), clusterId: bound.cluster.id } : null;
     let unpassed = false;
     let polled = false;
-    for (const lesson of lessons) {
-      const lc = this.deps.catalog.get(lesson);
-      if (!lc) continue;
-      const stored = this.deps.progress.lesson(this.session.id, lesson);
-      // An exercise that follows another (`after`) is judged once that one's verdict of this round is in (order.ts).
-      const results = await verdictsInOrder(
-        lc.exercises,
-        (id) => hasPassed(stored.get(id)),
-        async (ex, notYet): Promise<CheckResult> => {
-          const k = key(lesson, ex.id);
-          const forced = opts.forced.has(k);
-          // A pass stays (unless `hold`); one made on an earlier cluster is checked again, to learn whether this cluster has it too.
-          const row = stored.get(ex.id);
-          const sticky = !!row?.passed && !ex.hold && (row.clusterId === null || !bound || row.clusterId === bound.cluster.id);
-          if (sticky) return { exerciseId: ex.id, state: 'passed', message: row.message || 'done' };
-          const result = await this.evaluateExercise(lesson, ex, view, stored.get(ex.id), forced, notYet);
-          if (result.state !== 'passed') {
-            unpassed = true;
-            if (ex.check && needsPolling(ex.check)) polled = true;
-          }
-          return result;
-        },
-      );
-      // Each result says what it is about, for the cluster picture's highlight.
-      const focused = results.map((r, i) => {
-        const focus = focusOfCheck(lc.exercises[i]?.check);
-        return focus ? { ...r, focus } : r;
-      });
-      this.publish(lesson, focused, new Set(opts.extras.filter((e) => e.lesson === lesson).map((e) => e.page)));
-    }
+    await Promise.all(
+      [...lessons].map(async (lesson) => {
+        const lc = this.deps.catalog.get(lesson);
+        if (!lc) return;
+        const stored = this.deps.progress.lesson(this.session.id, lesson);
+        const shown = this.latestOf(lesson, lc.exercises);
+        // An exercise that follows another (`after`) is judged once that one's verdict of this round is in (order.ts).
+        await verdictsInOrder(
+          lc.exercises,
+          (id) => hasPassed(stored.get(id)),
+          async (ex, notYet): Promise<CheckResult> => {
+            const i = lc.exercises.indexOf(ex);
+            const k = key(lesson, ex.id);
+            const forced = opts.forced.has(k);
+            // A pass stays (unless `hold`); one made on an earlier cluster is checked again, to learn whether this cluster has it too.
+            const row = stored.get(ex.id);
+            const sticky = !!row?.passed && !ex.hold && (row.clusterId === null || !bound || row.clusterId === bound.cluster.id);
+            const result = sticky
+              ? { exerciseId: ex.id, state: 'passed' as const, message: row.message || 'done' }
+              : await this.evaluateExercise(lesson, ex, view, stored.get(ex.id), forced, notYet, seq);
+            // A newer round already answered for this exercise, or the learner's cluster changed meanwhile.
+            if (!result || this.bound !== bound) return result ?? shown[i] ?? { exerciseId: ex.id, state: 'pending', message: 'checking…' };
+            if (result.state !== 'passed') {
+              unpassed = true;
+              if (ex.check && needsPolling(ex.check)) polled = true;
+            }
+            // Each result says what it is about, for the cluster picture's highlight.
+            const focus = focusOfCheck(ex.check);
+            shown[i] = focus ? { ...result, focus } : result;
+            this.publish(lesson, shown, NO_PAGES);
+            return result;
+          },
+        );
+        // The pages that asked get an answer, changed or not.
+        this.publish(lesson, shown, new Set(opts.extras.filter((e) => e.lesson === lesson).map((e) => e.page)));
+      }),
+    );
     if (!view) return;
     this.scheduler.roundDone({ followUp: !!opts.followUp, unpassed, polled });
+  }
+
+  /** The newest verdicts of a lesson's exercises, kept and updated in place. */
+  private latestOf(lesson: string, exercises: readonly CheckedExercise[]): (CheckResult | undefined)[] {
+    let shown = this.latest.get(lesson);
+    if (!shown || shown.length !== exercises.length) {
+      shown = exercises.map(() => undefined);
+      this.latest.set(lesson, shown);
+    }
+    return shown;
+  }
+
+  /** Whether round `seq`'s verdict for `k` still counts (no newer round answered first); if so, it is now the newest. */
+  private fresh(k: string, seq: number): boolean {
+    if ((this.newestVerdict.get(k) ?? 0) > seq) return false;
+    this.newestVerdict.set(k, seq);
+    return true;
   }
 
   private async evaluateExercise(
@@ -326,8 +361,9 @@ class LearnerChecks {
     stored: ExerciseProgress | undefined,
     forced: boolean,
     /** Set while the exercise this one follows has not passed: the verdict fails with these words. */
-    notYet: string | null = null,
-  ): Promise<CheckResult> {
+    notYet: string | null,
+    seq: number,
+  ): Promise<CheckResult | null> {
     const k = key(lesson, ex.id);
     if (!ex.check) return { exerciseId: ex.id, state: 'pending', message: 'this exercise has no automatic check' };
     if (!view) {
@@ -336,6 +372,8 @@ class LearnerChecks {
       return { exerciseId: ex.id, state: 'pending', message };
     }
     const outcome = notYet !== null ? fail(notYet) : await evaluate(ex.check, view.read, { since: this.began.get(lesson) ?? Date.now() });
+    // A newer round answered while this one waited (a slow HTTP answer): its verdict stands, this one is dropped unrecorded.
+    if (!this.fresh(k, seq)) return null;
     const wasPassed = stored?.passed ?? false;
     const { clusterId } = view;
     // Passes (and a `hold` exercise turning back) are stored with their cluster; so is a new failing message, for the instructor's room view.
@@ -355,7 +393,10 @@ class LearnerChecks {
     return { exerciseId: ex.id, state, message: outcome.message, ...(hostNote ? { hostNote } : {}) };
   }
 
-  private publish(lesson: string, results: CheckResult[], requesters: ReadonlySet<Page>): void {
+  /** Send a lesson's verdicts to the pages watching it (when they changed) and to `requesters`; only once every exercise was judged. */
+  private publish(lesson: string, shown: (CheckResult | undefined)[], requesters: ReadonlySet<Page>): void {
+    const results = shown.filter((r) => r !== undefined);
+    if (results.length < shown.length) return;
     const msg: ServerMessage = { type: 'checks', lesson, results };
     const json = JSON.stringify(msg);
     for (const page of this.pages) {
@@ -369,6 +410,13 @@ class LearnerChecks {
 }
 
 const key = (lesson: string, exerciseId: string) => `${lesson}/${exerciseId}`;
+/**
+ * Rounds of one learner that may run at once: a second starts while the first waits on a slow answer
+ * (an HTTP check's 3 s timeout), so a Docker event's verdict never waits for it; a hung app costs one
+ * more probe, not an unbounded pile.
+ */
+const MAX_ROUNDS_IN_FLIGHT = 2;
+const NO_PAGES: ReadonlySet<Page> = new Set();
 
 /** One round of checks to run: what asked for it. */
 interface Round {

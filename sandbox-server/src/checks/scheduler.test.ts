@@ -11,7 +11,9 @@ let now = 0;
 /** Rounds fired: [ms since start, followUp]. */
 let rounds: [number, boolean][] = [];
 let watched = true;
-const make = (timing: RoundTiming = {}) => new RoundScheduler(timing, (followUp) => rounds.push([now, followUp]), () => watched);
+let busy = false;
+const make = (timing: RoundTiming = {}) =>
+  new RoundScheduler(timing, (followUp) => rounds.push([now, followUp]), () => watched, () => busy);
 /** Advance the fake clock in 10 ms steps (so `now` is right when a timer fires). */
 const advance = (ms: number) => {
   for (let t = 0; t < ms; t += 10) {
@@ -26,6 +28,7 @@ describe('round scheduler', () => {
     now = 0;
     rounds = [];
     watched = true;
+    busy = false;
   });
   afterEach(() => mock.timers.reset());
 
@@ -101,6 +104,21 @@ describe('round scheduler', () => {
     s.setPolling(false);
     advance(6000);
     assert.equal(rounds.length, 4);
+    s.dispose();
+  });
+
+  it('skips a poll while a round runs (it reads the same things), but never a change', () => {
+    const s = make();
+    s.roundDone({ followUp: false, unpassed: true, polled: true });
+    busy = true;
+    advance(4000);
+    assert.equal(rounds.length, 0, 'no poll piles up behind a slow round');
+    s.schedule('event', true);
+    advance(200);
+    assert.deepEqual(rounds, [[4200, true]], 'a Docker event still gets its round');
+    busy = false;
+    advance(2000);
+    assert.deepEqual(rounds.map(([t]) => t), [4200, 6000], 'polling goes on once the round is done');
     s.dispose();
   });
 

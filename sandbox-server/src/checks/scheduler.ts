@@ -31,11 +31,13 @@ export class RoundScheduler {
   /**
    * `fire(followUp)`: run a round now (`followUp`: one of the requests it answers was a change, so
    * what stays unpassed is looked at again). `active()`: whether anything is watched at all.
+   * `busy()`: a round is running; a poll then is skipped (that round reads the same things).
    */
   constructor(
     private readonly timing: RoundTiming,
     private readonly fire: (followUp: boolean) => void,
     private readonly active: () => boolean,
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   /**
@@ -71,7 +73,7 @@ export class RoundScheduler {
   /** Poll (a round every `pollMs`) or stop polling. */
   setPolling(on: boolean): void {
     if (on && !this.poll && !this.disposed) {
-      this.poll = setInterval(() => this.schedule('poll', false, 0), this.timing.pollMs ?? 2000);
+      this.poll = setInterval(() => this.busy() || this.schedule('poll', false, 0), this.timing.pollMs ?? 2000);
       this.poll.unref();
     } else if (!on && this.poll) {
       clearInterval(this.poll);
