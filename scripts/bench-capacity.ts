@@ -18,12 +18,15 @@
  * SWB_BENCH_THINK_S (mean pause before each step, default 15: quicker than
  * the lessons' reading time, so the load is on the heavy side), SWB_BENCH_ECHO_S (mean seconds
  * between echo probes of one learner, default 3), SWB_BENCH_POOL (warm clusters, default 0: every
- * claim is a cold start), SWB_BENCH_TOTAL_MIN (bound of the whole ramp, default 45: later steps are
+ * claim is a cold start; `step`: a workshop's pre-warmed class, as many warm clusters as the step has
+ * learners, all ready and preloaded before the first arrives, none started again as they are taken),
+ * SWB_BENCH_TOTAL_MIN (bound of the whole ramp, default 45: later steps are
  * skipped).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { loadConfig } from '../sandbox-server/src/config.ts';
+import { retryUntil } from '../sandbox-server/src/retry.ts';
 import { removeInstance, startTestServer } from '../test/helpers/server.ts';
 import { prepareHost } from './lib/prepare.ts';
 import { cpuBusyOver, watchHost } from './bench-capacity/host.ts';
@@ -45,7 +48,8 @@ const STEP_S = num('SWB_BENCH_STEP_S', 420);
 const ARRIVE_S = num('SWB_BENCH_ARRIVE_S', 30);
 const THINK_S = num('SWB_BENCH_THINK_S', 15);
 const ECHO_S = Math.max(0.5, num('SWB_BENCH_ECHO_S', 3));
-const POOL = Math.round(num('SWB_BENCH_POOL', 0));
+const POOL_PER_STEP = process.env.SWB_BENCH_POOL === 'step';
+const POOL = POOL_PER_STEP ? 0 : Math.round(num('SWB_BENCH_POOL', 0));
 const TOTAL_MS = num('SWB_BENCH_TOTAL_MIN', 45) * 60_000;
 if (!ramp.length) throw new Error(`SWB_BENCH_RAMP: no step in "${process.env.SWB_BENCH_RAMP}"`);
 
@@ -109,13 +113,22 @@ try {
       console.log(`# [capacity] ${learners} learners: skipped, the ramp's ${TOTAL_MS / 60_000} minutes are used up`);
       break;
     }
-    const cpuBefore = await cpuBusyOver(5000);
+    const pool = POOL_PER_STEP ? learners : POOL;
     const server = await startTestServer('capacity', {
-      SWB_MAX_CLUSTERS: String(learners + POOL + 1),
-      SWB_POOL_SIZE: String(POOL),
+      // A class pre-warmed for its size takes its clusters and starts none again (a workshop's pool target
+      // falls as its learners join); a smaller pool refills while learners arrive.
+      SWB_MAX_CLUSTERS: String(POOL_PER_STEP ? learners : learners + pool + 1),
+      SWB_POOL_SIZE: String(pool),
+      SWB_PRELOAD_IMAGES: process.env.SWB_PRELOAD_IMAGES ?? 'flask_app:3.0',
     });
     current = { server, walkers: [] };
+    if (POOL_PER_STEP) {
+      const warming = performance.now();
+      const ready = await retryUntil(() => server.sandbox.pool.readyCount, (n) => n >= pool || interrupted, { everyMs: 1000, timeoutMs: pool * 120_000 });
+      console.log(`# [capacity] ${ready} of ${pool} warm clusters ready (images preloaded) in ${Math.round((performance.now() - warming) / 1000)} s`);
+    }
     if (interrupted) break;
+    const cpuBefore = await cpuBusyOver(5000);
     const ipvs = server.sandbox.facts.ipvs;
     const steps = seedPath(ipvs);
     const t0 = performance.now();
@@ -123,7 +136,7 @@ try {
     const walkers = Array.from({ length: learners }, () => new PathWalker(server.url, steps, { thinkS: THINK_S, echoEveryS: ECHO_S, deadline }));
     current = { server, walkers };
     console.log(
-      `# [capacity] ${learners} learners arriving over ${ARRIVE_S} s (bound ${STEP_S} s, think ${THINK_S} s, pool ${POOL}, ipvs ${ipvs}, ` +
+      `# [capacity] ${learners} learners arriving over ${ARRIVE_S} s (bound ${STEP_S} s, think ${THINK_S} s, pool ${pool}, ipvs ${ipvs}, ` +
         `path: ${steps.map((s) => s.exerciseId).join(' > ')})`,
     );
     const host = watchHost(path.join(server.config.SWB_LEARNER_DIR, 'data'));
