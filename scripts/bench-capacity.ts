@@ -157,6 +157,12 @@ try {
     const r = stepResult(learners, seconds, walkers, host.stop(), cpuBefore);
     results.push(r);
     console.log(`# [capacity] ${learners} learners ${interrupted ? 'interrupted after' : 'done in'} ${seconds} s; typed -> verdict p50/p95 per step: ${perExercise(r)}`);
+    const split = r.host.split;
+    console.log(
+      `# [capacity]   CPU went to (% of all cores): ${split ? `learner nodes ${split.nodes.toFixed(0)} %, ` : ''}` +
+        `this process (server and simulated learners) ${split?.thisProcess.toFixed(0) ?? '?'} % (event loop p99 ${r.host.loopP99Ms.toFixed(0)} ms)` +
+        `${split ? `, everything else ${split.rest.toFixed(0)} % (host engine, mirror, kernel, other work)` : ''}`,
+    );
     if (r.errors.length) console.log(`# [capacity]   errors (${r.errors.length}): ${[...new Set(r.errors)].slice(0, 8).join(' | ')}`);
     await endStep();
     if (r.ready < learners / 2) {

@@ -4,6 +4,9 @@
  * figures on purpose: on a shared machine they include other work, which the report says.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { LEARNER_CGROUP_PARENT } from '../../sandbox-server/src/engine/learner.ts';
 
 interface CpuTicks {
   busy: number;
@@ -48,11 +51,41 @@ export interface HostWindow {
   learnerDisk?: { usedGb: number; totalGb: number };
   rootDisk?: { usedGb: number; totalGb: number };
   load1Max: number;
+  /** Where the busy CPU went, in % of all cores (undefined where the learner nodes' cgroup is not found). */
+  split?: { nodes: number; thisProcess: number; rest: number };
+  /** Event-loop delay p99 of this process (the server and the simulated learners), ms. */
+  loopP99Ms: number;
 }
+
+/** CPU time (ns) of every learner node together: their common cgroup (v1 cpuacct or v2 cpu.stat). */
+function learnerNodesCpuNs(): number | undefined {
+  try {
+    return Number(fs.readFileSync(`/sys/fs/cgroup/cpuacct/${LEARNER_CGROUP_PARENT}/cpuacct.usage`, 'utf8'));
+  } catch {
+    const stat = (() => {
+      try {
+        return fs.readFileSync(`/sys/fs/cgroup/${LEARNER_CGROUP_PARENT}/cpu.stat`, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    const usec = /^usage_usec (\d+)/m.exec(stat)?.[1];
+    return usec === undefined ? undefined : Number(usec) * 1000;
+  }
+}
+const processCpuNs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+};
 
 /** Samples the host every `everyMs` until stopped; `stop()` returns the window's figures. */
 export function watchHost(learnerDataDir: string, everyMs = 2000): { stop: () => HostWindow } {
   const first = cpuTicks();
+  const t0 = performance.now();
+  const nodesFirst = learnerNodesCpuNs();
+  const processFirst = processCpuNs();
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   let prev = first;
   let cpuMax = 0;
   let memUsedMaxMb = 0;
@@ -78,7 +111,16 @@ export function watchHost(learnerDataDir: string, everyMs = 2000): { stop: () =>
       look();
       const last = cpuTicks();
       const dt = Math.max(1, last.total - first.total);
+      loop.disable();
+      // ns of CPU over the window, in % of all cores (the window's wall time times the cores).
+      const coreNs = (performance.now() - t0) * 1e6 * os.availableParallelism();
+      const nodesNow = learnerNodesCpuNs();
+      const busy = ((last.busy - first.busy) / dt) * 100;
+      const nodes = nodesFirst !== undefined && nodesNow !== undefined ? ((nodesNow - nodesFirst) / coreNs) * 100 : undefined;
+      const thisProcess = ((processCpuNs() - processFirst) / coreNs) * 100;
       return {
+        split: nodes === undefined ? undefined : { nodes, thisProcess, rest: Math.max(0, busy - nodes - thisProcess) },
+        loopP99Ms: loop.percentile(99) / 1e6,
         cpuAvg: ((last.busy - first.busy) / dt) * 100,
         cpuMax,
         iowaitAvg: ((last.iowait - first.iowait) / dt) * 100,

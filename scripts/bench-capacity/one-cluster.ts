@@ -3,7 +3,9 @@
  * sandbox-server/src/clusters/capacity.ts come from: a real cluster (SWB_WORKERS workers + a manager)
  * on the learner engine, first fresh, then while every lesson's solution is applied back to back
  * (the seed path: swarm, services, MySQL, overlay network, scaling, the stack, rolling updates,
- * secrets), then with everything that path leaves running.
+ * secrets), then with everything that path leaves running, then in swarm mode with every service removed
+ * (the idle swarm: a manager and two workers, nothing scheduled). Each idle phase also says which
+ * processes of the nodes spent the CPU (dockerd, containerd, mysqld, ...).
  *
  * `tsx scripts/bench-capacity.ts --one` (or `npm run bench:capacity -- --one`); SWB_BENCH_CAPACITY_IDLE_S
  * sets how long each idle phase is watched (default 60). Prints one line per phase and a JSON summary.
@@ -91,6 +93,44 @@ function summarize(phase: string, samples: Sample[]): Phase {
   };
 }
 
+/** CPU seconds so far of every process in the cluster's nodes, by pid, with its command name. */
+async function processCpu(engine: Docker, instance: string, cluster: string): Promise<Map<number, { command: string; seconds: number }>> {
+  const byPid = new Map<number, { command: string; seconds: number }>();
+  for (const c of await engine.listContainers({ filters: labelFilter(instance, cluster) })) {
+    // `top` lists the container's processes by their host pids; /proc/<pid>/stat has their user + system ticks.
+    const top = (await engine.getContainer(c.Id).top({ ps_args: '-eo pid' })) as { Processes?: string[][] };
+    for (const [pid] of top.Processes ?? []) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        byPid.set(Number(pid), { command, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S });
+      } catch {
+        // it ended meanwhile
+      }
+    }
+  }
+  return byPid;
+}
+const TICKS_PER_S = 100;
+
+/** Watch the cluster idle for `idleS`, then print which commands spent its CPU (% of one core, processes alive throughout). */
+async function idlePhase(phase: string, take: () => Promise<Sample>, processes: () => ReturnType<typeof processCpu>): Promise<Phase> {
+  const before = await processes();
+  const t0 = Date.now();
+  const result = await watch(phase, take, IDLE_S);
+  const after = await processes();
+  const byCommand = new Map<string, number>();
+  for (const [pid, p] of after) {
+    const was = before.get(pid);
+    if (was && was.command === p.command) byCommand.set(p.command, (byCommand.get(p.command) ?? 0) + p.seconds - was.seconds);
+  }
+  const s = (Date.now() - t0) / 1000;
+  const top = [...byCommand].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  console.log(`# [capacity]   by process (% of a core): ${top.map(([c, sec]) => `${c} ${((sec / s) * 100).toFixed(2)}`).join(', ')}`);
+  return result;
+}
+
 /** Sample every SAMPLE_MS while `work` runs (or for `idleS` when there is no work). */
 async function watch(phase: string, take: () => Promise<Sample>, work: (() => Promise<void>) | number): Promise<Phase> {
   const samples = [await take()];
@@ -116,8 +156,9 @@ export async function benchOneCluster(started: (server: Awaited<ReturnType<typeo
     const info = await learner.waitReady(600_000);
     const cluster = (await docker.listContainers({ filters: labelFilter(server.config.SWB_INSTANCE) }))[0]!.Labels[LABEL.cluster]!;
     const take = () => sample(docker, server.config.SWB_INSTANCE, cluster);
+    const processes = () => processCpu(docker, server.config.SWB_INSTANCE, cluster);
     const phases: Phase[] = [];
-    phases.push(await watch('fresh, idle', take, IDLE_S));
+    phases.push(await idlePhase('fresh, idle', take, processes));
 
     const catalog = new LessonCatalog(path.resolve('content/lessons'), createLogger('pretty', {}, 'error'), { ipvs: server.sandbox.facts.ipvs });
     phases.push(
@@ -139,7 +180,14 @@ export async function benchOneCluster(started: (server: Awaited<ReturnType<typeo
         }
       }),
     );
-    phases.push(await watch('after the seed path, its services running, idle', take, IDLE_S));
+    phases.push(await idlePhase('after the seed path, its services running, idle', take, processes));
+    const nodes = info.nodes.map((n) => n.name);
+    for (const node of nodes) await learner.open(`t-${node}`, node);
+    await learner.run('t-manager', 'docker stack rm $(docker stack ls --format "{{.Name}}") >/dev/null 2>&1; docker service rm $(docker service ls -q) >/dev/null 2>&1; true');
+    for (const node of nodes) {
+      await waitFor(async () => (await learner.run(`t-${node}`, 'docker ps -q | wc -l')).trim() === '0', 120_000, `every task container gone on ${node}`);
+    }
+    phases.push(await idlePhase('swarm mode, every service removed, idle', take, processes));
     console.log(JSON.stringify({ nodes: info.nodes.length, ipvs: server.sandbox.facts.ipvs, phases }, null, 2));
     learner.close();
   } finally {

@@ -373,7 +373,8 @@ class LearnerChecks {
     }
     const outcome = notYet !== null ? fail(notYet) : await evaluate(ex.check, view.read, { since: this.began.get(lesson) ?? Date.now() });
     // A newer round answered while this one waited (a slow HTTP answer): its verdict stands, this one is dropped unrecorded.
-    if (!this.fresh(k, seq)) return null;
+    // So is every verdict that arrives after the learner's pages (or the server) closed.
+    if (this.disposed || !this.fresh(k, seq)) return null;
     const wasPassed = stored?.passed ?? false;
     const { clusterId } = view;
     // Passes (and a `hold` exercise turning back) are stored with their cluster; so is a new failing message, for the instructor's room view.
