@@ -59,19 +59,17 @@ export interface HostWindow {
 
 /** CPU time (ns) of every learner node together: their common cgroup (v1 cpuacct or v2 cpu.stat). */
 function learnerNodesCpuNs(): number | undefined {
-  try {
-    return Number(fs.readFileSync(`/sys/fs/cgroup/cpuacct/${LEARNER_CGROUP_PARENT}/cpuacct.usage`, 'utf8'));
-  } catch {
-    const stat = (() => {
-      try {
-        return fs.readFileSync(`/sys/fs/cgroup/${LEARNER_CGROUP_PARENT}/cpu.stat`, 'utf8');
-      } catch {
-        return '';
-      }
-    })();
-    const usec = /^usage_usec (\d+)/m.exec(stat)?.[1];
-    return usec === undefined ? undefined : Number(usec) * 1000;
-  }
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const v1 = read(`/sys/fs/cgroup/cpuacct/${LEARNER_CGROUP_PARENT}/cpuacct.usage`);
+  if (v1 !== undefined) return Number(v1);
+  const usec = /^usage_usec (\d+)/m.exec(read(`/sys/fs/cgroup/${LEARNER_CGROUP_PARENT}/cpu.stat`) ?? '')?.[1];
+  return usec === undefined ? undefined : Number(usec) * 1000;
 }
 const processCpuNs = () => {
   const u = process.cpuUsage();
