@@ -316,15 +316,28 @@ class LearnerChecks {
             const result = sticky
               ? { exerciseId: ex.id, state: 'passed' as const, message: row.message || 'done' }
               : await this.evaluateExercise(lesson, ex, view, stored.get(ex.id), forced, notYet, seq);
-            // A newer round already answered for this exercise, or the learner's cluster changed meanwhile.
-            if (!result || this.bound !== bound) return result ?? shown[i] ?? { exerciseId: ex.id, state: 'pending', message: 'checking…' };
+            // The learner's cluster changed meanwhile: nothing of this round is shown.
+            if (this.bound !== bound) return result ?? { exerciseId: ex.id, state: 'pending', message: 'checking…' };
+            if (!result) {
+              // A newer round answered for this exercise first: its verdict stands, but an exercise the
+              // learner asked about shows as failed, not pending (what this round would have said).
+              const newest = shown[i];
+              if (forced && newest?.state !== 'passed') this.asked.add(k);
+              if (newest && this.asked.has(k) && newest.state === 'pending') {
+                shown[i] = { ...newest, state: 'failed' };
+                this.publish(lesson, shown, NO_PAGES);
+              }
+              return shown[i] ?? { exerciseId: ex.id, state: 'pending', message: 'checking…' };
+            }
             if (result.state !== 'passed') {
               unpassed = true;
               if (ex.check && needsPolling(ex.check)) polled = true;
             }
-            // Each result says what it is about, for the cluster picture's highlight.
+            // Each result says what it is about, for the cluster picture's highlight. An exercise asked
+            // about in a round that overlapped this one shows as failed (see above).
             const focus = focusOfCheck(ex.check);
-            shown[i] = focus ? { ...result, focus } : result;
+            const state = result.state === 'pending' && view && ex.check && this.asked.has(k) ? 'failed' : result.state;
+            shown[i] = { ...result, state, ...(focus ? { focus } : {}) };
             this.publish(lesson, shown, NO_PAGES);
             return result;
           },
