@@ -149,10 +149,12 @@ describe('preview upgrades', () => {
 
   it('an idle tunnel is closed; control: one that carries bytes stays open past the idle time', async () => {
     await waitFor(() => openTunnels(owner) === 0, 2_000, 'no tunnels left from earlier tests');
+    // Before the upgrade is sent: the tunnel's idle clock cannot start earlier (taken after the 101, a
+    // loaded host's late client would see the close "early").
+    const started = Date.now();
     const idle = client(upgrade('/ws'));
     const busy = client(upgrade('/ws'));
     await waitFor(() => busy.got().startsWith('HTTP/1.1 101') && idle.got().startsWith('HTTP/1.1 101'), 5_000, 'two tunnels');
-    const started = Date.now();
     const keepAlive = setInterval(() => busy.socket.write('.'), 50);
     await idle.closed;
     assert.ok(Date.now() - started >= 250, 'closed after the idle time, not before');
