@@ -156,12 +156,16 @@ describe('preview upgrades', () => {
     const busy = client(upgrade('/ws'));
     await waitFor(() => busy.got().startsWith('HTTP/1.1 101') && idle.got().startsWith('HTTP/1.1 101'), 5_000, 'two tunnels');
     const keepAlive = setInterval(() => busy.socket.write('.'), 50);
-    await idle.closed;
-    assert.ok(Date.now() - started >= 250, 'closed after the idle time, not before');
-    await new Promise((r) => setTimeout(r, 400)); // the busy one lives past it
-    clearInterval(keepAlive);
-    assert.equal(busy.socket.destroyed, false, 'a tunnel in use stays open');
-    busy.socket.destroy();
+    try {
+      await idle.closed;
+      assert.ok(Date.now() - started >= 250, 'closed after the idle time, not before');
+      await new Promise((r) => setTimeout(r, 400)); // the busy one lives past it
+      assert.equal(busy.socket.destroyed, false, 'a tunnel in use stays open');
+    } finally {
+      // Also when an assertion fails: a live interval and socket would keep the test file from ever ending.
+      clearInterval(keepAlive);
+      busy.socket.destroy();
+    }
   });
 
   it('an app answering with a status Node cannot relay (099) gets the browser a 502 page in words, not a hang', async () => {
