@@ -232,6 +232,8 @@ export const unitFiles = () => [...findTests('sandbox-server/src'), ...findTests
 /** Types, lint and the unit specs: `npm run test:unit`, and the first part of `npm test`. */
 export async function unitSuites(): Promise<SuiteResult[]> {
   const results = await checks();
-  results.push(await nodeSuite('unit', unitFiles()));
+  // A spec that hangs fails after two minutes, and a file whose tests are done ends even if something it
+  // left open (a timer, a socket) would keep it alive: neither may hold npm test until CI's bound.
+  results.push(await nodeSuite('unit', unitFiles(), { extra: ['--test-timeout=120000', '--test-force-exit'] }));
   return results;
 }
