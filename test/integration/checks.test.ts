@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { CheckResult, ServerMessage } from '@contract/protocol.ts';
 import { Learner } from '../helpers/learner.ts';
 import { removeInstance, startTestServer } from '../helpers/server.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { waitFor, withSlack } from '../helpers/wait.ts';
 
 const LESSON = 'live-checks';
 /** The fixture lesson: test/fixtures/checks/lessons/01-live-checks.mdx. */
@@ -91,8 +91,11 @@ describe('live exercise checks', () => {
     await waitState(learner, 'app-network', 'passed', 15_000, since);
     const ms = Date.now() - prompt;
     console.log(`# [checks] overlay network green ${ms} ms after the prompt, beside a hung app`);
-    // Before verdicts were published one by one, this took the hung probe's 3 s and more (5.8 s in the capacity bench).
-    assert.ok(ms < 3000, `the network's verdict waited ${ms} ms: it was held back by the hung app's HTTP check`);
+    // Before verdicts were published one by one, the round that read the network always published it after
+    // the hung probe's 3 s, and usually behind another such round (5.7 s for this test alone, with the
+    // previous checker). The bound stretches with SWB_TEST_SLACK like every deadline here: under npm test's
+    // load the Docker answers themselves took up to 3.1 s.
+    assert.ok(ms < withSlack(3000), `the network's verdict waited ${ms} ms: it was held back by the hung app's HTTP check`);
     await learner.run('t-manager', 'docker service rm slow >/dev/null && docker network rm app >/dev/null');
   });
 
